@@ -1,0 +1,36 @@
+"""`diaspora-bot`: the command line. One module per command group, each adding its parser."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from bot.cli import chat, db, run, stats
+from bot.logs import setup as setup_logging
+
+COMMANDS = (chat, stats, run, db)
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(
+        prog="diaspora-bot",
+        description="Telegram and SMS bot for the Malian diaspora and their families.",
+    )
+    sub = top.add_subparsers(dest="command", required=True)
+    for module in COMMANDS:
+        module.add(sub)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    # Interactive commands keep the terminal for the conversation; logs only say what went wrong.
+    setup_logging(getattr(args, "log_level", None) or "WARNING")
+    try:
+        return asyncio.run(args.run(args)) or 0
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # `diaspora-bot chat | head`: the reader left, nothing to report
+        sys.stderr.close()
+        return 0

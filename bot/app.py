@@ -1,0 +1,31 @@
+"""The web app: health check now; channel webhooks are mounted by the channel adapters."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import text
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from bot.services import Services
+
+logger = logging.getLogger(__name__)
+
+
+def create_app(services: Services, routes: list | None = None, lifespan=None) -> Starlette:  # type: ignore[no-untyped-def]
+    async def healthz(request: Request) -> JSONResponse:
+        try:
+            async with services.db.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+        except Exception:  # the check's whole job is to say "down" instead of raising
+            logger.exception("health check: database unreachable")
+            return JSONResponse({"status": "down", "database": "unreachable"}, status_code=503)
+        return JSONResponse({"status": "ok", "database": "ok"})
+
+    return Starlette(
+        routes=[Route("/healthz", healthz, methods=["GET"]), *(routes or [])],
+        lifespan=lifespan,
+    )

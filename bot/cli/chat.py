@@ -1,0 +1,84 @@
+"""`diaspora-bot chat`: talk to the bot in a terminal, the embedded way to try it.
+
+Interactive on a terminal; with `--json`, or when stdin is not a terminal, it reads one message per
+line and prints one JSON object per line (flushed), for scripts and tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import json
+import sys
+
+from bot.channels.render import renderer_for
+from bot.conversation import Outgoing
+from bot.services import Services
+from handlers.vocabulary import CHANNELS, Inbound
+from knowledge.addresses import AddressError, channel_of, console_address, normalise_address
+
+
+def add(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("chat", help="talk to the bot in this terminal")
+    parser.add_argument(
+        "--address",
+        help="who you are: console:NAME (default console:<your login>), tel:+223..., "
+        "telegram:CHAT_ID; the same address keeps its conversation across runs",
+    )
+    parser.add_argument("--channel", choices=CHANNELS, help="render replies as this channel would")
+    parser.add_argument("--json", action="store_true", help="one JSON object per message")
+    parser.set_defaults(run=_chat)
+
+
+def _address(raw: str | None) -> str:
+    if raw:
+        return normalise_address(raw)
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "local"
+    try:
+        return console_address(user)
+    except AddressError:
+        return console_address("local")
+
+
+def _show(outgoing: list[Outgoing]) -> None:
+    for out in outgoing:
+        print(f"bot> {out.text}")
+        for number, option in enumerate(out.options, start=1):
+            print(f"      {number}. {option.label}")
+    sys.stdout.flush()
+
+
+async def _chat(args: argparse.Namespace) -> int:
+    try:
+        address = _address(args.address)
+    except AddressError as exc:
+        print(f"diaspora-bot chat: {exc}", file=sys.stderr)
+        return 2
+    channel = args.channel or channel_of(address)
+    as_json = args.json or not sys.stdin.isatty()
+    services = await Services.start()
+    render = renderer_for(channel, services.settings)
+    try:
+        if not as_json:
+            print("Type a message (MENU for the menu, Ctrl-D to quit).")
+            _show((await services.conversation.handle(Inbound(channel, address, "menu"))).outgoing)
+        while True:
+            if not as_json:
+                print("you> ", end="", flush=True)
+            line = await asyncio.to_thread(sys.stdin.readline)
+            if not line:
+                break
+            text = line.rstrip("\r\n")
+            turn = await services.conversation.handle(Inbound(channel, address, text), render)
+            if as_json:
+                record = {"in": text, "replies": [o.to_json() for o in turn.outgoing]}
+                print(json.dumps(record, ensure_ascii=False), flush=True)
+            else:
+                _show(turn.outgoing)
+    finally:
+        await services.close()
+    return 0

@@ -1,0 +1,222 @@
+"""One path for every message: Inbound -> stored -> router -> handlers -> Replies -> rendered ->
+stored. Every channel adapter (console, SMS, Telegram) calls `Conversation.handle`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy.exc import IntegrityError
+
+from handlers.context import Context, HandlerConfig, MenuItem
+from handlers.router import Route, Router, chosen_option
+from handlers.routes import MENU, build_router
+from handlers.vocabulary import Inbound, Option, Reply
+from knowledge.addresses import mask
+from knowledge.bundle import Knowledge
+from knowledge.text import clean
+from storage import contacts, flows, messages
+from storage.db import Database
+from storage.models import Contact
+
+logger = logging.getLogger(__name__)
+
+# Routes after which a newcomer is greeted with the welcome text first. A first message that is a
+# question gets its answer straight away: the answer is the best welcome (and SMS costs money).
+WELCOMED_ROUTES = ("keyword", "flow")
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A reply as the channel will show it; `text` is also what the message log keeps."""
+
+    text: str
+    options: tuple[Option, ...] = ()
+    message_id: int | None = None  # the stored outbound message, to record the provider's id
+
+    def to_json(self) -> dict:
+        return Reply(self.text, self.options).to_json()
+
+
+# A channel's rendering: the core's replies -> what it sends. It may keep state on the contact
+# (SMS keeps what did not fit, for PLUS).
+Renderer = Callable[[list[Reply], Contact, Knowledge], list[Outgoing]]
+
+
+def render_plain(replies: list[Reply], contact: Contact, knowledge: Knowledge) -> list[Outgoing]:
+    return [Outgoing(reply.text, reply.options) for reply in replies]
+
+
+@dataclass(frozen=True)
+class Turn:
+    """What one inbound message produced."""
+
+    inbound_id: int
+    outgoing: list[Outgoing]
+    duplicate: bool = False  # a provider's retry: the stored replies are returned again
+    route: Route | None = None
+    contact_id: int | None = None  # None when the person just erased their data
+    language: str | None = None
+
+
+class Conversation:
+    def __init__(
+        self,
+        db: Database,
+        knowledge: Knowledge,
+        config: HandlerConfig | None = None,
+        *,
+        menu: tuple[MenuItem, ...] = MENU,
+        router: Router | None = None,
+    ) -> None:
+        self.db = db
+        self.knowledge = knowledge
+        self.config = config or HandlerConfig()
+        self.menu = menu
+        self.router = router or build_router(knowledge)
+
+    async def handle(self, inbound: Inbound, render: Renderer = render_plain) -> Turn:
+        try:
+            try:
+                return await self._handle(inbound, render)
+            except IntegrityError:
+                # Two deliveries of one provider message raced; the loser sees the winner's row.
+                if inbound.provider_id is None:
+                    raise
+                logger.info("duplicate delivery from %s raced; replaying", mask(inbound.address))
+                return await self._handle(inbound, render)
+        except Exception:
+            # A bug must cost the person an apology, not their message.
+            logger.exception("failed to handle a message from %s", mask(inbound.address))
+            return await self._apologise(inbound)
+
+    async def _apologise(self, inbound: Inbound) -> Turn:
+        now = self.config.clock()
+        async with self.db.transaction() as session:
+            contact, _ = await contacts.get_or_create(
+                session, inbound.address, inbound.channel, self.config.default_language, now
+            )
+            stored_in = await messages.store_inbound(
+                session, contact.id, inbound.channel, inbound.text, inbound.provider_id, now
+            )
+            stored_in.status = "error"
+            text = self.knowledge.locales.t(contact.language, "input.error")
+            out = await messages.store_outbound(
+                session, contact.id, inbound.channel, text, now, reply_to_id=stored_in.id
+            )
+        return Turn(
+            stored_in.id,
+            [Outgoing(text, message_id=out.id)],
+            contact_id=contact.id,
+            route=Route("guard", "error"),
+        )
+
+    async def _handle(self, inbound: Inbound, render: Renderer) -> Turn:
+        now = self.config.clock()
+        text = clean(inbound.text)
+        async with self.db.transaction() as session:
+            if inbound.provider_id:
+                earlier = await messages.find_inbound(
+                    session, inbound.channel, inbound.provider_id
+                )
+                if earlier is not None:
+                    stored = await messages.replies_to(session, earlier.id)
+                    return Turn(
+                        earlier.id,
+                        [Outgoing(m.text, message_id=m.id) for m in stored],
+                        duplicate=True,
+                        contact_id=earlier.contact_id,
+                    )
+            contact, is_new = await contacts.get_or_create(
+                session, inbound.address, inbound.channel, self._first_language(inbound, text), now
+            )
+            contact.last_seen_at = now
+            stored_in = await messages.store_inbound(
+                session, contact.id, inbound.channel, inbound.text, inbound.provider_id, now
+            )
+            ctx = Context(
+                session=session,
+                contact=contact,
+                inbound=inbound,
+                knowledge=self.knowledge,
+                config=self.config,
+                menu_items=self.menu,
+                now=now,
+                text=chosen_option(text, contact.last_options) or text,
+                flow=await flows.current(session, contact.id),
+                is_new=is_new,
+                router=self.router,
+            )
+            replies, route = await self._route(ctx, text)
+            if is_new and route.kind in WELCOMED_ROUTES:
+                replies = [Reply(ctx.t("welcome")), *replies]
+            if ctx.deleted:
+                outgoing = render_plain(replies, contact, self.knowledge)
+                contact_id = None
+            else:
+                contact.last_options = _last_options(replies)
+                outgoing = render(replies, contact, self.knowledge)
+                contact_id = contact.id
+            stored_out = [
+                await messages.store_outbound(
+                    session,
+                    contact_id,
+                    inbound.channel,
+                    o.text,
+                    now,
+                    reply_to_id=None if ctx.deleted else stored_in.id,
+                )
+                for o in outgoing
+            ]
+            language = None if ctx.deleted else contact.language
+        logger.info(
+            "%s %s -> %s:%s, %d replies",
+            inbound.channel,
+            mask(inbound.address),
+            route.kind,
+            route.name,
+            len(outgoing),
+        )
+        return Turn(
+            stored_in.id,
+            [
+                Outgoing(o.text, o.options, stored.id)
+                for o, stored in zip(outgoing, stored_out, strict=True)
+            ],
+            route=route,
+            contact_id=contact_id,
+            language=language,
+        )
+
+    async def _route(self, ctx: Context, text: str) -> tuple[list[Reply], Route]:
+        """Input guards and flow expiry, then the router."""
+        notices: list[Reply] = []
+        if ctx.flow is not None and ctx.flow.expires_at <= ctx.now:
+            await ctx.end_flow()
+            notices.append(Reply(ctx.t("flow.expired")))
+        if not text:
+            return [*notices, ctx.menu(ctx.t("input.empty"))], Route("guard", "empty")
+        if len(text) > self.config.max_text_length:
+            limit = self.config.max_text_length
+            reply = Reply(ctx.t("input.too_long", length=len(text), limit=limit))
+            return [*notices, reply], Route("guard", "too_long")
+        replies, route = await self.router.route(ctx)
+        return [*notices, *replies], route
+
+    def _first_language(self, inbound: Inbound, text: str) -> str:
+        """A newcomer's language: what their Telegram app says, else what they wrote in."""
+        locales = self.knowledge.locales
+        hint = (inbound.language_hint or "").split("-")[0].lower()
+        if locales.supports(hint):
+            return hint
+        return self.knowledge.detect_language(text, self.config.default_language)
+
+
+def _last_options(replies: list[Reply]) -> list[list[str]] | None:
+    """The options a number refers to next time: those of the last reply that offered any."""
+    for reply in reversed(replies):
+        if reply.options:
+            return [[option.label, option.value] for option in reply.options]
+    return None

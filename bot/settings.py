@@ -1,0 +1,67 @@
+"""Settings from the environment (and an optional `.env` file). The README lists every one."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from pydantic import field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from handlers.context import HandlerConfig
+
+
+def _ids(raw: str) -> frozenset[str]:
+    return frozenset(part.strip() for part in raw.replace(";", ",").split(",") if part.strip())
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    database_url: str = "sqlite+aiosqlite:///./data/diaspora-bot.db"
+    host: str = "127.0.0.1"
+    port: int = 8080
+    public_url: str = ""  # https://bot.example.org: turns on webhooks (Telegram, Twilio)
+    log_level: str = "INFO"
+
+    default_language: str = "fr"
+    default_region: str = "ML"  # how national phone numbers are read: 76 12 34 56 in Mali
+    flow_ttl_hours: float = 24
+    max_text_length: int = 1600
+
+    # Telegram
+    telegram_bot_token: str = ""
+    telegram_api_url: str = "https://api.telegram.org"
+    telegram_webhook_secret: str = ""
+    staff_telegram_ids: str = ""  # comma-separated Telegram user ids: admins
+    staff_agent_telegram_ids: str = ""  # comma-separated: may answer tickets, not broadcast
+    staff_chat_id: str = ""  # Telegram group where staff see new tickets
+
+    # SMS (Twilio)
+    twilio_account_sid: str = ""
+    twilio_auth_token: str = ""
+    twilio_from: str = ""  # +1555..., or a Messaging Service SID MG...
+    twilio_api_url: str = "https://api.twilio.com"
+    sms_max_segments: int = 2
+
+    @field_validator("public_url")
+    @classmethod
+    def _no_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @property
+    def telegram_enabled(self) -> bool:
+        return bool(self.telegram_bot_token)
+
+    @property
+    def sms_enabled(self) -> bool:
+        return bool(self.twilio_account_sid and self.twilio_auth_token and self.twilio_from)
+
+    def handler_config(self) -> HandlerConfig:
+        return HandlerConfig(
+            default_language=self.default_language,
+            default_region=self.default_region,
+            flow_ttl=timedelta(hours=self.flow_ttl_hours),
+            max_text_length=self.max_text_length,
+            staff_admins=_ids(self.staff_telegram_ids),
+            staff_agents=_ids(self.staff_agent_telegram_ids),
+        )

@@ -1,0 +1,98 @@
+"""What a handler is given: the person, their message, their flow, the knowledge, a clock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.vocabulary import Inbound, Option, Reply
+from knowledge.bundle import Knowledge
+from storage import flows
+from storage.models import Contact, FlowState, utcnow
+
+
+@dataclass(frozen=True)
+class HandlerConfig:
+    """Settings the conversation needs; the composition root fills it from the environment."""
+
+    default_language: str = "fr"
+    default_region: str = "ML"
+    flow_ttl: timedelta = timedelta(hours=24)
+    # Longest message we act on: SMS concatenation stops at 1,600 characters on Twilio, and a
+    # real question is far shorter. Longer text is stored (up to 10,000) and politely refused.
+    max_text_length: int = 1600
+    staff_admins: frozenset[str] = frozenset()  # Telegram user ids
+    staff_agents: frozenset[str] = frozenset()  # may answer tickets, may not broadcast
+    clock: Callable[[], datetime] = utcnow
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    label_key: str  # a UI string key
+    value: str  # what choosing it sends through the router
+
+
+@dataclass
+class Context:
+    session: AsyncSession
+    contact: Contact
+    inbound: Inbound
+    knowledge: Knowledge
+    config: HandlerConfig
+    menu_items: tuple[MenuItem, ...]
+    now: datetime
+    text: str  # the message, cleaned, with a chosen option's number replaced by its value
+    flow: FlowState | None = None
+    is_new: bool = False
+    args: str = ""  # what follows a keyword that takes an argument ("LANGUE en")
+    deleted: bool = False  # the person erased their data during this turn
+    router: Any = None  # handlers.router.Router: lets a handler re-route a rewritten message
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def lang(self) -> str:
+        return self.contact.language
+
+    @property
+    def channel(self) -> str:
+        return self.inbound.channel
+
+    def t(self, key: str, lang: str | None = None, /, **values: Any) -> str:
+        return self.knowledge.locales.t(lang or self.lang, key, **values)
+
+    def option(self, key: str, value: str, lang: str | None = None) -> Option:
+        return Option(self.t(key, lang), value)
+
+    def menu(self, text: str | None = None, lang: str | None = None) -> Reply:
+        """The main menu, with `text` (or the menu's title) above it."""
+        return Reply(
+            text or self.t("menu.title", lang),
+            tuple(self.option(item.label_key, item.value, lang) for item in self.menu_items),
+        )
+
+    def is_staff(self, *, admin: bool = False) -> bool:
+        """Staff are recognised by their Telegram user id only: no text a person types can
+        make them staff, and in a group chat it is the sender, not the chat, that counts."""
+        if self.inbound.channel != "telegram" or self.inbound.user_id is None:
+            return False
+        if self.inbound.user_id in self.config.staff_admins:
+            return True
+        return not admin and self.inbound.user_id in self.config.staff_agents
+
+    async def start_flow(self, flow: str, step: str, data: dict | None = None) -> None:
+        self.flow = await flows.save(
+            self.session, self.contact.id, flow, step, data or {}, self.now, self.config.flow_ttl
+        )
+
+    async def set_step(self, step: str, data: dict | None = None) -> None:
+        assert self.flow is not None, "set_step outside a flow"
+        await self.start_flow(self.flow.flow, step, data if data is not None else self.flow.data)
+
+    async def end_flow(self) -> None:
+        if self.flow is not None:
+            await flows.clear(self.session, self.contact.id)
+            self.flow = None

@@ -1,0 +1,98 @@
+"""The router: global keywords first, then the person's active flow, then the FAQ.
+
+It is a table that feature modules contribute to (see `handlers/routes.py`), not a chain of ifs.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+
+from handlers.context import Context
+from handlers.vocabulary import Reply
+from knowledge.text import fold
+
+# A handler answers with replies, or with None to say "not mine": the router then tries the next
+# route. This lets OUI mean "start again" to an opted-out person and "confirm" inside a flow.
+Handler = Callable[[Context], Awaitable[list[Reply] | None]]
+
+# "/start@DiasporaBot fidima" -> "start fidima": Telegram commands are keywords like any other.
+_COMMAND = re.compile(r"^/([A-Za-z0-9_]+)(?:@\w+)?")
+_OPTION_NUMBER = re.compile(r"^\s*(\d{1,2})\s*[.)]?\s*$")
+
+
+@dataclass(frozen=True)
+class Keyword:
+    words: tuple[str, ...]  # folded: "arret", "mes donnees"
+    handler: Handler
+    takes_argument: bool = False  # "LANGUE en", "FAQ nationality_dual"
+    channels: tuple[str, ...] | None = None  # None: every channel
+
+
+@dataclass(frozen=True)
+class Route:
+    """What matched, for logs and tests."""
+
+    kind: str  # keyword | flow | fallback
+    name: str
+
+
+class Router:
+    def __init__(
+        self,
+        keywords: Iterable[Keyword],
+        flows: dict[str, Handler],
+        fallback: Handler,
+    ) -> None:
+        self.flows = flows
+        self.fallback = fallback
+        self._exact: dict[str, list[Keyword]] = {}
+        self._prefix: dict[str, list[Keyword]] = {}
+        for keyword in keywords:
+            for word in keyword.words:
+                table = self._prefix if keyword.takes_argument else self._exact
+                table.setdefault(fold(word), []).append(keyword)
+
+    def keywords_for(self, text: str, channel: str) -> list[tuple[Keyword, str]]:
+        """Keywords that `text` triggers on `channel`, each with its argument, in table order."""
+        command = _COMMAND.match(text.strip())
+        if command:
+            text = command.group(1) + text.strip()[command.end() :]
+        folded = fold(text)
+        if not folded:
+            return []
+        candidates = [(k, "") for k in self._exact.get(folded, [])]
+        first, _, rest = folded.partition(" ")
+        # The argument keeps the person's spelling (a code, a language), only trimmed.
+        raw_rest = text.strip().split(None, 1)[1].strip() if rest else ""
+        candidates += [(k, raw_rest) for k in self._prefix.get(first, [])]
+        return [(k, a) for k, a in candidates if k.channels is None or channel in k.channels]
+
+    async def route(self, ctx: Context) -> tuple[list[Reply], Route]:
+        for keyword, argument in self.keywords_for(ctx.text, ctx.channel):
+            ctx.args = argument
+            replies = await keyword.handler(ctx)
+            if replies is not None:
+                return replies, Route("keyword", keyword.words[0])
+        ctx.args = ""
+        if ctx.flow is not None:
+            handler = self.flows.get(ctx.flow.flow)
+            if handler is None:  # a flow from an older version of the bot: forget it
+                await ctx.end_flow()
+            else:
+                replies = await handler(ctx)
+                if replies is not None:
+                    return replies, Route("flow", ctx.flow.flow if ctx.flow else "ended")
+        return await self.fallback(ctx) or [], Route("fallback", "faq")
+
+
+def chosen_option(text: str, options: list | None) -> str | None:
+    """'2' after a reply with options means the second option's value; else None."""
+    match = _OPTION_NUMBER.match(text)
+    if not match or not options:
+        return None
+    index = int(match.group(1)) - 1
+    if 0 <= index < len(options):
+        return options[index][1]
+    return None

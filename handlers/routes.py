@@ -1,0 +1,24 @@
+"""The one place where the features' routes, flows and menu entries are composed."""
+
+from __future__ import annotations
+
+from handlers import basics, faq, privacy
+from handlers.context import MenuItem
+from handlers.router import Router
+from knowledge.bundle import Knowledge
+
+# Menu order as people see it; each feature contributes its entries.
+MENU: tuple[MenuItem, ...] = (*faq.MENU, *basics.MENU, *privacy.MENU)
+
+
+def build_router(knowledge: Knowledge) -> Router:
+    language_words = tuple(
+        word
+        for lang in knowledge.locales.languages
+        for word in knowledge.locales.raw(lang, "meta.keywords")
+    )
+    return Router(
+        keywords=[*basics.keywords(language_words), *privacy.KEYWORDS, *faq.KEYWORDS],
+        flows={**privacy.FLOWS},
+        fallback=faq.answer,
+    )

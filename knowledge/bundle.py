@@ -1,0 +1,22 @@
+"""All the knowledge the bot serves, loaded once at start and shared by every conversation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from knowledge.locales import Locales
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    locales: Locales
+    faq: Any = None  # knowledge.faq.FaqIndex, once the FAQ engine is present
+
+    @classmethod
+    def load(cls) -> Knowledge:
+        return cls(locales=Locales.load())
+
+    def detect_language(self, text: str, fallback: str) -> str:
+        """The language `text` is written in, among those we speak; `fallback` when unsure."""
+        return fallback

@@ -1,0 +1,107 @@
+"""The message log: every message in and out, stored before anything else happens."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Message
+
+# What we keep of one message; the rest of a longer one is dropped (the person is told).
+MAX_STORED_TEXT = 10_000
+
+
+def storable(text: str) -> str:
+    """PostgreSQL text cannot hold NUL: it becomes U+FFFD, the rest is kept as it came."""
+    return text[:MAX_STORED_TEXT].replace("\x00", "\ufffd")
+
+
+async def find_inbound(session: AsyncSession, channel: str, provider_id: str) -> Message | None:
+    return await session.scalar(
+        select(Message).where(
+            Message.channel == channel,
+            Message.direction == "in",
+            Message.provider_id == provider_id,
+        )
+    )
+
+
+async def replies_to(session: AsyncSession, message_id: int) -> list[Message]:
+    result = await session.scalars(
+        select(Message).where(Message.reply_to_id == message_id).order_by(Message.id)
+    )
+    return list(result)
+
+
+async def store_inbound(
+    session: AsyncSession,
+    contact_id: int,
+    channel: str,
+    text: str,
+    provider_id: str | None,
+    at: datetime,
+    ticket_id: int | None = None,
+) -> Message:
+    message = Message(
+        contact_id=contact_id,
+        channel=channel,
+        direction="in",
+        text=storable(text),
+        status="received",
+        provider_id=provider_id,
+        created_at=at,
+        ticket_id=ticket_id,
+    )
+    session.add(message)
+    await session.flush()
+    return message
+
+
+async def store_outbound(
+    session: AsyncSession,
+    contact_id: int | None,
+    channel: str,
+    text: str,
+    at: datetime,
+    *,
+    status: str = "pending",
+    reply_to_id: int | None = None,
+    outbox_id: int | None = None,
+    ticket_id: int | None = None,
+) -> Message:
+    message = Message(
+        contact_id=contact_id,
+        channel=channel,
+        direction="out",
+        text=storable(text),
+        status=status,
+        reply_to_id=reply_to_id,
+        outbox_id=outbox_id,
+        ticket_id=ticket_id,
+        created_at=at,
+    )
+    session.add(message)
+    await session.flush()
+    return message
+
+
+async def mark(
+    session: AsyncSession,
+    message_id: int,
+    status: str,
+    at: datetime,
+    *,
+    provider_id: str | None = None,
+    error_code: str | None = None,
+) -> None:
+    message = await session.get(Message, message_id)
+    if message is None:
+        return
+    message.status = status
+    message.updated_at = at
+    if provider_id is not None:
+        message.provider_id = provider_id
+    if error_code is not None:
+        message.error_code = error_code

@@ -1,0 +1,303 @@
+"""The database schema: every table the bot keeps, in one place.
+
+Times are stored as UTC. SQLite keeps no time zone, so `UTCDateTime` puts it back on the way out:
+the rest of the code only ever sees aware datetimes.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+# Explicit constraint names, so migrations can refer to them on every database.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """An aware UTC datetime on every database."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; use an aware one")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Contact(Base):
+    """A person the bot talks to, on one address (one channel)."""
+
+    __tablename__ = "contacts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    address: Mapped[str] = mapped_column(String(64), unique=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    language: Mapped[str] = mapped_column(String(8))
+    country: Mapped[str | None] = mapped_column(String(2))  # ISO 3166 of residence
+    name: Mapped[str | None] = mapped_column(String(200))
+    # Bulk messages (awareness, broadcasts, reminders) never go to an opted-out person.
+    opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
+    opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The channel refused delivery for good (Telegram 403: blocked the bot, deactivated).
+    unreachable: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Awareness series: subscribed, where in the series, and whether we offered it yet.
+    subscribed: Mapped[bool] = mapped_column(Boolean, default=False)
+    subscribed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    awareness_offered: Mapped[bool] = mapped_column(Boolean, default=False)
+    awareness_next: Mapped[int] = mapped_column(Integer, default=1)
+    # Family enrolment: an invited relative receives nothing more until they say yes.
+    invited_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("contacts.id", ondelete="SET NULL")
+    )
+    consent: Mapped[str] = mapped_column(String(16), default="self")  # self | pending | given
+    # What the last reply offered, so that "2" on SMS means the second option.
+    last_options: Mapped[list | None] = mapped_column(JSON)
+    # What an SMS reply could not fit; sent on PLUS / MORE.
+    more_text: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class FlowState(Base):
+    """Where a person is in a multi-step flow; in the database so SMS webhooks stay stateless."""
+
+    __tablename__ = "flow_states"
+
+    contact_id: Mapped[int] = mapped_column(
+        ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True
+    )
+    flow: Mapped[str] = mapped_column(String(32))
+    step: Mapped[str] = mapped_column(String(32))
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Message(Base):
+    """Every message in and out: statistics, audit, and the promise that nothing is lost."""
+
+    __tablename__ = "messages"
+    __table_args__ = (
+        # A provider's retry of the same message (Twilio MessageSid) is stored once.
+        UniqueConstraint("channel", "direction", "provider_id", name="uq_messages_provider"),
+        Index("ix_messages_contact_created", "contact_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(16))
+    direction: Mapped[str] = mapped_column(String(3))  # in | out
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(
+        String(16)
+    )  # received | pending | sent | delivered | failed
+    provider_id: Mapped[str | None] = mapped_column(String(64))
+    error_code: Mapped[str | None] = mapped_column(String(32))
+    # An outbound reply points at the inbound message it answers (replayed on provider retries).
+    reply_to_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"))
+    outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class KnowledgeGap(Base):
+    """A question the bot was unsure of or could not answer, counted, for the staff's list."""
+
+    __tablename__ = "knowledge_gaps"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    normalised: Mapped[str] = mapped_column(String(500), unique=True)
+    example: Mapped[str] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(8))
+    outcome: Mapped[str] = mapped_column(String(8))  # unsure | none
+    best_entry: Mapped[str | None] = mapped_column(String(64))
+    count: Mapped[int] = mapped_column(Integer, default=1)
+    first_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ForumCounter(Base):
+    """One row per forum, locked while a registration is decided, so capacity holds under load."""
+
+    __tablename__ = "forum_counters"
+
+    forum_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    confirmed: Mapped[int] = mapped_column(Integer, default=0)
+    waitlist_seq: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Registration(Base):
+    """A person's registration for a forum, with the code they show at the door."""
+
+    __tablename__ = "registrations"
+    __table_args__ = (
+        # One live registration per person per forum; a cancelled one may be followed by another.
+        Index(
+            "uq_registrations_live",
+            "forum_id",
+            "contact_id",
+            unique=True,
+            sqlite_where=text("status != 'cancelled'"),
+            postgresql_where=text("status != 'cancelled'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    forum_id: Mapped[str] = mapped_column(String(32), index=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    status: Mapped[str] = mapped_column(String(16))  # confirmed | waitlisted | cancelled
+    waitlist_seq: Mapped[int | None] = mapped_column(Integer)  # order on the waitlist
+    answers: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Invitation(Base):
+    """A relative's phone number enrolled by a family member for the awareness SMS."""
+
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    address: Mapped[str] = mapped_column(String(64), index=True)
+    invited_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("contacts.id", ondelete="SET NULL")
+    )
+    status: Mapped[str] = mapped_column(String(16))  # sent | accepted | declined | expired
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Broadcast(Base):
+    """A staff announcement to a segment of people, now or at a set time."""
+
+    __tablename__ = "broadcasts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    text_fr: Mapped[str | None] = mapped_column(Text)
+    text_en: Mapped[str | None] = mapped_column(Text)
+    segment: Mapped[str] = mapped_column(String(500))
+    status: Mapped[str] = mapped_column(String(16))  # scheduled | queuing | queued | cancelled
+    send_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    recipients: Mapped[int | None] = mapped_column(Integer)
+    queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class OutboxItem(Base):
+    """A message to send in bulk or later, drained by the dispatcher at each channel's rate.
+
+    `dedupe_key` is unique per source and person: queuing the same announcement twice for the same
+    person is a no-op, which is half of the promise that no one receives a message twice.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(16))
+    address: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(
+        String(16)
+    )  # awareness | broadcast | reminder | ticket | ...
+    source: Mapped[str] = mapped_column(
+        String(64)
+    )  # e.g. broadcast:12, campaign:irregular_migration
+    dedupe_key: Mapped[str] = mapped_column(String(160), unique=True)
+    # queued | sending | sent | delivered | failed | unknown | cancelled
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    provider_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    error: Mapped[str | None] = mapped_column(String(500))
+    broadcast_id: Mapped[int | None] = mapped_column(
+        ForeignKey("broadcasts.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Schedule(Base):
+    """A recurring job (awareness series, reminders); APScheduler only computes fire times."""
+
+    __tablename__ = "schedules"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    trigger: Mapped[str] = mapped_column(String(100))  # cron expression
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    last_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    next_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Ticket(Base):
+    """A person's question handed to ministry staff; the answer goes back on their channel."""
+
+    __tablename__ = "tickets"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(16))  # open | answered | closed
+    question: Mapped[str] = mapped_column(Text)
+    staff_message_id: Mapped[int | None] = mapped_column(BigInteger)  # in the staff group
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_by: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AuditEntry(Base):
+    """Who did what to whom: broadcasts created, scheduled, cancelled, sent; tickets answered."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))
+    target: Mapped[str] = mapped_column(String(64))
+    details: Mapped[dict] = mapped_column(JSON, default=dict)

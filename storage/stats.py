@@ -1,0 +1,36 @@
+"""Counts for staff: who uses the bot, on which channel, in which language, and what is queued."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Contact, Message, OutboxItem, Registration
+
+
+async def _grouped(session: AsyncSession, column, *where) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    rows = await session.execute(select(column, func.count()).where(*where).group_by(column))
+    return {str(key): count for key, count in rows.all()}
+
+
+async def _count(session: AsyncSession, model, *where) -> int:  # type: ignore[no-untyped-def]
+    return await session.scalar(select(func.count()).select_from(model).where(*where)) or 0
+
+
+async def summary(session: AsyncSession) -> dict:
+    return {
+        "contacts": await _count(session, Contact),
+        "contacts_by_channel": await _grouped(session, Contact.channel),
+        "contacts_by_language": await _grouped(session, Contact.language),
+        "opted_out": await _count(session, Contact, Contact.opted_out.is_(True)),
+        "messages_in": await _count(session, Message, Message.direction == "in"),
+        "messages_out": await _count(session, Message, Message.direction == "out"),
+        "registrations": await _count(session, Registration, Registration.status != "cancelled"),
+        "registrations_by_forum": await _grouped(
+            session, Registration.forum_id, Registration.status != "cancelled"
+        ),
+        "subscribers": await _count(
+            session, Contact, Contact.subscribed.is_(True), Contact.opted_out.is_(False)
+        ),
+        "outbox": await _grouped(session, OutboxItem.status),
+    }

@@ -1,0 +1,66 @@
+"""The command line, run as a person would run it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run(args: list[str], tmp_path: Path, stdin: str = "") -> subprocess.CompletedProcess:
+    env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/cli.db"}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_chat_json_prints_one_line_per_message(tmp_path: Path) -> None:
+    result = run(["chat", "--json"], tmp_path, "menu\n")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert len(lines) == 1
+    record = json.loads(lines[0])
+    assert record["in"] == "menu"
+    assert any(o["value"] == "QUESTIONS" for r in record["replies"] for o in r["options"])
+
+
+def test_the_same_address_keeps_its_conversation(tmp_path: Path) -> None:
+    run(["chat", "--address", "console:awa"], tmp_path, "langue en\n")
+    result = run(["chat", "--address", "console:awa"], tmp_path, "menu\n")
+    assert "Menu: choose" in result.stdout
+
+
+def test_a_phone_address_is_normalised(tmp_path: Path) -> None:
+    result = run(["chat", "--address", "+223 76 12 34 56", "--json"], tmp_path, "mes donnees\n")
+    assert "tel:+22376123456" in result.stdout
+
+
+def test_a_bad_address_is_refused_clearly(tmp_path: Path) -> None:
+    result = run(["chat", "--address", "telegram:abc"], tmp_path, "menu\n")
+    assert result.returncode == 2
+    assert "telegram:<numeric chat id>" in result.stderr
+
+
+def test_stats_counts_messages(tmp_path: Path) -> None:
+    run(["chat", "--json"], tmp_path, "bonjour\nmenu\n")
+    result = run(["stats", "--json"], tmp_path)
+    figures = json.loads(result.stdout)
+    assert figures["messages_in"] == 2
+    assert figures["contacts_by_channel"] == {"console": 1}
+
+
+def test_db_upgrade(tmp_path: Path) -> None:
+    result = run(["db", "upgrade"], tmp_path)
+    assert result.returncode == 0
+    assert "SQLite is up to date" in result.stdout

@@ -1,0 +1,68 @@
+"""Bad input gets a clear reply, never an exception, and is stored."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from storage.models import Message
+from tests.chat import Chat
+
+STRANGE = [
+    "🙂🙂🙂 👋🏾",
+    "مرحبا، أريد معلومات",  # right-to-left
+    "\u202eevil\u202c text with a bidi override",
+    "hello\x00\x07\x1b[31m with control characters",
+    "'; DROP TABLE contacts; --",
+    "<script>alert('x')</script><b>bold</b>",
+    "{name} {0} %s %(x)s",  # format strings must not be interpreted
+    "\t\n  \r\n",
+]
+
+
+@pytest.mark.parametrize("text", STRANGE)
+async def test_strange_text_gets_a_reply_and_is_stored(chat: Chat, db, text: str) -> None:
+    answer = await chat.say(text)
+    assert answer.strip()
+    async with db.transaction() as session:
+        stored = await session.scalar(select(Message).where(Message.direction == "in"))
+    assert stored.text == text.replace("\x00", "\ufffd")  # PostgreSQL cannot store NUL
+
+
+async def test_empty_text_is_answered(chat: Chat) -> None:
+    assert "aucun texte" in await chat.say("")
+
+
+async def test_ten_thousand_characters_are_refused_politely_and_stored(chat: Chat, db) -> None:
+    text = "investir " * 1112  # 10,008 characters
+    answer = await chat.say(text)
+    assert "trop long" in answer and "1600" in answer
+    async with db.transaction() as session:
+        stored = await session.scalar(select(Message).where(Message.direction == "in"))
+    assert len(stored.text) == 10_000  # what we keep of one message
+
+
+async def test_the_length_limit_is_the_configured_one(chat: Chat) -> None:
+    assert "trop long" not in await chat.say("x" * 1600)
+    assert "trop long" in await chat.say("x" * 1601)
+
+
+async def test_a_provider_retry_is_stored_once_and_answered_the_same(chat: Chat, db) -> None:
+    first = await chat.send("menu", provider_id="SM123")
+    again = await chat.send("menu", provider_id="SM123")
+    assert again.duplicate
+    assert [o.text for o in again.outgoing] == [o.text for o in first.outgoing]
+    async with db.transaction() as session:
+        inbound = (await session.scalars(select(Message).where(Message.direction == "in"))).all()
+    assert len(inbound) == 1
+
+
+async def test_a_bug_costs_an_apology_not_the_message(chat: Chat, db, monkeypatch) -> None:
+    async def broken(ctx):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(chat.conversation.router, "fallback", broken)
+    assert "problème technique" in await chat.say("une question")
+    async with db.transaction() as session:
+        stored = await session.scalar(select(Message).where(Message.direction == "in"))
+    assert (stored.text, stored.status) == ("une question", "error")
