@@ -147,7 +147,21 @@ def render_sms(
             # rest can come out empty (the cut layout lists options last): then no hint.
             tail = f"\n{more}" if rest and more else ""
             return SmsRendering([f"{head}\n{all_lines}{tail}"], rest, tuple(options))
-    text = "\n".join(p for p in (text, all_lines) if p)
-    head, rest = cut(text, max_segments, f" {more}" if more else "")
+    combined = "\n".join(p for p in (text, all_lines) if p)
+    head, rest = cut(combined, max_segments, f" {more}" if more else "")
+    head, rest = _keep_lines_whole(combined, len(head), len(text) + 1 if text else 0)
     tail = f" {more}" if rest and more else ""
     return SmsRendering([head + tail], rest, tuple(options))
+
+
+def _keep_lines_whole(combined: str, end: int, lines_start: int) -> tuple[str, str]:
+    """Move a cut that fell inside an option line back to the line's start.
+
+    "6." looks like a sentence end to `cut`; a message ending in "6. (PLUS)" helps nobody. A
+    shorter head still fits the budget. Only a first line longer than a whole message is cut.
+    """
+    if end > lines_start and end < len(combined) and combined[end] != "\n":
+        line_start = combined.rfind("\n", 0, end)
+        if line_start >= lines_start - 1 and line_start > 0:
+            end = line_start
+    return combined[:end].rstrip(), combined[end:].strip()
