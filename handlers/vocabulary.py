@@ -26,6 +26,7 @@ class Inbound:
     received_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     language_hint: str | None = None  # e.g. Telegram's language_code, used on first contact
     user_id: str | None = None  # the sender inside a chat (Telegram user id), for staff checks
+    reply_to: str | None = None  # provider id of the message this one replies to (staff answers)
 
 
 @dataclass(frozen=True)

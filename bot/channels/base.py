@@ -25,3 +25,17 @@ class Sender(Protocol):
     channel: str
 
     async def send(self, address: str, text: str) -> SendResult: ...
+
+
+class ChannelService(Protocol):
+    """A channel as `diaspora-bot run` sees it: web routes (webhooks), a life, a sender."""
+
+    name: str
+    sender: Sender
+
+    def routes(self) -> list:  # starlette routes, mounted on the one web app
+        ...
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...

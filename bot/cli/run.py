@@ -9,6 +9,7 @@ import logging
 import uvicorn
 
 from bot.app import create_app
+from bot.channels.base import ChannelService
 from bot.logs import setup as setup_logging
 from bot.services import Services
 from bot.settings import Settings
@@ -21,18 +22,32 @@ def add(sub: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=_run)
 
 
+def channel_services(services: Services) -> list[ChannelService]:
+    """The channels the settings turn on, each with its webhook routes and its sender."""
+    channels: list[ChannelService] = []
+    return channels
+
+
 async def _run(args: argparse.Namespace) -> int:
     settings = Settings()
     setup_logging(settings.log_level)
     services = await Services.start(settings)
+    channels = channel_services(services)
 
     @contextlib.asynccontextmanager
-    async def lifespan(app):  # type: ignore[no-untyped-def]
-        _say_what_runs(settings)
-        yield
-        await services.close()
+    async def lifespan(app):  # noqa: ANN001
+        _say_what_runs(settings, channels)
+        for channel in channels:
+            await channel.start()
+        try:
+            yield
+        finally:
+            for channel in reversed(channels):
+                await channel.stop()
+            await services.close()
 
-    app = create_app(services, lifespan=lifespan)
+    routes = [route for channel in channels for route in channel.routes()]
+    app = create_app(services, routes=routes, lifespan=lifespan)
     config = uvicorn.Config(
         app, host=settings.host, port=settings.port, log_config=None, proxy_headers=True
     )
@@ -40,8 +55,9 @@ async def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _say_what_runs(settings: Settings) -> None:
+def _say_what_runs(settings: Settings, channels: list[ChannelService]) -> None:
     logger.info("listening on http://%s:%s (GET /healthz)", settings.host, settings.port)
+    logger.info("channels on: %s", ", ".join(c.name for c in channels) or "none")
     if not settings.telegram_enabled:
         logger.info("Telegram is off: set TELEGRAM_BOT_TOKEN to turn it on")
     if not settings.sms_enabled:
