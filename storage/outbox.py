@@ -7,12 +7,13 @@ idempotent: the same announcement queued twice for the same person is one row.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, func, insert, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Contact, OutboxItem
+from storage.models import Contact, Message, OutboxItem
 
 
 async def enqueue(
@@ -54,3 +55,264 @@ async def enqueue(
     session.add(item)
     await session.flush()
     return item
+
+
+# -- the dispatcher's side ---------------------------------------------------------------------
+#
+# A row's life: queued -> sending (claimed, committed BEFORE the provider is called) -> sent |
+# delivered | failed | queued again (retry) | cancelled. A row found `sending` by a restarted
+# worker may or may not have reached the provider: it becomes `unknown`, never re-sent on its own.
+
+INTERRUPTED = "interrupted while sending: it may or may not have been delivered"
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A row taken by one worker, as the dispatcher needs it (plain data, no session)."""
+
+    id: int
+    contact_id: int
+    channel: str
+    address: str
+    text: str
+    kind: str
+    attempts: int  # including this one
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """What decides, at sending time, whether a person may still receive a bulk message."""
+
+    opted_out: bool
+    unreachable: bool
+    consent: str
+    country: str | None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one claimed row; the recorder writes many of them in one transaction."""
+
+    id: int
+    status: str  # sent | delivered | queued | failed | unknown | cancelled
+    attempts: int
+    error: str | None = None
+    provider_id: str | None = None
+    next_attempt_at: datetime | None = None  # for `queued`
+    contact_id: int | None = None
+    contact_flag: str | None = None  # unreachable | opted_out: applies to the person
+
+
+async def claim(
+    session: AsyncSession, *, channel: str, worker: str, now: datetime, limit: int
+) -> list[Claimed]:
+    """Mark up to `limit` due rows of `channel` as `sending` for `worker`, oldest first.
+
+    On PostgreSQL `FOR UPDATE SKIP LOCKED` lets several workers claim at once without waiting
+    for or taking each other's rows; SQLite ignores it (one writer at a time, one worker).
+    The caller must commit before sending anything: that commit is the crash guarantee.
+    """
+    due = (
+        select(OutboxItem.id)
+        .where(
+            OutboxItem.status == "queued",
+            OutboxItem.channel == channel,
+            OutboxItem.next_attempt_at <= now,
+        )
+        .order_by(OutboxItem.next_attempt_at, OutboxItem.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    result = await session.execute(
+        update(OutboxItem)
+        .where(OutboxItem.id.in_(due.scalar_subquery()))
+        .values(
+            status="sending", claimed_by=worker, claimed_at=now, attempts=OutboxItem.attempts + 1
+        )
+        .returning(
+            OutboxItem.id,
+            OutboxItem.contact_id,
+            OutboxItem.channel,
+            OutboxItem.address,
+            OutboxItem.text,
+            OutboxItem.kind,
+            OutboxItem.attempts,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return sorted((Claimed(*row) for row in result.all()), key=lambda c: c.id)
+
+
+async def recipients(session: AsyncSession, contact_ids: set[int]) -> dict[int, Recipient]:
+    """The current state of these people (a person who erased their data is absent)."""
+    if not contact_ids:
+        return {}
+    rows = await session.execute(
+        select(
+            Contact.id, Contact.opted_out, Contact.unreachable, Contact.consent, Contact.country
+        ).where(Contact.id.in_(contact_ids))
+    )
+    return {row[0]: Recipient(bool(row[1]), bool(row[2]), row[3], row[4]) for row in rows}
+
+
+_RECORD = (
+    update(OutboxItem.__table__)
+    .where(
+        OutboxItem.__table__.c.id == bindparam("b_id"),
+        OutboxItem.__table__.c.claimed_by == bindparam("b_worker"),
+        # Not IN (...): an expanding parameter cannot be used with executemany.
+        or_(OutboxItem.__table__.c.status == "sending", OutboxItem.__table__.c.status == "unknown"),
+    )
+    .values(
+        status=bindparam("b_status"),
+        attempts=bindparam("b_attempts"),
+        error=bindparam("b_error"),
+        provider_id=bindparam("b_provider_id"),
+        next_attempt_at=bindparam("b_next"),
+        sent_at=bindparam("b_sent_at"),
+    )
+)
+
+
+async def record(
+    session: AsyncSession, outcomes: list[Outcome], *, worker: str, now: datetime
+) -> None:
+    """Write what became of claimed rows, log the sent ones as outbound messages, and mark the
+    people a provider said are unreachable or opted out (cancelling their other queued rows).
+
+    Only rows still claimed by `worker` change: a row that staff meanwhile handled stays theirs.
+    """
+    if not outcomes:
+        return
+    params = []
+    for o in outcomes:
+        sent = o.status in ("sent", "delivered")
+        next_at = o.next_attempt_at if o.status == "queued" and o.next_attempt_at else now
+        params.append(
+            {
+                "b_id": o.id,
+                "b_worker": worker,
+                "b_status": o.status,
+                "b_attempts": o.attempts,
+                "b_error": o.error[:500] if o.error else None,
+                "b_provider_id": o.provider_id[:64] if o.provider_id else None,
+                "b_next": next_at,
+                "b_sent_at": now if sent else None,
+            }
+        )
+    await session.execute(_RECORD, params)
+    sent_ids = [o.id for o in outcomes if o.status in ("sent", "delivered")]
+    if sent_ids:
+        # From the rows themselves, so a row whose person was erased meanwhile logs nothing.
+        await session.execute(
+            insert(Message).from_select(
+                ["contact_id", "channel", "direction", "text", "status", "outbox_id", "created_at"],
+                select(
+                    OutboxItem.contact_id,
+                    OutboxItem.channel,
+                    literal("out"),
+                    OutboxItem.text,
+                    OutboxItem.status,
+                    OutboxItem.id,
+                    OutboxItem.sent_at,
+                ).where(
+                    OutboxItem.id.in_(sent_ids),
+                    OutboxItem.status.in_(("sent", "delivered")),
+                    OutboxItem.claimed_by == worker,
+                ),
+            )
+        )
+    unreachable = {o.contact_id for o in outcomes if o.contact_flag == "unreachable"}
+    opted_out = {o.contact_id for o in outcomes if o.contact_flag == "opted_out"}
+    unreachable.discard(None)
+    opted_out.discard(None)
+    if unreachable:
+        await session.execute(
+            update(Contact).where(Contact.id.in_(unreachable)).values(unreachable=True)
+        )
+        await _cancel_queued(session, unreachable, "unreachable")
+    if opted_out:
+        await session.execute(
+            update(Contact)
+            .where(Contact.id.in_(opted_out))
+            .values(opted_out=True, opted_out_at=now, subscribed=False)
+        )
+        await _cancel_queued(session, opted_out, "opted out at the provider")
+
+
+async def _cancel_queued(session: AsyncSession, contact_ids: set[int], reason: str) -> None:
+    await session.execute(
+        update(OutboxItem)
+        .where(OutboxItem.contact_id.in_(contact_ids), OutboxItem.status == "queued")
+        .values(status="cancelled", error=reason)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def recover(
+    session: AsyncSession,
+    *,
+    worker: str,
+    stale_before: datetime,
+    everyone: bool = False,
+) -> int:
+    """Rows left `sending` by a dead worker become `unknown`; returns how many.
+
+    Ours from a previous life (same worker id), or any claimed before `stale_before` (a live
+    worker never holds a claim that long), or, with `everyone` (SQLite: the only worker), all.
+    """
+    where = [OutboxItem.status == "sending"]
+    if not everyone:
+        where.append(or_(OutboxItem.claimed_by == worker, OutboxItem.claimed_at < stale_before))
+    result = await session.execute(
+        update(OutboxItem)
+        .where(*where)
+        .values(status="unknown", error=INTERRUPTED)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
+
+
+# -- the staff's side ----------------------------------------------------------------------------
+
+RESENDABLE = ("unknown", "failed")
+
+
+async def items(
+    session: AsyncSession, *, status: str | None = None, limit: int = 50
+) -> list[OutboxItem]:
+    """The most recent rows, optionally of one status."""
+    query = select(OutboxItem).order_by(OutboxItem.id.desc()).limit(limit)
+    if status:
+        query = query.where(OutboxItem.status == status)
+    return list(await session.scalars(query))
+
+
+async def counts(session: AsyncSession) -> dict[str, int]:
+    rows = await session.execute(
+        select(OutboxItem.status, func.count()).group_by(OutboxItem.status)
+    )
+    return {status: count for status, count in rows.all()}
+
+
+async def resend(session: AsyncSession, ids: list[int], now: datetime) -> dict[int, str]:
+    """Queue `unknown` (or `failed`) rows again; returns id -> 'queued' or why not.
+
+    The person's state is checked again when the row is sent (STOP still wins).
+    """
+    outcome: dict[int, str] = {}
+    for item_id in ids:
+        item = await session.get(OutboxItem, item_id, with_for_update=True)
+        if item is None:
+            outcome[item_id] = "no such message"
+        elif item.status not in RESENDABLE:
+            outcome[item_id] = f"is {item.status}, only unknown or failed messages are resent"
+        else:
+            item.status = "queued"
+            item.next_attempt_at = now
+            item.attempts = 0
+            item.claimed_by = item.claimed_at = None
+            item.error = None
+            outcome[item_id] = "queued"
+    await session.flush()
+    return outcome

@@ -17,6 +17,9 @@ class SendResult:
     retry_after: float | None = None  # the provider asked the whole channel to pause (429)
     unreachable: bool = False  # the person cannot be reached on this channel any more
     opted_out: bool = False  # the provider says the person opted out (Twilio 21610)
+    # The request may have reached the provider (a read timeout, a dropped connection after
+    # sending): retrying could deliver it twice, so the dispatcher marks it `unknown` instead.
+    uncertain: bool = False
 
 
 class Sender(Protocol):
