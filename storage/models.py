@@ -84,6 +84,9 @@ class Contact(Base):
     subscribed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     awareness_offered: Mapped[bool] = mapped_column(Boolean, default=False)
     awareness_next: Mapped[int] = mapped_column(Integer, default=1)
+    # The scheduled run that last queued this person's message: a run that is repeated (a new
+    # leader after a crash) skips those it already served, so no one moves two steps at once.
+    awareness_last_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Family enrolment: an invited relative receives nothing more until they say yes.
     invited_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("contacts.id", ondelete="SET NULL")
@@ -236,7 +239,10 @@ class OutboxItem(Base):
     __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
+    # Indexed: STOP cancels a person's queued rows, and erasing a person cascades to them.
+    contact_id: Mapped[int] = mapped_column(
+        ForeignKey("contacts.id", ondelete="CASCADE"), index=True
+    )
     channel: Mapped[str] = mapped_column(String(16))
     address: Mapped[str] = mapped_column(String(64))
     text: Mapped[str] = mapped_column(Text)

@@ -1,0 +1,95 @@
+"""What the scheduler runs: the awareness series, forum reminders, due broadcasts.
+
+Every job is safe to run twice for the same scheduled time (a new leader may repeat the run a
+dead one did not finish): outbox dedupe keys and per-person progress make repeats no-ops.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+from knowledge.awareness import DEFAULT_SERIES, Series
+from knowledge.awareness import series as load_series
+from knowledge.bundle import Knowledge
+from storage import subscriptions
+from storage.db import Database
+
+logger = logging.getLogger(__name__)
+
+AWARENESS_BATCH = 500
+
+Job = Callable[[datetime], Awaitable[int]]
+
+
+async def awareness(
+    db: Database, run_at: datetime, *, series: Series | None = None, batch: int = AWARENESS_BATCH
+) -> int:
+    """Queue the NEXT message of the series for every subscriber; returns how many were queued.
+
+    Per-person progress (`awareness_next`): a newcomer starts at message 1, and someone who has
+    had the whole series gets nothing more (until messages are added to it). SMS gets the short
+    version, other channels the longer one, in the person's language. Quiet hours are applied by
+    the dispatcher, per person, when each row comes due.
+    """
+    series = series or load_series(DEFAULT_SERIES)
+    queued, after_id = 0, 0
+    while True:
+        async with db.transaction() as session:
+            people = await subscriptions.due_subscribers(
+                session, run_at=run_at, last_number=len(series), after_id=after_id, limit=batch
+            )
+            if not people:
+                break
+            rows = []
+            for person in people:
+                message = series.message(person.next_number)
+                assert message is not None  # the query keeps people within the series
+                rows.append(
+                    {
+                        "contact_id": person.id,
+                        "channel": person.channel,
+                        "address": person.address,
+                        "text": message.for_channel(person.channel, person.language),
+                        "kind": "awareness",
+                        "source": f"campaign:{series.id}",
+                        "dedupe_key": f"awareness:{series.id}:{message.number}:{person.id}",
+                        "status": "queued",
+                        "attempts": 0,
+                        "next_attempt_at": run_at,
+                        "created_at": run_at,
+                    }
+                )
+            queued += await subscriptions.queue_batch(session, rows, people, run_at)
+            after_id = people[-1].id
+    logger.info("awareness %s: %d messages queued for the run of %s", series.id, queued, run_at)
+    return queued
+
+
+def _optional(module: str, name: str) -> Callable | None:
+    """A function another feature provides, if this build has it (features merge separately)."""
+    try:
+        return getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError):
+        return None
+
+
+async def forum_reminders(db: Database, knowledge: Knowledge, now: datetime) -> int:
+    """Queue the reminders of forums coming up (the registration feature decides which)."""
+    queue_due_reminders = _optional("handlers.registration", "queue_due_reminders")
+    if queue_due_reminders is None:
+        logger.debug("forum reminders: the registration feature is not in this build")
+        return 0
+    async with db.transaction() as session:
+        return await queue_due_reminders(session, knowledge, now)
+
+
+async def due_broadcasts(db: Database, now: datetime) -> int:
+    """Expand scheduled broadcasts whose time has come into outbox rows (staff feature)."""
+    queue_due = _optional("storage.broadcasts", "queue_due")
+    if queue_due is None:
+        return 0
+    async with db.transaction() as session:
+        return await queue_due(session, now) or 0
