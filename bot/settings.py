@@ -43,6 +43,22 @@ class Settings(BaseSettings):
     twilio_api_url: str = "https://api.twilio.com"
     sms_max_segments: int = 2
 
+    # Outbox, dispatcher and scheduler (bulk sending)
+    telegram_max_rate: float = 25.0  # messages a second (Telegram allows about 30)
+    sms_max_rate: float = 1.0  # segments a second (a Twilio long code sends 1)
+    quiet_hours: str = "21:00-08:00"  # recipient's local time; empty: off
+    outbox_batch_size: int = 20  # rows a worker holds `sending`: the most a crash leaves unknown
+    outbox_max_attempts: int = 5
+    outbox_retry_seconds: float = 30.0  # first retry; doubles each time, at most an hour
+    outbox_stale_seconds: float = 300.0  # a claim this old belongs to a dead worker
+    dispatcher_enabled: bool = True
+    dispatcher_id: str = ""  # a stable name per worker (default host:pid)
+    scheduler_enabled: bool = True
+    awareness_cron: str = "0 10 * * 1"  # UTC, crontab weekdays (1 = Monday)
+    forum_reminders_cron: str = "0 9 * * *"
+    broadcast_poll_seconds: float = 10.0
+    leader_retry_seconds: float = 5.0
+
     @field_validator("public_url")
     @classmethod
     def _no_trailing_slash(cls, value: str) -> str:

@@ -316,3 +316,23 @@ async def resend(session: AsyncSession, ids: list[int], now: datetime) -> dict[i
             outcome[item_id] = "queued"
     await session.flush()
     return outcome
+
+
+async def arrived_since_last_turn(session: AsyncSession, address: str) -> list[Message]:
+    """Bulk messages logged for this person since they last wrote (the console shows them)."""
+    contact_id = await session.scalar(select(Contact.id).where(Contact.address == address))
+    if contact_id is None:
+        return []
+    last_in = await session.scalar(
+        select(func.max(Message.created_at)).where(
+            Message.contact_id == contact_id, Message.direction == "in"
+        )
+    )
+    query = select(Message).where(
+        Message.contact_id == contact_id,
+        Message.direction == "out",
+        Message.outbox_id.is_not(None),
+    )
+    if last_in is not None:
+        query = query.where(Message.created_at > last_in)
+    return list(await session.scalars(query.order_by(Message.id)))

@@ -20,6 +20,8 @@ async def people(
     **fields: object,
 ) -> list[int]:
     """Create contacts (bulk: fast for thousands); returns their ids in order."""
+    if not addresses:
+        return []
     now = utcnow()
     rows = [
         {

@@ -17,6 +17,7 @@ from bot.conversation import Outgoing
 from bot.services import Services
 from handlers.vocabulary import CHANNELS, Inbound
 from knowledge.addresses import AddressError, channel_of, console_address, normalise_address
+from storage.outbox import arrived_since_last_turn
 
 
 def add(sub: argparse._SubParsersAction) -> None:
@@ -52,6 +53,20 @@ def _show(outgoing: list[Outgoing]) -> None:
     sys.stdout.flush()
 
 
+async def _show_arrivals(services: Services, address: str, as_json: bool) -> None:
+    """Announcements and awareness messages sent to this person since their last turn."""
+    async with services.db.transaction() as session:
+        arrived = await arrived_since_last_turn(session, address)
+    if not arrived:
+        return
+    if as_json:
+        record = {"arrived": [{"text": m.text, "at": m.created_at.isoformat()} for m in arrived]}
+        print(json.dumps(record, ensure_ascii=False), flush=True)
+        return
+    print(f"({len(arrived)} new message(s) since you last wrote)")
+    _show([Outgoing(m.text) for m in arrived])
+
+
 async def _chat(args: argparse.Namespace) -> int:
     try:
         address = _address(args.address)
@@ -63,6 +78,7 @@ async def _chat(args: argparse.Namespace) -> int:
     services = await Services.start()
     render = renderer_for(channel, services.settings)
     try:
+        await _show_arrivals(services, address, as_json)
         if not as_json:
             print("Type a message (MENU for the menu, Ctrl-D to quit).")
             _show((await services.conversation.handle(Inbound(channel, address, "menu"))).outgoing)

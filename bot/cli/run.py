@@ -9,6 +9,7 @@ import logging
 import uvicorn
 
 from bot.app import create_app
+from bot.background import Background
 from bot.channels.base import ChannelService
 from bot.logs import setup as setup_logging
 from bot.services import Services
@@ -33,15 +34,18 @@ async def _run(args: argparse.Namespace) -> int:
     setup_logging(settings.log_level)
     services = await Services.start(settings)
     channels = channel_services(services)
+    background = Background(services, [channel.sender for channel in channels])
 
     @contextlib.asynccontextmanager
     async def lifespan(app):  # noqa: ANN001
         _say_what_runs(settings, channels)
         for channel in channels:
             await channel.start()
+        await background.start()
         try:
             yield
         finally:
+            await background.stop()
             for channel in reversed(channels):
                 await channel.stop()
             await services.close()
