@@ -62,7 +62,9 @@ def scheduler(services: Services) -> Scheduler:
             "forum_reminders": settings.forum_reminders_cron,
         },
         pollers=(
-            Poller("broadcasts", settings.broadcast_poll_seconds, partial(jobs.due_broadcasts, db)),
+            Poller(
+                "broadcasts", settings.broadcast_poll_seconds, partial(jobs.due_broadcasts, db)
+            ),
         ),
     )
 

@@ -95,7 +95,8 @@ class Pacer:
         self.paused_until = max(self.paused_until, self._clock() + seconds)
 
     async def wait_ready(self) -> None:
-        while (delay := self.delay()) > 0:
+        # A deadline that moves (a pause may be extended), not an event: sleep and look again.
+        while (delay := self.delay()) > 0:  # noqa: ASYNC110
             await asyncio.sleep(delay)
 
     async def acquire(self, cost: float = 1.0) -> None:
@@ -207,19 +208,19 @@ class Dispatcher:
             ", ".join(f"{c} at {self._rate(c):g}/s" for c in self.senders) or "no channel",
         )
 
-    async def stop(self, timeout: float = 30.0) -> None:
+    async def stop(self, grace: float = 30.0) -> None:
         """Stop claiming, let rows in flight finish and their outcomes be written."""
         self._stopping.set()
         loops = [t for t in self._tasks if t.get_name() != "outbox-recorder"]
         recorder = [t for t in self._tasks if t.get_name() == "outbox-recorder"]
         with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(asyncio.gather(*loops, return_exceptions=True), timeout)
+            await asyncio.wait_for(asyncio.gather(*loops, return_exceptions=True), grace)
         if self._sending:
-            await asyncio.wait(self._sending, timeout=timeout)
+            await asyncio.wait(self._sending, timeout=grace)
         self._results.put_nowait(None)
         if recorder:
             with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(asyncio.gather(*recorder, return_exceptions=True), timeout)
+                await asyncio.wait_for(asyncio.gather(*recorder, return_exceptions=True), grace)
         for task in self._tasks:
             task.cancel()
         self._tasks = []
@@ -350,11 +351,13 @@ class Dispatcher:
             result = await asyncio.wait_for(
                 sender.send(row.address, row.text), self.config.send_timeout
             )
-        except asyncio.TimeoutError:
+        except TimeoutError:
             result = SendResult(ok=False, error="no answer from the provider", uncertain=True)
         except Exception as exc:  # a sender bug: we cannot know whether it went out
             logger.exception("sender %s raised for %s", sender.channel, mask(row.address))
-            result = SendResult(ok=False, error=f"sender error: {type(exc).__name__}", uncertain=True)
+            result = SendResult(
+                ok=False, error=f"sender error: {type(exc).__name__}", uncertain=True
+            )
         if result.retry_after:
             self.pacers[row.channel].pause(result.retry_after)
             logger.warning("%s asked to pause %.1fs", row.channel, result.retry_after)
@@ -380,7 +383,9 @@ class Dispatcher:
         if result.permanent:
             return Outcome(row.id, "failed", row.attempts, error)
         if row.attempts >= self.config.max_attempts:
-            return Outcome(row.id, "failed", row.attempts, f"gave up after {row.attempts}: {error}")
+            return Outcome(
+                row.id, "failed", row.attempts, f"gave up after {row.attempts}: {error}"
+            )
         delay = min(self.config.retry_cap, self.config.retry_base * 2 ** (row.attempts - 1))
         return Outcome(
             row.id, "queued", row.attempts, error, next_attempt_at=now + timedelta(seconds=delay)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -171,7 +170,9 @@ class Scheduler:
                     if now - missed <= CATCH_UP:
                         due.append((name, missed))  # run() then moves next_run_at on
                         continue
-                    logger.warning("schedule %s: the run of %s is too old to make up", name, missed)
+                    logger.warning(
+                        "schedule %s: the run of %s is too old to make up", name, missed
+                    )
                 if known is not None or missed is None or missed <= now:
                     schedule.next_run_at = trigger.get_next_fire_time(None, now)
         for name, run_at in due:

@@ -38,15 +38,21 @@ class Route:
     name: str
 
 
+# Runs after every routed turn and may add to the replies (the one-time awareness offer).
+AfterTurn = Callable[[Context, list[Reply], "Route"], Awaitable[list[Reply]]]
+
+
 class Router:
     def __init__(
         self,
         keywords: Iterable[Keyword],
         flows: dict[str, Handler],
         fallback: Handler,
+        after: Iterable[AfterTurn] = (),
     ) -> None:
         self.flows = flows
         self.fallback = fallback
+        self.after = tuple(after)
         self._exact: dict[str, list[Keyword]] = {}
         self._prefix: dict[str, list[Keyword]] = {}
         for keyword in keywords:
@@ -65,11 +71,19 @@ class Router:
         candidates = [(k, "") for k in self._exact.get(folded, [])]
         first, _, rest = folded.partition(" ")
         # The argument keeps the person's spelling (a code, a language), only trimmed.
-        raw_rest = text.strip().split(None, 1)[1].strip() if rest else ""
+        # ("s'abonner" folds to two words but is one: then there is no argument.)
+        words = text.strip().split(None, 1)
+        raw_rest = words[1].strip() if rest and len(words) > 1 else ""
         candidates += [(k, raw_rest) for k in self._prefix.get(first, [])]
         return [(k, a) for k, a in candidates if k.channels is None or channel in k.channels]
 
     async def route(self, ctx: Context) -> tuple[list[Reply], Route]:
+        replies, route = await self._match(ctx)
+        for hook in self.after:
+            replies = await hook(ctx, replies, route)
+        return replies, route
+
+    async def _match(self, ctx: Context) -> tuple[list[Reply], Route]:
         for keyword, argument in self.keywords_for(ctx.text, ctx.channel):
             ctx.args = argument
             replies = await keyword.handler(ctx)

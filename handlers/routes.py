@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from handlers import basics, faq, privacy
+from handlers import basics, faq, privacy, subscriptions
 from handlers.context import MenuItem
 from handlers.router import Router
 from knowledge.bundle import Knowledge
 
 # Menu order as people see it; each feature contributes its entries.
-MENU: tuple[MenuItem, ...] = (*faq.MENU, *basics.MENU, *privacy.MENU)
+MENU: tuple[MenuItem, ...] = (*faq.MENU, *subscriptions.MENU, *basics.MENU, *privacy.MENU)
 
 
 def build_router(knowledge: Knowledge) -> Router:
@@ -18,7 +18,14 @@ def build_router(knowledge: Knowledge) -> Router:
         for word in knowledge.locales.raw(lang, "meta.keywords")
     )
     return Router(
-        keywords=[*basics.keywords(language_words), *privacy.KEYWORDS, *faq.KEYWORDS],
-        flows={**privacy.FLOWS},
+        keywords=[
+            *subscriptions.FIRST_KEYWORDS,  # before basics: an invited relative's OUI
+            *basics.keywords(language_words),
+            *privacy.KEYWORDS,
+            *subscriptions.KEYWORDS,
+            *faq.KEYWORDS,
+        ],
+        flows={**privacy.FLOWS, **subscriptions.FLOWS},
         fallback=faq.answer,
+        after=subscriptions.AFTER_TURN,
     )

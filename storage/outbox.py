@@ -161,7 +161,10 @@ _RECORD = (
         OutboxItem.__table__.c.id == bindparam("b_id"),
         OutboxItem.__table__.c.claimed_by == bindparam("b_worker"),
         # Not IN (...): an expanding parameter cannot be used with executemany.
-        or_(OutboxItem.__table__.c.status == "sending", OutboxItem.__table__.c.status == "unknown"),
+        or_(
+            OutboxItem.__table__.c.status == "sending",
+            OutboxItem.__table__.c.status == "unknown",
+        ),
     )
     .values(
         status=bindparam("b_status"),
@@ -206,7 +209,15 @@ async def record(
         # From the rows themselves, so a row whose person was erased meanwhile logs nothing.
         await session.execute(
             insert(Message).from_select(
-                ["contact_id", "channel", "direction", "text", "status", "outbox_id", "created_at"],
+                [
+                    "contact_id",
+                    "channel",
+                    "direction",
+                    "text",
+                    "status",
+                    "outbox_id",
+                    "created_at",
+                ],
                 select(
                     OutboxItem.contact_id,
                     OutboxItem.channel,

@@ -44,7 +44,9 @@ class PtbSender:
             seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
             return SendResult(ok=False, error="429 flood control", retry_after=seconds)
         except Forbidden as exc:
-            return SendResult(ok=False, error=f"403 {exc.message}", permanent=True, unreachable=True)
+            return SendResult(
+                ok=False, error=f"403 {exc.message}", permanent=True, unreachable=True
+            )
         except BadRequest as exc:
             return SendResult(ok=False, error=f"400 {exc.message}", permanent=True)
         except TimedOut:

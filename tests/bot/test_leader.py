@@ -101,7 +101,7 @@ async def test_a_leader_whose_session_dies_steps_down(postgres: Database, db_url
 
 
 async def test_a_killed_leader_process_is_replaced(postgres: Database, db_url) -> None:
-    process = subprocess.Popen(
+    process = subprocess.Popen(  # noqa: ASYNC220 - the test itself waits on it, line by line
         [sys.executable, "-m", "tests.leader_worker", db_url],
         cwd=ROOT,
         env=os.environ,

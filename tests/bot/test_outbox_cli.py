@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 from storage.db import Database
 from storage.models import Contact, OutboxItem
 from tests.bot.test_cli import ROOT
+from tests.outbox_rows import people, queue
 
 
 def run(args: list[str], tmp_path: Path, stdin: str = "", **env: str):  # noqa: ANN201
@@ -28,7 +29,6 @@ def run(args: list[str], tmp_path: Path, stdin: str = "", **env: str):  # noqa: 
         timeout=120,
         check=False,
     )
-from tests.outbox_rows import people, queue
 
 
 def db_at(tmp_path: Path) -> Database:

@@ -3,6 +3,7 @@ moment and restarted never sends a message twice, and leaves at most one batch `
 
 from __future__ import annotations
 
+import asyncio
 import os
 import random
 import signal
@@ -57,7 +58,9 @@ async def test_a_killed_dispatcher_never_sends_twice(db: Database, db_url: str, 
     for target in sorted(rng.sample(range(20, count - 40), 2)):
         proc = worker(db_url, api, "worker-a", 150)
         wait_for_sent(api, target, proc)
-        time.sleep(rng.uniform(0, 0.05))  # anywhere between two sends, or in the middle of one
+        await asyncio.sleep(
+            rng.uniform(0, 0.05)
+        )  # anywhere between two sends, or in the middle of one
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=10)
         kills += 1
