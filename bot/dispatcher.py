@@ -23,9 +23,11 @@ import math
 import os
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.channels.base import Sender, SendResult
 from bot.quiet_hours import QuietHours, zone_for
@@ -49,6 +51,7 @@ QUIET_EXEMPT_KINDS = frozenset({"ticket", "reply"})
 # The only kind sent to a relative who has not yet said yes (family enrolment).
 CONSENT_KINDS = frozenset({"invitation"})
 RECORD_BATCH = 500
+RECORD_GATHER_SECONDS = 0.005
 
 
 def default_worker_id() -> str:
@@ -120,8 +123,10 @@ class Window:
         self.free = size
         self._freed = asyncio.Event()
 
-    async def take(self, most: int) -> int:
-        while self.free == 0:
+    async def take(self, most: int, least: int = 1) -> int:
+        """Take up to `most` places, once at least `least` are free (fewer, larger claims)."""
+        least = max(1, min(least, most, self.size))
+        while self.free < least:
             self._freed.clear()
             await self._freed.wait()
         taken = min(most, self.free)
@@ -169,6 +174,14 @@ class Dispatcher:
         self._sending: set[asyncio.Task] = set()
         self._stopping = asyncio.Event()
         self._tasks: list[asyncio.Task] = []
+        # SQLite has one writer: our own transactions queue here, in the event loop, rather
+        # than in SQLite's busy handler (which sleeps up to 100 ms between tries).
+        self._db_lock = asyncio.Lock() if db.is_sqlite else contextlib.nullcontext()
+
+    @contextlib.asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[AsyncSession]:
+        async with self._db_lock, self.db.transaction() as session:
+            yield session
 
     def _rate(self, channel: str) -> float:
         return self.config.rates.get(channel, math.inf) or math.inf
@@ -178,7 +191,7 @@ class Dispatcher:
     async def recover(self) -> int:
         """Rows a dead worker left `sending` become `unknown` (never re-sent on their own)."""
         stale_before = self.clock() - timedelta(seconds=self.config.stale_after)
-        async with self.db.transaction() as session:
+        async with self._transaction() as session:
             count = await outbox.recover(
                 session,
                 worker=self.worker,
@@ -250,9 +263,13 @@ class Dispatcher:
         pacer = self.pacers[channel]
         while not self._stopping.is_set():
             await pacer.wait_ready()
-            places = await self.window.take(self._claim_size(channel))
+            size = self._claim_size(channel)
+            places = await self.window.take(size, least=(size + 1) // 2)
+            if self._stopping.is_set():
+                self.window.give(places)
+                return
             try:
-                async with self.db.transaction() as session:
+                async with self._transaction() as session:
                     rows = await outbox.claim(
                         session,
                         channel=channel,
@@ -260,6 +277,9 @@ class Dispatcher:
                         now=self.clock(),
                         limit=places,
                     )
+                    # The first check of these people, in the same transaction as the claim.
+                    people = await outbox.recipients(session, {r.contact_id for r in rows})
+                checked_at = time.monotonic()
             except Exception:
                 self.window.give(places)
                 logger.exception("could not claim %s outbox rows; trying again", channel)
@@ -268,7 +288,7 @@ class Dispatcher:
             if len(rows) < places:
                 self.window.give(places - len(rows))
             if rows:
-                await self._dispatch(channel, rows)
+                await self._dispatch(channel, rows, people, checked_at)
                 continue
             if until_idle:
                 if not self._in_flight(channel):
@@ -286,8 +306,15 @@ class Dispatcher:
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(self._stopping.wait(), seconds)
 
-    async def _dispatch(self, channel: str, rows: list[Claimed]) -> None:
-        """Check and send claimed rows in small groups, each checked just before it goes."""
+    async def _dispatch(
+        self,
+        channel: str,
+        rows: list[Claimed],
+        people: dict[int, Recipient],
+        checked_at: float,
+    ) -> None:
+        """Send claimed rows in small groups, each checked at most RECHECK_SECONDS before it
+        goes (at a high rate the check made with the claim is still fresh)."""
         pacer = self.pacers[channel]
         sender = self.senders[channel]
         costs = [sms_cost(r.text) if channel == "sms" else 1 for r in rows]
@@ -302,8 +329,10 @@ class Dispatcher:
             await pacer.wait_ready()
             now = self.clock()
             try:
-                async with self.db.transaction() as session:
-                    people = await outbox.recipients(session, {r.contact_id for r in group})
+                if time.monotonic() - checked_at > RECHECK_SECONDS:
+                    async with self._transaction() as session:
+                        people = await outbox.recipients(session, {r.contact_id for r in group})
+                    checked_at = time.monotonic()
             except Exception:
                 # Without the person's latest state we must not send; the rows are claimed, so
                 # they cannot simply be left: give them back to the queue, unsent.
@@ -404,8 +433,19 @@ class Dispatcher:
             if first is None:
                 break
             batch = [first]
-            while len(batch) < RECORD_BATCH and not self._results.empty():
-                item = self._results.get_nowait()
+            # Gather the outcomes of what is in flight (briefly): one transaction for many rows.
+            deadline = asyncio.get_running_loop().time() + RECORD_GATHER_SECONDS
+            while len(batch) < RECORD_BATCH and (self._sending or not self._results.empty()):
+                if self._results.empty():
+                    left = deadline - asyncio.get_running_loop().time()
+                    if left <= 0:
+                        break
+                    try:
+                        item = await asyncio.wait_for(self._results.get(), left)
+                    except asyncio.TimeoutError:
+                        break
+                else:
+                    item = self._results.get_nowait()
                 if item is None:
                     done = True
                     break
@@ -417,7 +457,7 @@ class Dispatcher:
         delay = 0.5
         while True:
             try:
-                async with self.db.transaction() as session:
+                async with self._transaction() as session:
                     await outbox.record(session, batch, worker=self.worker, now=self.clock())
                 break
             except Exception:
@@ -446,7 +486,7 @@ class Dispatcher:
                 return
             try:
                 stale_before = self.clock() - timedelta(seconds=self.config.stale_after)
-                async with self.db.transaction() as session:
+                async with self._transaction() as session:
                     count = await outbox.recover(
                         session, worker="", stale_before=stale_before, everyone=False
                     )

@@ -58,7 +58,10 @@ class Leadership:
 
     async def _run(self) -> None:
         if not self.db.is_postgres:
-            await self._elected()
+            try:
+                await self._elected()
+            except Exception:
+                logger.exception("the scheduler could not start")
             await asyncio.Event().wait()  # the only process leads until it stops
         while True:
             try:

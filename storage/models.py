@@ -236,7 +236,19 @@ class OutboxItem(Base):
     """
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "next_attempt_at"),
+        # The dispatcher's claim: the next queued rows of a channel, in order, read straight
+        # off this (small: queued rows only) index instead of sorting every queued row.
+        Index(
+            "ix_outbox_queue",
+            "channel",
+            "next_attempt_at",
+            "id",
+            sqlite_where=text("status = 'queued'"),
+            postgresql_where=text("status = 'queued'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     # Indexed: STOP cancels a person's queued rows, and erasing a person cascades to them.

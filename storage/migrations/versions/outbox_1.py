@@ -1,4 +1,4 @@
-"""outbox: awareness progress per scheduled run; index outbox rows by person
+"""outbox: awareness progress per scheduled run; outbox indexes by person and for claims
 
 Revision ID: outbox_1
 Revises: 0001
@@ -20,10 +20,18 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("awareness_last_at", sa.DateTime(timezone=True), nullable=True))
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_outbox_contact_id"), ["contact_id"], unique=False)
+        batch_op.create_index(
+            "ix_outbox_queue",
+            ["channel", "next_attempt_at", "id"],
+            unique=False,
+            sqlite_where=sa.text("status = 'queued'"),
+            postgresql_where=sa.text("status = 'queued'"),
+        )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.drop_index("ix_outbox_queue")
         batch_op.drop_index(batch_op.f("ix_outbox_contact_id"))
     with op.batch_alter_table("contacts", schema=None) as batch_op:
         batch_op.drop_column("awareness_last_at")
