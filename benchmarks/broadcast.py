@@ -9,7 +9,8 @@
 2. Real limit: TELEGRAM_MAX_RATE = 25/s for REAL_SECONDS: the rate the fake actually received.
 
 The fake Bot API runs in a process of its own (benchmarks/fake_bot_api.py, a bare asyncio HTTP
-server), so its work is not counted in the dispatcher's, and it is not the bottleneck. Prints figures; docs/benchmarks.md records them.
+server), so its work is not counted in the dispatcher's, and it is not the bottleneck.
+Prints figures; docs/benchmarks.md records them.
 """
 
 from __future__ import annotations
@@ -239,7 +240,7 @@ async def real_limit(db: Database, sender, api_url: str, seconds: float) -> None
     config = DispatcherConfig(rates={"telegram": 25.0}, worker_id="bench", only_worker=True)
     dispatcher = Dispatcher(db, {"telegram": sender}, config)
     await dispatcher.start()
-    while await count_sent(db, "bench:real") == 0:
+    while await count_sent(db, "bench:real") == 0:  # noqa: ASYNC110 - polling the database
         await asyncio.sleep(0.01)
     first = fake_state(api_url)["sent"]
     started = time.perf_counter()
@@ -255,7 +256,7 @@ async def real_limit(db: Database, sender, api_url: str, seconds: float) -> None
 
 
 async def main(args: argparse.Namespace) -> None:
-    fake = subprocess.Popen(
+    fake = subprocess.Popen(  # noqa: ASYNC220 - started once, before anything is measured
         [sys.executable, "-m", "benchmarks.fake_bot_api"],
         cwd=ROOT,
         stdin=subprocess.PIPE,

@@ -442,7 +442,7 @@ class Dispatcher:
                         break
                     try:
                         item = await asyncio.wait_for(self._results.get(), left)
-                    except asyncio.TimeoutError:
+                    except TimeoutError:
                         break
                 else:
                     item = self._results.get_nowait()
