@@ -10,6 +10,7 @@ are told through the outbox.
 from __future__ import annotations
 
 import logging
+from datetime import date
 
 from handlers import registration_answers as answers_
 from handlers.context import Context, MenuItem
@@ -18,6 +19,7 @@ from handlers.vocabulary import Option, Reply
 from knowledge.addresses import mask, phone_region
 from knowledge.countries import country_name
 from knowledge.forums import Field, Forum, Forums
+from knowledge.locales import Locales
 from knowledge.text import fold
 from storage import outbox, registrations
 from storage.models import Contact, Registration
@@ -36,23 +38,23 @@ MODIFY_WORDS = ("modifier", "corriger", "modify", "change", "edit", "correct")
 # --- formatting ---------------------------------------------------------------------------------
 
 
-def forum_dates(ctx: Context, forum: Forum, lang: str | None = None) -> str:
+def dates_text(locales: Locales, forum: Forum, lang: str) -> str:
     """'du 15 au 16 mars 2027', or 'encore à confirmer' while the dates are placeholders."""
-    lang = lang or ctx.lang
     if not forum.dates_confirmed:
-        return ctx.t("registration.dates_tbc", lang)
-    start, end = (
-        day_text(ctx, forum.starts_on, lang),
-        day_text(ctx, forum.ends_on, lang),
-    )
+        return locales.t(lang, "registration.dates_tbc")
+    start, end = day_text(locales, forum.starts_on, lang), day_text(locales, forum.ends_on, lang)
     if forum.starts_on == forum.ends_on:
-        return ctx.t("registration.date", lang, start=start)
-    return ctx.t("registration.dates", lang, start=start, end=end)
+        return locales.t(lang, "registration.date", start=start)
+    return locales.t(lang, "registration.dates", start=start, end=end)
 
 
-def day_text(ctx: Context, day, lang: str) -> str:  # type: ignore[no-untyped-def]
-    months = ctx.knowledge.locales.raw(lang, "registration.months")
+def day_text(locales: Locales, day: date, lang: str) -> str:
+    months = locales.raw(lang, "registration.months")
     return f"{day.day} {months[day.month - 1]} {day.year}"
+
+
+def forum_dates(ctx: Context, forum: Forum) -> str:
+    return dates_text(ctx.knowledge.locales, forum, ctx.lang)
 
 
 def _forums(ctx: Context) -> Forums | None:
