@@ -211,9 +211,9 @@ def ask(ctx: Context, field: Field, data: dict, lead: str | None = None) -> Repl
         Option((choice.sms if sms else choice.label)[ctx.lang], choice.id)
         for choice in field.choices
     ]
-    if field.optional and not field.choices:
-        lines.append(ctx.t("registration.skip_hint"))
     known = data.get("prefill", {}).get(field.id)
+    if field.optional and not field.choices and known is None:
+        lines.append(ctx.t("registration.skip_hint"))
     if known is not None:
         lines.append(ctx.t("registration.keep_hint", value=_display(ctx, field, known, sms=sms)))
         if not sms:  # on SMS the hint says OUI; a numbered line would cost the segment

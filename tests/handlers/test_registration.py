@@ -356,3 +356,20 @@ async def test_register_a_business_is_a_question_not_a_registration(chat: Chat) 
     answer = await chat.say("register my business in mali")
     assert "Choose the forum" not in answer
     assert "Choisissez le forum" not in answer
+
+
+async def test_on_telegram_buttons_send_their_values(conversation: Conversation, db) -> None:
+    chat = Chat(conversation, "telegram:777", "telegram", language_hint="fr")
+    await chat.say("/start")
+    await chat.say("INSCRIPTION")
+    await chat.say(chat.options[2])  # the DIASPO-ISTM button
+    for answer in ("Oumar Diarra", "Canada", "Montréal", "oumar@example.ca"):
+        await chat.say(answer)
+    await chat.say("Université de Montréal")
+    await chat.say("education_research")  # a sector button
+    assert chat.options == ["OUI", "MODIFIER", "ANNULER"]
+    done = await chat.say(chat.options[0])
+    assert code_in(done).startswith("IST-")
+    [registration] = await rows(db)
+    assert registration.answers["country"] == "CA"
+    assert registration.answers["organisation"] == "Université de Montréal"
