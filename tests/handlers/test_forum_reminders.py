@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+
 from bot.conversation import Conversation
 from bot.settings import Settings
 from handlers.forum_reminders import queue_due_reminders

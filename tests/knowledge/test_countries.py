@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from knowledge.countries import country_name, countries, recognise, timezone_for
+from knowledge.countries import countries, country_name, recognise, timezone_for
 
 
 @pytest.mark.parametrize(
