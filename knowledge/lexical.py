@@ -3,8 +3,7 @@
 Each variant is a bag of stems weighted by rarity (idf over entries). A question scores against a
 variant by how much of the variant it covers and how much of itself the variant explains: the
 first rewards "my uncle in Paris says... can I keep my nationality?", the second is what stops
-"weather in Bamako" from matching an entry that merely mentions Bamako. Words people misspell are
-mapped to the nearest known word with rapidfuzz before weighting.
+"weather in Bamako" from matching an entry that merely mentions Bamako.
 """
 
 from __future__ import annotations
@@ -14,16 +13,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 import numpy as np
-from rapidfuzz import fuzz, process
 
 # Truncation stemming: "investir", "investissement", "investment", "investor" share "invest".
 # Six letters keep "nation(alite)" apart from "natur(alisation)" and "migra" apart from "migre".
 STEM_LENGTH = 6
 # Unknown words weigh like the rarest known word: a question about something the FAQ never
 # mentions ("weather", "recipe") must lose coverage for it.
-_UNKNOWN_BOOST = 1.0
-# How close a misspelt word must be to a known one (rapidfuzz ratio) to count as it.
-_CORRECTION_CUTOFF = {4: 88.0, 5: 85.0, 6: 80.0}
+_UNKNOWN_BOOST = 1.3
 
 
 def stem(token: str) -> str:
@@ -50,8 +46,6 @@ class LexicalIndex:
         # must not make that word look common.
         self.idf = {s: math.log(1.0 + n / len(es)) for s, es in entries_with.items()}
         self.unknown_idf = math.log(1.0 + n) * _UNKNOWN_BOOST
-        self.vocabulary = sorted({t for _, tokens in docs for t in tokens})
-        self._known_tokens = frozenset(self.vocabulary)
         self.docs: list[Doc] = []
         postings: dict[str, list[int]] = defaultdict(list)
         for entry, tokens in docs:
@@ -64,30 +58,9 @@ class LexicalIndex:
         self.doc_weight = np.array([d.weight for d in self.docs], dtype=np.float64)
         self.n_entries = n
 
-    def correct(self, token: str) -> tuple[str, float]:
-        """The known word `token` most likely stands for, with a confidence in 0-1."""
-        if token in self._known_tokens or stem(token) in self.idf or token.isdigit():
-            return token, 1.0
-        if len(token) < 4:
-            return token, 1.0
-        cutoff = _CORRECTION_CUTOFF[min(len(token), 6)]
-        found = process.extractOne(
-            token, self.vocabulary, scorer=fuzz.ratio, score_cutoff=cutoff
-        )
-        if found is None:
-            return token, 1.0
-        return found[0], found[1] / 100.0
-
     def query_weights(self, tokens: list[str]) -> dict[str, float]:
-        """Stem -> weight for the question's words, typos corrected, repeats counted once."""
-        weights: dict[str, float] = {}
-        for token in tokens:
-            word, confidence = self.correct(token)
-            s = stem(word)
-            idf = self.idf.get(s)
-            weight = self.unknown_idf if idf is None else idf * confidence
-            weights[s] = max(weights.get(s, 0.0), weight)
-        return weights
+        """Stem -> idf for the question's words; repeats count once."""
+        return {stem(t): self.idf.get(stem(t), self.unknown_idf) for t in tokens}
 
     def score_entries(self, tokens: list[str], balance: float) -> np.ndarray:
         """Per entry, 0-100: the best variant's blend of the two coverages.

@@ -38,6 +38,7 @@ class Lexicon:
     spellings: dict[str, str]
     synonyms: dict[tuple[str, ...], str]  # phrase as tokens -> canonical (already folded)
     longest_synonym: int
+    synonym_words: frozenset[str]  # every word of a synonym or its canonical: known words
     stopwords: frozenset[str]
     cues: dict[str, frozenset[str]]
 
@@ -72,6 +73,9 @@ def lexicon() -> Lexicon:
         spellings=spellings,
         synonyms=synonyms,
         longest_synonym=max((len(k) for k in synonyms), default=1),
+        synonym_words=frozenset(
+            w for k, v in synonyms.items() for w in (*k, *v.split())
+        ),
         stopwords=frozenset(stop),
         cues=cues,
     )
@@ -89,7 +93,9 @@ def _respell(tokens: list[str], spellings: dict[str, str]) -> list[str]:
     return out
 
 
-def _apply_synonyms(tokens: list[str], lex: Lexicon) -> list[str]:
+def apply_synonyms(tokens: list[str]) -> list[str]:
+    """Tokens with every listed synonym (the longest phrase first) replaced by its canonical."""
+    lex = lexicon()
     out: list[str] = []
     i = 0
     while i < len(tokens):
@@ -112,13 +118,14 @@ def spelled_tokens(text: str) -> list[str]:
 
 def normalise(text: str) -> str:
     """The folding used for matching: case, accents, punctuation, SMS spellings, synonyms."""
-    return " ".join(_apply_synonyms(spelled_tokens(text), lexicon()))
+    return " ".join(apply_synonyms(spelled_tokens(text)))
 
 
 def content_tokens(normalised: str) -> list[str]:
-    """The words of a normalised text that say what it is about (no stopwords), stemmed."""
+    """The words of a normalised text that say what it is about: no stopwords, no single
+    letters, plurals stemmed."""
     stop = lexicon().stopwords
-    return [stem(t) for t in normalised.split() if t not in stop]
+    return [stem(t) for t in normalised.split() if t not in stop and len(t) > 1]
 
 
 def stem(token: str) -> str:
