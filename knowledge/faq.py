@@ -153,7 +153,7 @@ class FaqIndex:
         """0-100 per entry (in load order): word overlap, re-scored with string similarity."""
         lexical = self._lexical.score_entries(tokens, COVERAGE_BALANCE)
         if FUZZY_SHARE <= 0:
-            return lexical
+            return lexical * self._lexical.evidence(tokens)
         scores = lexical * (1.0 - FUZZY_SHARE)
         query = " ".join(tokens)
         for i in np.argsort(-lexical)[:RERANK]:
@@ -163,7 +163,7 @@ class FaqIndex:
                 fuzz.token_sort_ratio(query, self._doc_texts[d]) for d in self._entry_docs[i]
             )
             scores[i] += FUZZY_SHARE * similarity
-        return scores
+        return scores * self._lexical.evidence(tokens)
 
 
 def _entry_texts(entry: Entry) -> list[str]:

@@ -20,6 +20,10 @@ STEM_LENGTH = 6
 # Unknown words weigh like the rarest known word: a question about something the FAQ never
 # mentions ("weather", "recipe") must lose coverage for it.
 _UNKNOWN_BOOST = 1.3
+# Known-word idf at which a question carries full evidence: a word specific to one or two
+# entries, or several shared ones. See `evidence`.
+EVIDENCE_IDF = 3.0
+EVIDENCE_POWER = 0.5
 
 
 def stem(token: str) -> str:
@@ -62,6 +66,16 @@ class LexicalIndex:
         """Stem -> idf for the question's words; repeats count once."""
         return {stem(t): self.idf.get(stem(t), self.unknown_idf) for t in tokens}
 
+    def evidence(self, tokens: list[str]) -> float:
+        """0-1: how much a question says about which entry it means.
+
+        A question made only of words most entries share ("malien de l'exterieur", "diaspora")
+        can match a short keyword perfectly and still not tell the entries apart: its scores
+        are scaled down so that it gets "did you mean", not an answer.
+        """
+        known = sum(self.idf.get(s, 0.0) for s in {stem(t) for t in tokens})
+        return min(known / EVIDENCE_IDF, 1.0) ** EVIDENCE_POWER
+
     def score_entries(self, tokens: list[str], balance: float) -> np.ndarray:
         """Per entry, 0-100: the best variant's blend of the two coverages.
 
@@ -83,5 +97,8 @@ class LexicalIndex:
         q_cover = np.minimum(matched[hit] / total, 1.0)
         d_cover = np.minimum(matched[hit] / self.doc_weight[hit], 1.0)
         scores = 100.0 * q_cover**balance * d_cover ** (1.0 - balance)
+        # The same holds for a variant or keyword made only of shared words: matching it
+        # perfectly ("maliennes de l'exterieur") does not single its entry out.
+        scores *= np.minimum(self.doc_weight[hit] / EVIDENCE_IDF, 1.0) ** EVIDENCE_POWER
         np.maximum.at(best, self.doc_entry[hit], scores)
         return best

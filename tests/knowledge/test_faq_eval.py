@@ -81,3 +81,9 @@ def test_answers_come_in_the_askers_language(index: FaqIndex, cases: dict) -> No
         for c in every
     )
     assert right / len(every) >= 0.9
+
+
+@pytest.mark.parametrize("question", ["malien de l'extérieur", "diaspora", "forum", "Mali"])
+def test_questions_made_of_words_every_entry_shares_get_choices(question: str) -> None:
+    match = FaqIndex.load().search(question)
+    assert match.outcome != "answer"
