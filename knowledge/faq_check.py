@@ -15,9 +15,9 @@ from typing import Any
 
 import yaml
 
-from knowledge.faq_entries import LANGUAGES, derive_sms, faq_files, read_yaml
+from knowledge.faq_entries import LANGUAGES, SMS_LIMIT, derive_sms, faq_files, read_yaml
+from knowledge.gsm7 import is_gsm7, sendable_length, transliterate
 from knowledge.normalise import normalise
-from knowledge.sms_length import SMS_LIMIT, gsm7_length
 
 MIN_QUESTIONS = 5
 ENTRY_KEYS = frozenset(
@@ -145,9 +145,11 @@ def _sms_problems(raw: dict[str, Any]) -> list[str]:
     for lang in LANGUAGES:
         given = sms.get(lang)
         text = str(given) if given else derive_sms(str(answer.get(lang) or ""))
-        length = gsm7_length(text)
+        origin = "sms" if given else "derived sms"
+        if not is_gsm7(transliterate(text)):
+            problems.append(f"{origin} {lang}: not GSM-7 even transliterated (costs 3x more)")
+        length = sendable_length(text)
         if length > SMS_LIMIT:
-            origin = "sms" if given else "derived sms"
             problems.append(
                 f"{origin} {lang}: {length} GSM-7 characters, at most {SMS_LIMIT} allowed"
             )

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from knowledge.sms_length import SMS_LIMIT, gsm7_length, to_gsm7
+from knowledge.gsm7 import sendable_length, transliterate
 
 logger = logging.getLogger(__name__)
 
@@ -24,6 +24,9 @@ LANGUAGES = ("fr", "en")
 _SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+|\n+")
 _SPACES = re.compile(r"\s+")
 _BULLET = re.compile(r"^\s*[-*•]\s*", re.MULTILINE)
+
+# An FAQ's SMS answer fits two concatenated segments (2 x 153 GSM-7 characters), with room.
+SMS_LIMIT = 300
 
 
 @dataclass(frozen=True)
@@ -59,7 +62,7 @@ def derive_sms(answer: str, limit: int = SMS_LIMIT) -> str:
     kept = ""
     for sentence in filter(None, sentences):
         candidate = f"{kept} {sentence}".strip()
-        if gsm7_length(candidate) > limit:
+        if sendable_length(candidate) > limit:
             break
         kept = candidate
     if kept:
@@ -68,9 +71,9 @@ def derive_sms(answer: str, limit: int = SMS_LIMIT) -> str:
     words = _SPACES.sub(" ", text).split(" ")
     for end in range(len(words), 0, -1):
         candidate = " ".join(words[:end]) + "..."
-        if gsm7_length(candidate) <= limit:
+        if sendable_length(candidate) <= limit:
             return candidate
-    return to_gsm7(text)[: limit - 3] + "..."
+    return transliterate(text)[: limit - 3] + "..."
 
 
 def _texts(value: Any) -> dict[str, str]:

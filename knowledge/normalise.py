@@ -8,24 +8,16 @@ SMS spellings and synonyms, lives in `sms_spellings.yaml` so it can be extended 
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import yaml
 
+from knowledge.text import fold
+
 SPELLINGS_FILE = Path(__file__).parent / "sms_spellings.yaml"
 
-# Longer texts are cut: nobody asks one question in more than this, and it bounds the cost of
-# matching a pasted essay or a flood of characters.
-MAX_CHARS = 2000
-
-# Letters NFKD does not decompose into a base letter plus an accent.
-_SPECIAL_LETTERS = str.maketrans(
-    {"œ": "oe", "æ": "ae", "ß": "ss", "ø": "o", "ł": "l", "đ": "d", "ı": "i", "’": "'", "ʼ": "'"}
-)
-_NON_WORD = re.compile(r"[^0-9a-z]+")
 # "l'etat", "qu'il", "j'ai": the apostrophe becomes a space, so "l" and "etat" are two tokens.
 # Digits glued to letters ("1sté", "72h") are split so the number stays a token of its own.
 _DIGIT_LETTER = re.compile(r"(?<=[0-9])(?=[a-z])|(?<=[a-z])(?=[0-9])")
@@ -41,14 +33,6 @@ class Lexicon:
     synonym_words: frozenset[str]  # every word of a synonym or its canonical: known words
     stopwords: frozenset[str]
     cues: dict[str, frozenset[str]]
-
-
-def fold(text: str) -> str:
-    """Lower case, accents removed, anything but letters and digits as single spaces."""
-    text = text[:MAX_CHARS].lower().translate(_SPECIAL_LETTERS)
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    return _NON_WORD.sub(" ", text).strip()
 
 
 @lru_cache(maxsize=1)
