@@ -347,9 +347,19 @@ async def test_telegram_deep_link_starts_the_forum(conversation: Conversation) -
     assert "Forum des investisseurs" in await chat.say("/start fidima")
 
 
-async def test_an_faq_button_value_starts_the_forum(chat: Chat) -> None:
-    # The FAQ answer about a forum offers the button "INSCRIPTION <forum id>".
-    assert "DIASPO-ISTM" in await chat.say("INSCRIPTION diaspo_istm")
+async def test_an_faq_answer_about_a_forum_offers_its_registration(chat: Chat) -> None:
+    assert "FIDIMA" in await chat.say("C'est quoi le FIDIMA ?")
+    assert "INSCRIPTION fidima" in chat.options
+    position = chat.options.index("INSCRIPTION fidima") + 1
+    answer = await chat.say(str(position))
+    assert "Forum des investisseurs" in answer
+    assert "Votre nom complet" in answer
+
+
+async def test_the_faq_explains_cancelling_by_code(chat: Chat) -> None:
+    answer = await chat.say("Puis-je annuler mon inscription à un forum ?")
+    assert "ANNULER suivi de son code" in answer
+    assert "MES INSCRIPTIONS" in answer
 
 
 async def test_register_a_business_is_a_question_not_a_registration(chat: Chat) -> None:
