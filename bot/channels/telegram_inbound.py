@@ -110,13 +110,13 @@ def _from_callback(update: Update) -> Inbound | None:
 
 def _addressed(text: str, replied: Message | None, bot_username: str, bot_id: int) -> str | None:
     """In a group: the text meant for the bot (without its @mention), or None if not for us."""
-    mention = re.compile(rf"(?<!\w)@{re.escape(bot_username)}\b", re.IGNORECASE)
+    mention = re.compile(rf"(?<!\w)@{re.escape(bot_username)}\b[,:;]?", re.IGNORECASE)
     command = _COMMAND.match(text)
     if command:
         target = command.group(1)
         return text if target is None or target.lower() == bot_username.lower() else None
     if bot_username and mention.search(text):
-        return mention.sub(" ", text).strip()
+        return re.sub(r"[ \t]{2,}", " ", mention.sub(" ", text)).strip()
     if replied is not None and replied.from_user is not None and replied.from_user.id == bot_id:
         return text
     return None

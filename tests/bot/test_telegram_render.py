@@ -84,7 +84,9 @@ async def test_a_reply_without_options_has_no_keyboard(bot, request_, knowledge)
 async def test_10000_characters_split_at_paragraphs_buttons_on_the_last_part(
     bot, request_, knowledge
 ) -> None:
-    paragraphs = [f"Paragraphe {i}. " + "Le consulat délivre le passeport. " * 8 for i in range(36)]
+    paragraphs = [
+        f"Paragraphe {i}. " + "Le consulat délivre le passeport. " * 8 for i in range(36)
+    ]
     text = "\n\n".join(p.strip() for p in paragraphs)
     assert len(text) > 10_000
     messages = await sent(
