@@ -180,9 +180,7 @@ def sticker(api: FakeBotApi, chat_id: int) -> dict:
     [
         ("sticker", None),
         ("photo", [{"file_id": "p", "file_unique_id": "pu", "width": 90, "height": 90}]),
-        ("voice", {"file_id": "v", "file_unique_id": "vu", "duration": 3}),
         ("location", {"latitude": 12.65, "longitude": -8.0}),
-        ("document", {"file_id": "d", "file_unique_id": "du", "file_name": "cv.pdf"}),
     ],
 )
 async def test_anything_but_text_gets_a_polite_answer_and_the_menu(
