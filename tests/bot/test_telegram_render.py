@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
+import yaml
 from telegram import Bot
 from telegram.error import TimedOut
 
@@ -220,3 +223,16 @@ async def test_a_timeout_is_transient(bot, request_) -> None:
     request_.break_next()
     result = await TelegramSender(bot).send(f"telegram:{CHAT}", "Bonjour")
     assert (result.ok, result.error, result.permanent) == (False, "network", False)
+
+
+def test_every_faq_entry_fits_a_deep_link_and_a_button() -> None:
+    """start=faq_<id> (Telegram: at most 64 of A-Z a-z 0-9 _ -) and the button "FAQ <id>"."""
+    ids = [
+        entry["id"]
+        for path in sorted(Path("knowledge/faq").glob("*.yaml"))
+        for entry in yaml.safe_load(path.read_text(encoding="utf-8"))["entries"]
+    ]
+    assert len(ids) > 20
+    for entry_id in ids:
+        assert re.fullmatch(r"[A-Za-z0-9_-]{1,60}", entry_id), entry_id
+        assert len(f"FAQ {entry_id}".encode()) <= MAX_CALLBACK_DATA
