@@ -181,6 +181,8 @@ class TelegramChannel:
         try:
             update = Update.de_json(await request.json(), self.bot)
         except Exception:  # any body that is not an update: Telegram never sends one
+            update = None
+        if not isinstance(update, Update):
             logger.warning("telegram webhook: a body that is not an update")
             return Response(status_code=400)
         await self.application.update_queue.put(update)

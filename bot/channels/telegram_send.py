@@ -110,7 +110,9 @@ class TelegramSender:
 
     `provider_id` is Telegram's message id in that chat (what `Inbound.reply_to` names when
     someone replies to it: a ticket posted in the staff group). A text longer than one message
-    goes in parts; the result is the first part's, or the first failure.
+    goes in parts; the result is the first part's, or the first failure. A 429 is first retried
+    by the bot's rate limiter (after each `retry_after`, pausing the whole bot); `retry_after`
+    comes back in the result only once those retries are spent.
     """
 
     channel = CHANNEL
