@@ -65,7 +65,8 @@ class Router:
         candidates = [(k, "") for k in self._exact.get(folded, [])]
         first, _, rest = folded.partition(" ")
         # The argument keeps the person's spelling (a code, a language), only trimmed. Folding
-        # can split what has no space ("awa@example.org"): then there is no argument.
+        # turns punctuation into spaces ("awa@example.org", "double-nationalité"): the raw
+        # text may hold a single word where the folded one holds two, and then no argument.
         raw_words = text.strip().split(None, 1)
         raw_rest = raw_words[1].strip() if rest and len(raw_words) > 1 else ""
         candidates += [(k, raw_rest) for k in self._prefix.get(first, [])]
