@@ -1,5 +1,9 @@
 """The router: global keywords first, then the person's active flow, then the FAQ.
 
+Before the keywords, a few `before` handlers see every message: for conversations that are not
+with a person at all (the staff's Telegram group) or free text that no keyword may take over (an
+announcement staff are writing).
+
 It is a table that feature modules contribute to (see `handlers/routes.py`), not a chain of ifs.
 """
 
@@ -44,9 +48,11 @@ class Router:
         keywords: Iterable[Keyword],
         flows: dict[str, Handler],
         fallback: Handler,
+        before: Iterable[Handler] = (),
     ) -> None:
         self.flows = flows
         self.fallback = fallback
+        self.before = tuple(before)
         self._exact: dict[str, list[Keyword]] = {}
         self._prefix: dict[str, list[Keyword]] = {}
         for keyword in keywords:
@@ -70,6 +76,10 @@ class Router:
         return [(k, a) for k, a in candidates if k.channels is None or channel in k.channels]
 
     async def route(self, ctx: Context) -> tuple[list[Reply], Route]:
+        for handler in self.before:
+            replies = await handler(ctx)
+            if replies is not None:
+                return replies, Route("before", handler.__name__)
         for keyword, argument in self.keywords_for(ctx.text, ctx.channel):
             ctx.args = argument
             replies = await keyword.handler(ctx)

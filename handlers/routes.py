@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers import basics, faq, privacy
+from handlers import basics, consultations, faq, privacy, staff
 from handlers.context import MenuItem
 from handlers.router import Router
 from knowledge.bundle import Knowledge
@@ -18,7 +18,14 @@ def build_router(knowledge: Knowledge) -> Router:
         for word in knowledge.locales.raw(lang, "meta.keywords")
     )
     return Router(
-        keywords=[*basics.keywords(language_words), *privacy.KEYWORDS, *faq.KEYWORDS],
-        flows={**privacy.FLOWS},
+        keywords=[
+            *consultations.KEYWORDS,  # its MENU says the open ticket stays open, before the core's
+            *basics.keywords(language_words),
+            *privacy.KEYWORDS,
+            *faq.KEYWORDS,
+            *staff.KEYWORDS,
+        ],
+        flows={**privacy.FLOWS, **consultations.FLOWS, **staff.FLOWS},
         fallback=faq.answer,
+        before=staff.BEFORE,
     )
