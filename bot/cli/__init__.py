@@ -6,10 +6,10 @@ import argparse
 import asyncio
 import sys
 
-from bot.cli import chat, db, run, stats
+from bot.cli import audit, broadcast, chat, contacts, db, gaps, run, stats
 from bot.logs import setup as setup_logging
 
-COMMANDS = (chat, stats, run, db)
+COMMANDS = (chat, stats, run, db, broadcast, contacts, audit, gaps)
 
 
 def parser() -> argparse.ArgumentParser:

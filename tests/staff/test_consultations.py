@@ -66,9 +66,9 @@ async def test_round_trip_from_sms_to_staff_on_telegram_and_back(
     # The dispatcher sends it to the group and records Telegram's message id.
     async with db.transaction() as session:
         await session.execute(
-            update(OutboxItem).where(OutboxItem.id == notice.id).values(
-                status="sent", provider_id="9001"
-            )
+            update(OutboxItem)
+            .where(OutboxItem.id == notice.id)
+            .values(status="sent", provider_id="9001")
         )
 
     assert "Ajouté à votre question no 1" in await person.say("C'est pour mon fils, né en 2019.")
@@ -95,7 +95,9 @@ async def test_round_trip_from_sms_to_staff_on_telegram_and_back(
     assert ticket.answered_at == clock.now
     assert ticket.answer.startswith("Adressez-vous")
     async with db.transaction() as session:
-        entry = await session.scalar(select(AuditEntry).where(AuditEntry.action == "ticket.answered"))
+        entry = await session.scalar(
+            select(AuditEntry).where(AuditEntry.action == "ticket.answered")
+        )
         assert (entry.actor, entry.target) == (f"telegram:{AGENT}", f"ticket:{ticket.id}")
         linked = await session.scalars(select(Message.text).where(Message.ticket_id == ticket.id))
         assert {QUESTION, "C'est pour mon fils, né en 2019."} <= set(linked)
@@ -143,7 +145,9 @@ async def test_menu_leaves_but_the_ticket_stays_open(conversation: Conversation,
         assert await session.scalar(select(Ticket.id).where(Ticket.id > 1)) is None
 
 
-async def test_reply_command_answers_on_the_persons_telegram(conversation: Conversation, db) -> None:
+async def test_reply_command_answers_on_the_persons_telegram(
+    conversation: Conversation, db
+) -> None:
     person = tg(conversation, "77")
     await person.say("conseiller")
     await person.say("Où déclarer une naissance à Paris ?")

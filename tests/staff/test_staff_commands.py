@@ -14,7 +14,7 @@ from storage.models import AuditEntry, Broadcast, OutboxItem, Ticket
 from tests.chat import Chat, FakeClock
 from tests.staff.conftest import ADMIN, AGENT, STRANGER, sms_chat
 from tests.staff.conftest import telegram_chat as tg
-from tests.staff.people import add_people, sms, telegram
+from tests.staff.people import T0, add_people, sms, telegram
 
 FORGED = [
     "/broadcast",
@@ -91,7 +91,9 @@ async def test_forged_confirmation_during_an_admins_draft_reaches_nothing(
     assert (await _counts(db))[0] == 1
 
 
-async def test_an_agent_answers_tickets_but_cannot_broadcast(conversation: Conversation, db) -> None:
+async def test_an_agent_answers_tickets_but_cannot_broadcast(
+    conversation: Conversation, db
+) -> None:
     agent = tg(conversation, AGENT)
     await agent.say("/broadcast")
     assert agent.turn.route.kind == "fallback"
@@ -205,11 +207,7 @@ async def test_stats_and_gaps_for_staff(conversation: Conversation, db) -> None:
 
     async with db.transaction() as session:
         for _ in range(3):
-            await gaps.record(session, "visa chine", "visa Chine ?", "fr", "none", None, clock_now())
-        await gaps.record(session, "carte nina", "carte NINA", "fr", "unsure", "nina", clock_now())
+            await gaps.record(session, "visa chine", "visa Chine ?", "fr", "none", None, T0)
+        await gaps.record(session, "carte nina", "carte NINA", "fr", "unsure", "nina", T0)
     listing = await agent.say("/gaps")
     assert listing.index("3× [fr] visa Chine ?") < listing.index("1× [fr] carte NINA → nina")
-
-
-def clock_now() -> datetime:
-    return datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
