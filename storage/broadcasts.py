@@ -31,7 +31,7 @@ KIND = "broadcast"
 SCHEDULER = "scheduler"  # the audit actor of queuing
 # How many keyset pages one call of `queue_due` writes at most: it keeps one transaction short
 # (SQLite has one writer); the broadcast stays `queuing` and the next call goes on.
-MAX_BATCHES_PER_CALL = 50
+MAX_BATCHES_PER_CALL = 10
 
 
 def source(broadcast_id: int) -> str:
