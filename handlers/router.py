@@ -59,6 +59,7 @@ class Router:
             for word in keyword.words:
                 table = self._prefix if keyword.takes_argument else self._exact
                 table.setdefault(fold(word), []).append(keyword)
+        self._prefix_words = max((len(phrase.split(" ")) for phrase in self._prefix), default=1)
 
     def keywords_for(self, text: str, channel: str) -> list[tuple[Keyword, str]]:
         """Keywords that `text` triggers on `channel`, each with its argument, in table order."""
@@ -69,10 +70,13 @@ class Router:
         if not folded:
             return []
         candidates = [(k, "") for k in self._exact.get(folded, [])]
-        first, _, rest = folded.partition(" ")
-        # The argument keeps the person's spelling (a code, a language), only trimmed.
-        raw_rest = text.strip().split(None, 1)[1].strip() if rest else ""
-        candidates += [(k, raw_rest) for k in self._prefix.get(first, [])]
+        # A keyword that takes an argument may fold to several words ("cancel_broadcast" ->
+        # "cancel broadcast"), and one word the person typed may fold to several ("l'État").
+        words = folded.split(" ")
+        for size in range(1, min(len(words), self._prefix_words) + 1):
+            phrase = " ".join(words[:size])
+            for keyword in self._prefix.get(phrase, []):
+                candidates.append((keyword, _argument(text, phrase, folded)))
         return [(k, a) for k, a in candidates if k.channels is None or channel in k.channels]
 
     async def route(self, ctx: Context) -> tuple[list[Reply], Route]:
@@ -95,6 +99,19 @@ class Router:
                 if replies is not None:
                     return replies, Route("flow", ctx.flow.flow if ctx.flow else "ended")
         return await self.fallback(ctx) or [], Route("fallback", "faq")
+
+
+def _argument(text: str, phrase: str, folded: str) -> str:
+    """What follows the keyword `phrase`, in the person's own spelling (a code, a language)."""
+    tokens = text.strip().split(None)
+    for count in range(1, len(tokens) + 1):
+        head = fold(" ".join(tokens[:count]))
+        if head == phrase:
+            rest = text.strip().split(None, count)
+            return rest[count].strip() if len(rest) > count else ""
+        if len(head) > len(phrase):
+            break
+    return folded[len(phrase) :].strip()  # the keyword ends inside a word ("langue:en")
 
 
 def chosen_option(text: str, options: list | None) -> str | None:

@@ -22,8 +22,8 @@ from storage.audience import Audience
 FLOW = "broadcast"
 SEND, DISCARD, SKIP, NOW = "BROADCAST_SEND", "BROADCAST_DISCARD", "SKIP", "NOW"
 SKIP_WORDS = ("skip", "passer", "aucun", "none")
-SEND_WORDS = ("broadcast_send", "confirmer", "confirm", "envoyer", "send")
-DISCARD_WORDS = ("broadcast_discard", "abandonner", "discard", "non", "no")
+SEND_WORDS = (fold(SEND), "confirmer", "confirm", "envoyer", "send")
+DISCARD_WORDS = (fold(DISCARD), "abandonner", "discard", "non", "no")
 # Words that leave the flow through the ordinary keywords; anything else is the staff's text.
 LEAVE_WORDS = ("menu", "accueil", "home", "annuler", "cancel", "retour", "back", "quitter")
 COMMON_SEGMENTS = (

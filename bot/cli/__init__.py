@@ -6,10 +6,10 @@ import argparse
 import asyncio
 import sys
 
-from bot.cli import audit, broadcast, chat, contacts, db, gaps, run, stats
+from bot.cli import ask, audit, broadcast, chat, contacts, db, gaps, kb, run, stats
 from bot.logs import setup as setup_logging
 
-COMMANDS = (chat, stats, run, db, broadcast, contacts, audit, gaps)
+COMMANDS = (chat, ask, stats, run, db, kb, broadcast, contacts, audit, gaps)
 
 
 def parser() -> argparse.ArgumentParser:

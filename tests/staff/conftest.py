@@ -30,9 +30,12 @@ def sms_chat(conversation: Conversation, number: str = "+22376123456") -> Chat:
     )
 
 
-def telegram_chat(conversation: Conversation, user_id: str) -> Chat:
-    """A person's private chat with the bot: the chat id is their user id."""
-    return Chat(conversation, f"telegram:{user_id}", "telegram", user_id=user_id)
+def telegram_chat(conversation: Conversation, user_id: str, language: str = "fr") -> Chat:
+    """A person's private chat with the bot: the chat id is their user id; their Telegram app
+    says which language it is set to."""
+    return Chat(
+        conversation, f"telegram:{user_id}", "telegram", user_id=user_id, language_hint=language
+    )
 
 
 async def in_group(
