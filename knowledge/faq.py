@@ -131,7 +131,11 @@ class FaqIndex:
         best = ranked[0]
         best_score = float(scores[best])
         runner_up = float(scores[ranked[1]]) if len(ranked) > 1 else 0.0
-        if best_score >= limits.answer and best_score - runner_up >= limits.lead:
+        if (
+            best_score >= limits.answer
+            and best_score - runner_up >= limits.lead
+            and self._lexical.anchored(tokens, best)
+        ):
             return Match("answer", self._order[best], round(best_score, 1), lang)
         if best_score >= limits.unsure:
             suggestions = tuple(
