@@ -8,6 +8,7 @@ entries fit but none clearly, "none" when nothing fits (weather, football, homew
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,6 +41,8 @@ WORDS_ONLY = Thresholds(answer=52.0, lead=8.0, unsure=33.0)
 WITH_MEANING = Thresholds(answer=49.0, lead=8.0, unsure=33.0)
 # Share of the score from sentence embeddings once they are ready (the rest: words).
 SEMANTIC_SHARE = 0.35
+# Word score below which embeddings are not consulted (see FaqIndex._search).
+MEANING_FROM = 20.0
 MAX_SUGGESTIONS = 3
 # Weight of question coverage against variant coverage in the word-overlap score.
 COVERAGE_BALANCE = 0.65
@@ -49,6 +52,11 @@ FUZZY_SHARE = 0.3
 RERANK = 12
 # Words read from one question: a pasted essay is still one question.
 MAX_WORDS = 150
+# Past this many content words, a message is also scored sentence by sentence (and by pairs of
+# sentences), at most MAX_PASSAGES of them: see FaqIndex._passages.
+LONG_QUESTION = 8
+MAX_PASSAGES = 12
+_SENTENCES = re.compile(r"[.!?;\n]+|,\s")
 
 
 @dataclass(frozen=True)
@@ -118,12 +126,47 @@ class FaqIndex:
             logger.exception("FAQ search failed")
             return Match("none", None, 0.0, fallback)
 
+    def _tokens(self, text: str) -> list[str]:
+        spelled = self._typos.correct_all(spelled_tokens(text)[:MAX_WORDS])
+        return content_tokens(" ".join(apply_synonyms(spelled)))
+
+    def _passages(self, question: str, tokens: list[str]) -> list[list[str]]:
+        """The sentences of a long message, alone and in pairs: where its question is.
+
+        "I live in Madrid since 2008 with my family... Is there any office that helps people
+        who come back?" is about return, but scored whole, its context words drown the question.
+        """
+        if len(tokens) <= LONG_QUESTION:
+            return []
+        parts = [p for p in (self._tokens(s) for s in _SENTENCES.split(question)) if p]
+        passages = parts + [a + b for a, b in zip(parts, parts[1:], strict=False)]
+        return [p for p in passages if len(p) >= 2 and len(p) < len(tokens)][:MAX_PASSAGES]
+
     def _search(self, question: str, lang: str) -> Match:
-        spelled = self._typos.correct_all(spelled_tokens(question)[:MAX_WORDS])
-        tokens = content_tokens(" ".join(apply_synonyms(spelled)))
+        tokens = self._tokens(question)
         if not tokens or not self._order:
             return Match("none", None, 0.0, lang)
-        scores, limits = self._scores(question, tokens)
+        words = self.word_scores(tokens)
+        for passage in self._passages(question, tokens):
+            words = np.maximum(words, self.word_scores(passage))
+        match = self._decide(words, tokens, lang, WORDS_ONLY)
+        # Sentence embeddings only where words leave a doubt (they cost milliseconds), and only
+        # where words found something: with no word in common, meaning alone cannot reach an
+        # answer, and a "did you mean" built on it alone would be noise.
+        if (
+            match.outcome != "answer"
+            and self._semantic is not None
+            and self._semantic.ready
+            and match.score >= MEANING_FROM
+        ):
+            meaning = self._semantic.scores(question)
+            mixed = (1.0 - SEMANTIC_SHARE) * words + SEMANTIC_SHARE * meaning
+            match = self._decide(mixed, tokens, lang, WITH_MEANING)
+        return match
+
+    def _decide(
+        self, scores: np.ndarray, tokens: list[str], lang: str, limits: Thresholds
+    ) -> Match:
         ranked = np.argsort(-scores)[:RERANK]
         ranked = [int(i) for i in ranked if scores[i] > 0]
         if not ranked:
@@ -145,13 +188,6 @@ class FaqIndex:
             )
             return Match("unsure", None, round(best_score, 1), lang, suggestions)
         return Match("none", None, round(best_score, 1), lang)
-
-    def _scores(self, question: str, tokens: list[str]) -> tuple[np.ndarray, Thresholds]:
-        words = self.word_scores(tokens)
-        if self._semantic is None or not self._semantic.ready:
-            return words, WORDS_ONLY
-        meaning = self._semantic.scores(question)
-        return (1.0 - SEMANTIC_SHARE) * words + SEMANTIC_SHARE * meaning, WITH_MEANING
 
     def word_scores(self, tokens: list[str]) -> np.ndarray:
         """0-100 per entry (in load order): word overlap, re-scored with string similarity."""
