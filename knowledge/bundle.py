@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from knowledge.faq import FaqIndex, detect_language
+from knowledge.faq import FaqIndex
 from knowledge.locales import Locales
 
 
@@ -19,5 +19,5 @@ class Knowledge:
 
     def detect_language(self, text: str, fallback: str) -> str:
         """The language `text` is written in, among those we speak; `fallback` when unsure."""
-        detected = detect_language(text, fallback)
+        detected = self.faq.detect_language(text, fallback)
         return detected if self.locales.supports(detected) else fallback

@@ -16,7 +16,7 @@ import numpy as np
 from rapidfuzz import fuzz
 
 from knowledge.faq_entries import LANGUAGES, Entry, Topic, load_faq
-from knowledge.language import detect_language
+from knowledge.language import detect_language, vocabulary_of
 from knowledge.lexical import LexicalIndex
 from knowledge.normalise import apply_synonyms, content_tokens, lexicon, normalise, spelled_tokens
 from knowledge.semantic import SemanticScorer
@@ -91,6 +91,12 @@ class FaqIndex:
                     docs.append((i, tokens))
                     texts.append(" ".join(tokens))
         self._lexical = LexicalIndex(docs, len(self._order))
+        self._language_words = vocabulary_of(
+            {
+                lang: [t for e in self._order for t in (*_entry_texts(e, (lang,)), e.answer[lang])]
+                for lang in LANGUAGES
+            }
+        )
         self._typos = TypoCorrector(vocabulary)
         self._semantic = SemanticScorer(raw_texts, owners, len(self._order)) if semantic else None
         if self._semantic is not None:
@@ -99,6 +105,10 @@ class FaqIndex:
         self._entry_docs: list[list[int]] = [[] for _ in self._order]
         for d, (i, _) in enumerate(docs):
             self._entry_docs[i].append(d)
+
+    def detect_language(self, text: str, fallback: str) -> str:
+        """ "fr" or "en" for `text`, helped by the words only one language of the FAQ uses."""
+        return detect_language(text, fallback, self._language_words)
 
     @classmethod
     def load(cls, directory: Path | None = None, semantic: bool = False) -> FaqIndex:
@@ -120,7 +130,7 @@ class FaqIndex:
         """The entry `question` asks about, or choices, or nothing. Never raises."""
         fallback = lang_hint if lang_hint in LANGUAGES else "fr"
         try:
-            lang = detect_language(question, fallback)
+            lang = self.detect_language(question, fallback)
             return self._search(question, lang)
         except Exception:  # a bad input must cost an "I don't know", never the conversation
             logger.exception("FAQ search failed")
@@ -206,9 +216,9 @@ class FaqIndex:
         return scores * self._lexical.evidence(tokens)
 
 
-def _entry_texts(entry: Entry) -> list[str]:
+def _entry_texts(entry: Entry, languages: tuple[str, ...] = LANGUAGES) -> list[str]:
     texts: list[str] = []
-    for lang in LANGUAGES:
+    for lang in languages:
         texts.extend(entry.questions.get(lang, ()))
         texts.extend(entry.keywords.get(lang, ()))
         if entry.title.get(lang):
