@@ -27,7 +27,6 @@ __all__ = ["Entry", "FaqIndex", "Match", "Topic", "detect_language", "normalise"
 logger = logging.getLogger(__name__)
 
 
-
 @dataclass(frozen=True)
 class Thresholds:
     """Where on the 0-100 score each outcome starts (tuned: see docs/benchmarks.md, "FAQ")."""

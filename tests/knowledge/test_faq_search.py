@@ -106,7 +106,9 @@ def test_entries_carry_what_the_handlers_need(small_faq: FaqIndex) -> None:
 
 
 @pytest.mark.parametrize("question", ["quelle heure est il", "heures", "what time is it, hours?"])
-def test_one_word_a_variant_happens_to_use_is_no_answer(small_faq: FaqIndex, question: str) -> None:
+def test_one_word_a_variant_happens_to_use_is_no_answer(
+    small_faq: FaqIndex, question: str
+) -> None:
     """ "72 heures" is how fast a company is made, not what the entry is about."""
     assert small_faq.search(question).outcome != "answer"
 
@@ -121,8 +123,9 @@ def test_the_words_an_entry_is_about_still_answer_alone(small_faq: FaqIndex) -> 
     ("question", "expected"),
     [
         (
-            "Bonsoir. Ma famille habite a Kita, mon grand frere cultive le mil et ma soeur tient "
-            "un petit restaurant pres du marche, moi je suis soudeur a Marseille depuis longtemps. "
+            "Bonsoir. Ma famille habite a Kita, mon grand frere cultive le mil et ma soeur "
+            "tient un petit restaurant pres du marche, moi je suis soudeur a Marseille depuis "
+            "longtemps. "
             "Combien de temps pour creer une entreprise au Mali ?",
             "investment_company",
         ),
