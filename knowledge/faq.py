@@ -40,8 +40,9 @@ WORDS_ONLY = Thresholds(answer=52.0, lead=8.0, unsure=33.0)
 WITH_MEANING = Thresholds(answer=49.0, lead=8.0, unsure=33.0)
 # Share of the score from sentence embeddings once they are ready (the rest: words).
 SEMANTIC_SHARE = 0.35
-# Word score below which embeddings are not consulted (see FaqIndex._search).
-MEANING_FROM = 20.0
+# Word score below which embeddings are not consulted: only "did you mean" results are re-scored
+# (see FaqIndex._search).
+MEANING_FROM = 33.0
 MAX_SUGGESTIONS = 3
 # Weight of question coverage against variant coverage in the word-overlap score.
 COVERAGE_BALANCE = 0.65
@@ -54,7 +55,7 @@ MAX_WORDS = 150
 # Past this many content words, a message is also scored sentence by sentence (and by pairs of
 # sentences), at most MAX_PASSAGES of them: see FaqIndex._passages.
 LONG_QUESTION = 8
-MAX_PASSAGES = 12
+MAX_PASSAGES = 4
 _SENTENCES = re.compile(r"[.!?;\n]+|,\s")
 
 
@@ -113,10 +114,11 @@ class FaqIndex:
     def load(cls, directory: Path | None = None, semantic: bool = False) -> FaqIndex:
         """The index of every FAQ file in `directory` (default: the package's knowledge/faq).
 
-        With `semantic`, sentence embeddings are built in the background and mixed in once ready
-        (see semantic.py). Off by default: on the evaluation set it gains about one point of
-        top-1 accuracy and three of rejection, but costs ~3.5 ms per question (p99 over the 5 ms
-        budget) and 2 s of CPU at start. Figures: docs/benchmarks.md, "FAQ".
+        With `semantic`, sentence embeddings are built in the background and, once ready,
+        re-score the questions words leave in doubt (see semantic.py). Off by default: it gains
+        2-3 points of top-1 accuracy on both question sets, but each question it re-scores
+        costs ~5 ms of CPU, which puts p99 over the 5 ms budget, and 2-4 s of CPU at start.
+        Figures: docs/benchmarks.md, "FAQ".
         """
         topics, entries = load_faq(directory)
         return cls(topics, entries, semantic=semantic)
@@ -148,8 +150,14 @@ class FaqIndex:
         if len(tokens) <= LONG_QUESTION:
             return []
         parts = [p for p in (self._tokens(s) for s in _SENTENCES.split(question)) if p]
-        passages = parts + [a + b for a, b in zip(parts, parts[1:], strict=False)]
-        return [p for p in passages if len(p) >= 2 and len(p) < len(tokens)][:MAX_PASSAGES]
+        passages: list[list[str]] = []
+        for i, part in enumerate(parts):
+            passages.append(part)
+            if i:
+                passages.append(parts[i - 1] + part)
+        passages = [p for p in passages if 2 <= len(p) < len(tokens)]
+        # The last ones: people put their question at the end of the story.
+        return passages[-MAX_PASSAGES:]
 
     def _search(self, question: str, lang: str) -> Match:
         tokens = self._tokens(question)
