@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from knowledge.faq import FaqIndex
+from knowledge.forums import Forums, load_forums
 from knowledge.locales import Locales
 
 
@@ -12,10 +13,13 @@ from knowledge.locales import Locales
 class Knowledge:
     locales: Locales
     faq: FaqIndex
+    forums: Forums | None = None  # knowledge/forums.yaml: what people can register for
 
     @classmethod
     def load(cls, *, semantic: bool = False) -> Knowledge:
-        return cls(locales=Locales.load(), faq=FaqIndex.load(semantic=semantic))
+        return cls(
+            locales=Locales.load(), faq=FaqIndex.load(semantic=semantic), forums=load_forums()
+        )
 
     def detect_language(self, text: str, fallback: str) -> str:
         """The language `text` is written in, among those we speak; `fallback` when unsure."""

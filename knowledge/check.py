@@ -7,6 +7,7 @@ from pathlib import Path
 import yaml
 
 from knowledge.faq_check import check_faq
+from knowledge.forums import check_forums
 from knowledge.locales import LOCALES_DIR, Locales
 
 KNOWLEDGE_DIR = Path(__file__).parent
@@ -24,4 +25,5 @@ def check_knowledge(root: Path = KNOWLEDGE_DIR) -> list[str]:
     except (ValueError, yaml.YAMLError) as exc:
         problems.append(f"locales: {exc}")
     problems += check_faq(root / "faq", _forum_ids(root / "forums.yaml"))
+    problems += check_forums(root / "forums.yaml")
     return problems
