@@ -150,7 +150,8 @@ class Conversation:
                 router=self.router,
             )
             replies, route = await self._route(ctx, text)
-            if is_new and route.kind in WELCOMED_ROUTES:
+            # No reply is a choice (STOP on SMS is Twilio's to answer): not even a welcome.
+            if is_new and replies and route.kind in WELCOMED_ROUTES:
                 replies = [Reply(ctx.t("welcome")), *replies]
             if ctx.deleted:
                 outgoing = render_plain(replies, contact, self.knowledge)

@@ -25,6 +25,10 @@ def add(sub: argparse._SubParsersAction) -> None:
 def channel_services(services: Services) -> list[ChannelService]:
     """The channels the settings turn on, each with its webhook routes and its sender."""
     channels: list[ChannelService] = []
+    if services.settings.sms_enabled:
+        from bot.channels.twilio_sms import twilio_channel
+
+        channels.append(twilio_channel(services))
     return channels
 
 
