@@ -10,6 +10,7 @@ not the address this process sees: behind a reverse proxy the Host and scheme di
 
 from __future__ import annotations
 
+import base64
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -93,6 +94,8 @@ TRANSIENT_HTTP = frozenset({408, 429})
 
 def send_result_for(status: int | None, code: int | None) -> SendResult:
     """A failed API call as the dispatcher sees it: permanent, or worth a retry."""
+    if code == status:
+        code = None  # the SDK puts the HTTP status there when the body had no error code
     known = SEND_ERRORS.get(code) if code is not None else None
     if known is not None:
         return SendResult(
@@ -121,10 +124,26 @@ class _RebasedHttpClient(AsyncTwilioHttpClient):
         self.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout))
         self.base_url = base_url.rstrip("/")
 
-    async def request(self, method: str, url: str, *args, **kwargs) -> TwilioResponse:  # type: ignore[no-untyped-def, override]
+    async def request(  # type: ignore[override]
+        self,
+        method: str,
+        url: str,
+        params: dict | None = None,
+        data: dict | None = None,
+        headers: dict[str, str] | None = None,
+        auth: tuple[str, str] | None = None,
+        timeout: float | None = None,  # noqa: ASYNC109 - the SDK's signature
+        allow_redirects: bool = False,
+    ) -> TwilioResponse:
         if url.startswith(TWILIO_API) and self.base_url != TWILIO_API:
             url = self.base_url + url[len(TWILIO_API) :]
-        return await super().request(method, url, *args, **kwargs)
+        if auth is not None:
+            # The same Basic header, without aiohttp's BasicAuth (deprecated for aiohttp 4).
+            token = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode("ascii")
+            headers = {**(headers or {}), "Authorization": f"Basic {token}"}
+        return await super().request(
+            method, url, params, data, headers, None, timeout, allow_redirects
+        )
 
 
 class TwilioSms:

@@ -10,6 +10,7 @@ import pytest
 import yaml
 from sqlalchemy import select
 
+from bot.services import Services
 from handlers import basics
 from handlers.context import Context
 from handlers.router import Router
@@ -229,3 +230,22 @@ async def test_a_long_answer_is_cut_with_plus_and_continues_on_plus(sms_faq: Sms
     assert "article 249" in whole
     assert whole.endswith("dans votre pays de résidence.")
     assert "pas de suite" in (await sms_faq.say("PLUS"))[0]
+
+
+async def test_run_turns_sms_on_when_twilio_is_configured(
+    db_url: str, knowledge: Knowledge
+) -> None:
+    from bot.cli.run import channel_services
+
+    on = await Services.start(sms_settings(db_url), knowledge=knowledge, upgrade=False)
+    off = await Services.start(
+        sms_settings(db_url, twilio_auth_token=""), knowledge=knowledge, upgrade=False
+    )
+    try:
+        (channel,) = channel_services(on)
+        assert channel.name == "sms" and channel.sender.channel == "sms"
+        assert {route.path for route in channel.routes()} == {"/sms/twilio", "/sms/twilio/status"}
+        assert channel_services(off) == []
+    finally:
+        await on.close()
+        await off.close()
