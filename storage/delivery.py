@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Message, OutboxItem
@@ -42,19 +42,6 @@ class Recorded:
     @property
     def found(self) -> bool:
         return bool(self.messages or self.outbox)
-
-
-async def mark_handed(
-    session: AsyncSession, message_ids: list[int], status: str, at: datetime
-) -> None:
-    """Replies handed to the provider in a webhook's response (they have no provider id yet)."""
-    if not message_ids:
-        return
-    await session.execute(
-        update(Message)
-        .where(Message.id.in_(message_ids), Message.status == "pending")
-        .values(status=status, updated_at=at)
-    )
 
 
 def _moves_forward(current: str | None, new: str, rank: dict[str, int]) -> bool:

@@ -130,15 +130,10 @@ class SmsChannel:
             inbound = await self.provider.parse_inbound(request)
         except WebhookRejected as exc:
             return _rejected(exc, self.provider.name, request)
-        conversation = self.services.conversation
-        turn = await conversation.handle(inbound, self.render)
-        if not turn.duplicate:
-            ids = [o.message_id for o in turn.outgoing if o.message_id is not None]
-            if ids:
-                async with self.services.db.transaction() as session:
-                    await delivery.mark_handed(
-                        session, ids, HANDED_STATUS, conversation.config.clock()
-                    )
+        # The replies go back in this response: stored as handed over, in the same transaction.
+        turn = await self.services.conversation.handle(
+            inbound, self.render, reply_status=HANDED_STATUS
+        )
         return self.provider.respond(turn.outgoing)
 
     async def status(self, request: Request) -> Response:
