@@ -223,6 +223,8 @@ class Conversation:
         hint = (inbound.language_hint or "").split("-")[0].lower()
         if locales.supports(hint):
             return hint
+        if len(text) > self.config.max_text_length:  # refused anyway; not evidence of anything
+            return self.config.default_language
         return self.knowledge.detect_language(text, self.config.default_language)
 
 

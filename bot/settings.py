@@ -43,10 +43,26 @@ class Settings(BaseSettings):
     twilio_api_url: str = "https://api.twilio.com"
     sms_max_segments: int = 2
 
+    # Forum reminders: days before a forum's start (its local date), comma-separated.
+    reminder_days: str = "7,1"
+
     @field_validator("public_url")
     @classmethod
     def _no_trailing_slash(cls, value: str) -> str:
         return value.rstrip("/")
+
+    @field_validator("reminder_days")
+    @classmethod
+    def _days_list(cls, value: str) -> str:
+        parts = [p.strip() for p in value.split(",") if p.strip()]
+        if not all(p.isdigit() for p in parts):
+            raise ValueError("REMINDER_DAYS is whole numbers of days, comma-separated: 7,1")
+        return ",".join(parts)
+
+    @property
+    def reminder_days_before(self) -> tuple[int, ...]:
+        """For handlers.forum_reminders.queue_due_reminders: (7, 1) from "7,1"."""
+        return tuple(sorted({int(p) for p in self.reminder_days.split(",") if p}, reverse=True))
 
     @property
     def telegram_enabled(self) -> bool:

@@ -113,7 +113,7 @@ async def more(ctx: Context) -> list[Reply]:
 def keywords(language_words: tuple[str, ...]) -> list[Keyword]:
     return [
         Keyword(("menu", "accueil", "home", "0"), menu),
-        Keyword(("aide", "help", "info", "?"), help_),
+        Keyword(("aide", "help", "info"), help_),
         Keyword(
             (
                 "bonjour",

@@ -64,8 +64,10 @@ class Router:
             return []
         candidates = [(k, "") for k in self._exact.get(folded, [])]
         first, _, rest = folded.partition(" ")
-        # The argument keeps the person's spelling (a code, a language), only trimmed.
-        raw_rest = text.strip().split(None, 1)[1].strip() if rest else ""
+        # The argument keeps the person's spelling (a code, a language), only trimmed. Folding
+        # can split what has no space ("awa@example.org"): then there is no argument.
+        raw_words = text.strip().split(None, 1)
+        raw_rest = raw_words[1].strip() if rest and len(raw_words) > 1 else ""
         candidates += [(k, raw_rest) for k in self._prefix.get(first, [])]
         return [(k, a) for k, a in candidates if k.channels is None or channel in k.channels]
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from handlers import basics, faq, privacy
+from handlers import basics, faq, privacy, registration
 from handlers.context import MenuItem
 from handlers.router import Router
 from knowledge.bundle import Knowledge
 
 # Menu order as people see it; each feature contributes its entries.
-MENU: tuple[MenuItem, ...] = (*faq.MENU, *basics.MENU, *privacy.MENU)
+MENU: tuple[MenuItem, ...] = (*faq.MENU, *registration.MENU, *basics.MENU, *privacy.MENU)
 
 
 def build_router(knowledge: Knowledge) -> Router:
@@ -18,7 +18,12 @@ def build_router(knowledge: Knowledge) -> Router:
         for word in knowledge.locales.raw(lang, "meta.keywords")
     )
     return Router(
-        keywords=[*basics.keywords(language_words), *privacy.KEYWORDS, *faq.KEYWORDS],
-        flows={**privacy.FLOWS},
+        keywords=[
+            *basics.keywords(language_words),
+            *privacy.KEYWORDS,
+            *faq.KEYWORDS,
+            *registration.KEYWORDS,
+        ],
+        flows={**privacy.FLOWS, **registration.FLOWS},
         fallback=faq.answer,
     )

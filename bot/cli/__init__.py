@@ -6,10 +6,10 @@ import argparse
 import asyncio
 import sys
 
-from bot.cli import chat, db, run, stats
+from bot.cli import ask, chat, db, export, kb, run, stats
 from bot.logs import setup as setup_logging
 
-COMMANDS = (chat, stats, run, db)
+COMMANDS = (chat, ask, stats, run, db, kb, export)
 
 
 def parser() -> argparse.ArgumentParser:
