@@ -156,9 +156,10 @@ async def test_replies_are_recorded_as_handed_to_twilio(sms: SmsApp) -> None:
 
 async def test_a_numbered_option_is_chosen_by_its_number(sms: SmsApp) -> None:
     menu = "\n".join(await sms.say("menu"))
-    line = next(line for line in menu.splitlines() if line.startswith("2. "))
-    assert "Langue" in line
-    answer = "\n".join(await sms.say("2"))
+    line = next(line for line in menu.splitlines() if "Langue" in line)
+    number, _, _ = line.partition(". ")
+    assert number.isdigit() and number != "1"
+    answer = "\n".join(await sms.say(number))
     assert "Choisissez votre langue" in answer
     assert "1. English" in answer
 
@@ -171,6 +172,13 @@ async def test_stop_is_left_to_twilio_and_opts_the_person_out(sms: SmsApp) -> No
     assert response.text.replace("\n", "").endswith("<Response />")
     contact = await sms.contact()
     assert contact is not None and contact.opted_out
+
+
+async def test_a_question_gets_the_faqs_short_sms_answer(sms: SmsApp) -> None:
+    replies = await sms.say("double nationalité ?")
+    assert "2011-087" in "\n".join(replies)
+    assert sum(segments(text).segments for text in replies) <= 2
+    assert all(is_gsm7(text) for text in replies)
 
 
 @pytest.mark.parametrize("word", ["ARRET", "Arrêt"])
