@@ -103,7 +103,12 @@ class Conversation:
                 session, inbound.address, inbound.channel, self.config.default_language, now
             )
             stored_in = await messages.store_inbound(
-                session, contact.id, inbound.channel, inbound.text, inbound.provider_id, now
+                session,
+                contact.id,
+                inbound.channel,
+                _logged_text(inbound),
+                inbound.provider_id,
+                now,
             )
             stored_in.status = "error"
             text = self.knowledge.locales.t(contact.language, "input.error")
@@ -144,7 +149,12 @@ class Conversation:
             )
             contact.last_seen_at = now
             stored_in = await messages.store_inbound(
-                session, contact.id, inbound.channel, inbound.text, inbound.provider_id, now
+                session,
+                contact.id,
+                inbound.channel,
+                _logged_text(inbound),
+                inbound.provider_id,
+                now,
             )
             ctx = Context(
                 session=session,
@@ -208,6 +218,8 @@ class Conversation:
         if ctx.flow is not None and ctx.flow.expires_at <= ctx.now:
             await ctx.end_flow()
             notices.append(Reply(ctx.t("flow.expired")))
+        if ctx.inbound.kind != "text":
+            return [*notices, ctx.menu(ctx.t("input.not_text"))], Route("guard", "not_text")
         if not text:
             return [*notices, ctx.menu(ctx.t("input.empty"))], Route("guard", "empty")
         if len(text) > self.config.max_text_length:
@@ -226,6 +238,13 @@ class Conversation:
         if len(text) > self.config.max_text_length:  # refused anyway; not evidence of anything
             return self.config.default_language
         return self.knowledge.detect_language(text, self.config.default_language)
+
+
+def _logged_text(inbound: Inbound) -> str:
+    """What the message log keeps: the text, or "[sticker]" (with any caption) for the rest."""
+    if inbound.kind == "text":
+        return inbound.text
+    return f"[{inbound.kind}] {inbound.text}".strip()
 
 
 def _last_options(replies: list[Reply]) -> list[list[str]] | None:

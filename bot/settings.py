@@ -80,4 +80,5 @@ class Settings(BaseSettings):
             max_text_length=self.max_text_length,
             staff_admins=_ids(self.staff_telegram_ids),
             staff_agents=_ids(self.staff_agent_telegram_ids),
+            staff_chat_id=self.staff_chat_id.strip(),
         )

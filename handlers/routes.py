@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers import basics, faq, privacy, registration
+from handlers import basics, consultations, faq, privacy, registration, staff
 from handlers.context import MenuItem
 from handlers.router import Router
 from knowledge.bundle import Knowledge
@@ -19,11 +19,14 @@ def build_router(knowledge: Knowledge) -> Router:
     )
     return Router(
         keywords=[
+            *consultations.KEYWORDS,  # its MENU says the open ticket stays open, before the core's
             *basics.keywords(language_words),
             *privacy.KEYWORDS,
             *faq.KEYWORDS,
             *registration.KEYWORDS,
+            *staff.KEYWORDS,
         ],
-        flows={**privacy.FLOWS, **registration.FLOWS},
+        flows={**privacy.FLOWS, **registration.FLOWS, **consultations.FLOWS, **staff.FLOWS},
         fallback=faq.answer,
+        before=staff.BEFORE,
     )

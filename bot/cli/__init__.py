@@ -6,10 +6,10 @@ import argparse
 import asyncio
 import sys
 
-from bot.cli import ask, chat, db, export, kb, run, stats
+from bot.cli import ask, audit, broadcast, chat, contacts, db, export, gaps, kb, run, stats
 from bot.logs import setup as setup_logging
 
-COMMANDS = (chat, ask, stats, run, db, kb, export)
+COMMANDS = (chat, ask, stats, run, db, kb, export, broadcast, contacts, audit, gaps)
 
 
 def parser() -> argparse.ArgumentParser:

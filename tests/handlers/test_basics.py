@@ -161,3 +161,28 @@ async def test_an_unanswerable_question_offers_a_person(chat: Chat) -> None:
     answer = await chat.say("quel est le prix du ciment à Kayes")
     assert "conseiller" in answer.lower()
     assert "CONSEILLER" in chat.options
+
+
+async def test_after_stop_a_yes_inside_a_flow_answers_the_flow(chat: Chat, db) -> None:
+    await chat.say("stop")
+    await chat.say("supprimer")
+    assert "effacées" in await chat.say("oui")  # not "welcome back"
+    async with db.transaction() as session:
+        assert await session.scalar(select(func.count()).select_from(Contact)) == 0
+
+
+async def test_on_sms_a_yes_inside_a_flow_also_opts_back_in_as_twilio_does(
+    conversation: Conversation, db
+) -> None:
+    chat = Chat(conversation, "tel:+22376123456", "sms")
+    await chat.say("STOP")
+    await chat.say("supprimer")
+    assert "conservées" in await chat.say("non")  # the flow had the answer
+    await chat.say("supprimer")
+    await chat.say("YES")
+    async with db.transaction() as session:
+        assert await session.scalar(select(func.count()).select_from(Contact)) == 0
+
+
+async def test_an_email_address_alone_is_a_message_like_any_other(chat: Chat) -> None:
+    assert "problème technique" not in await chat.say("awa@example.org")
