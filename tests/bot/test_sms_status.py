@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from knowledge.bundle import Knowledge
 from storage import contacts, outbox
+from storage.db import Database
 from storage.models import Message, OutboxItem
 from tests.bot.sms_app import PERSON, PUBLIC_URL, SmsApp, open_sms_app, sms_settings
 from tests.fakes.twilio_webhooks import TwilioWebhooks
@@ -20,8 +21,8 @@ NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-async def sms(db_url: str, knowledge: Knowledge) -> AsyncIterator[SmsApp]:
-    async with open_sms_app(sms_settings(db_url), knowledge) as app:
+async def sms(db: Database, knowledge: Knowledge) -> AsyncIterator[SmsApp]:
+    async with open_sms_app(sms_settings(db.url), knowledge) as app:
         yield app
 
 

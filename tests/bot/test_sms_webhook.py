@@ -17,6 +17,7 @@ from handlers.router import Router
 from handlers.vocabulary import Reply
 from knowledge.bundle import Knowledge
 from knowledge.gsm7 import is_gsm7, segments
+from storage.db import Database
 from storage.models import Contact, Message
 from tests.bot.sms_app import (
     LOCAL_URL,
@@ -31,8 +32,8 @@ from tests.fakes.twilio_webhooks import ACCOUNT_SID, TwilioWebhooks
 
 
 @pytest.fixture
-async def sms(db_url: str, knowledge: Knowledge) -> AsyncIterator[SmsApp]:
-    async with open_sms_app(sms_settings(db_url), knowledge) as app:
+async def sms(db: Database, knowledge: Knowledge) -> AsyncIterator[SmsApp]:
+    async with open_sms_app(sms_settings(db.url), knowledge) as app:
         yield app
 
 
@@ -122,9 +123,9 @@ async def test_the_query_string_is_part_of_what_is_signed(sms: SmsApp) -> None:
 
 
 async def test_without_public_url_the_address_as_seen_is_signed(
-    db_url: str, knowledge: Knowledge
+    db: Database, knowledge: Knowledge
 ) -> None:
-    async with open_sms_app(sms_settings(db_url, public_url=""), knowledge) as sms:
+    async with open_sms_app(sms_settings(db.url, public_url=""), knowledge) as sms:
         local = TwilioWebhooks(sms.twilio.client, TOKEN, LOCAL_URL)
         assert (await local.sms(PERSON, "menu")).status_code == 200
         assert (await sms.twilio.sms(PERSON, "menu")).status_code == 403
@@ -211,9 +212,9 @@ async def _faq_like(ctx: Context) -> list[Reply]:
 
 
 @pytest.fixture
-async def sms_faq(db_url: str, knowledge: Knowledge) -> AsyncIterator[SmsApp]:
+async def sms_faq(db: Database, knowledge: Knowledge) -> AsyncIterator[SmsApp]:
     router = Router(keywords=basics.keywords(()), flows={}, fallback=_faq_like)
-    async with open_sms_app(sms_settings(db_url), knowledge, router) as app:
+    async with open_sms_app(sms_settings(db.url), knowledge, router) as app:
         yield app
 
 
@@ -241,13 +242,13 @@ async def test_a_long_answer_is_cut_with_plus_and_continues_on_plus(sms_faq: Sms
 
 
 async def test_run_turns_sms_on_when_twilio_is_configured(
-    db_url: str, knowledge: Knowledge
+    db: Database, knowledge: Knowledge
 ) -> None:
     from bot.cli.run import channel_services
 
-    on = await Services.start(sms_settings(db_url), knowledge=knowledge, upgrade=False)
+    on = await Services.start(sms_settings(db.url), knowledge=knowledge, upgrade=False)
     off = await Services.start(
-        sms_settings(db_url, twilio_auth_token=""), knowledge=knowledge, upgrade=False
+        sms_settings(db.url, twilio_auth_token=""), knowledge=knowledge, upgrade=False
     )
     try:
         (channel,) = channel_services(on)
