@@ -172,7 +172,7 @@ class Conversation:
             replies, route = await self._route(ctx, text)
             # No reply is a choice (STOP on SMS is Twilio's to answer): not even a welcome.
             if is_new and replies and route.kind in WELCOMED_ROUTES:
-                replies = [Reply(ctx.t("welcome")), *replies]
+                replies = [Reply(ctx.t("welcome"), sms_text=ctx.t("welcome_sms")), *replies]
             if ctx.deleted:
                 outgoing = render_plain(replies, contact, self.knowledge)
                 contact_id = None

@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from handlers.context import Context, HandlerConfig
+from handlers.context import Context, HandlerConfig, MenuItem
 from handlers.faq import ASK_STAFF
 from handlers.router import Keyword
 from handlers.vocabulary import Reply
@@ -200,3 +200,4 @@ KEYWORDS = [
     ),
 ]
 FLOWS = {FLOW: consultation}
+MENU = (MenuItem("menu.advisor", ASK_STAFF),)

@@ -8,7 +8,13 @@ from handlers.router import Router
 from knowledge.bundle import Knowledge
 
 # Menu order as people see it; each feature contributes its entries.
-MENU: tuple[MenuItem, ...] = (*faq.MENU, *registration.MENU, *basics.MENU, *privacy.MENU)
+MENU: tuple[MenuItem, ...] = (
+    *faq.MENU,
+    *registration.MENU,
+    *consultations.MENU,
+    *basics.MENU,
+    *privacy.MENU,
+)
 
 
 def build_router(knowledge: Knowledge) -> Router:

@@ -22,6 +22,10 @@ class Knowledge:
         )
 
     def detect_language(self, text: str, fallback: str) -> str:
-        """The language `text` is written in, among those we speak; `fallback` when unsure."""
+        """The language `text` is written in, among those we speak; `fallback` when unsure.
+
+        Without the FAQ's vocabulary vote (FaqIndex.detect_language): a newcomer's first message
+        is often a command with an id ("INSCRIPTION women_forum"), not a question.
+        """
         detected = detect_language(text, fallback)
         return detected if self.locales.supports(detected) else fallback

@@ -9,6 +9,7 @@ the language the person already uses.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from functools import lru_cache
 
 from knowledge.normalise import fold, lexicon
@@ -20,6 +21,9 @@ _FRENCH_LETTERS = frozenset("éèêëàâçîïôûùœ")
 # Below this margin (in the model's log-odds plus cue votes) the text is treated as undecided.
 _MIN_MARGIN = 1.0
 _CUE_WEIGHT = 1.5
+# A word only one language's FAQ texts use ("mining", "binationalite") is weaker evidence than a
+# listed cue, but keyword questions ("mining code mali") often have nothing else.
+_VOCABULARY_WEIGHT = 1.0
 _ACCENT_WEIGHT = 3.0
 
 
@@ -41,8 +45,23 @@ def _model_log_odds(text: str) -> float:
     return odds if lang == "fr" else -odds
 
 
-def french_evidence(text: str) -> float:
-    """Positive for French, negative for English, near 0 when undecided."""
+def vocabulary_of(texts: Mapping[str, list[str]]) -> dict[str, frozenset[str]]:
+    """Per language, the folded words (3 letters or more) that only its texts use."""
+    words = {
+        lang: {w for text in items for w in fold(text).split() if len(w) > 2 and w.isalpha()}
+        for lang, items in texts.items()
+    }
+    return {
+        lang: frozenset(own - set().union(*(w for other, w in words.items() if other != lang)))
+        for lang, own in words.items()
+    }
+
+
+def french_evidence(text: str, vocabulary: Mapping[str, frozenset[str]] | None = None) -> float:
+    """Positive for French, negative for English, near 0 when undecided.
+
+    `vocabulary`: words only French (or only English) texts use, e.g. the FAQ's (vocabulary_of).
+    """
     folded = fold(text)
     if not folded:
         return 0.0
@@ -51,6 +70,11 @@ def french_evidence(text: str) -> float:
     fr_hits = sum(1 for t in tokens if t in cues.get("fr", ()))
     en_hits = sum(1 for t in tokens if t in cues.get("en", ()))
     score = _CUE_WEIGHT * (fr_hits - en_hits)
+    if vocabulary:
+        fr_words, en_words = vocabulary.get("fr", frozenset()), vocabulary.get("en", frozenset())
+        score += _VOCABULARY_WEIGHT * (
+            sum(1 for t in tokens if t in fr_words) - sum(1 for t in tokens if t in en_words)
+        )
     if any(ch in _FRENCH_LETTERS for ch in text[:2000].lower()):
         score += _ACCENT_WEIGHT
     # The model reads the original text: accents and apostrophes are signal for it.
@@ -58,12 +82,14 @@ def french_evidence(text: str) -> float:
     return score
 
 
-def detect_language(text: str, fallback: str) -> str:
+def detect_language(
+    text: str, fallback: str, vocabulary: Mapping[str, frozenset[str]] | None = None
+) -> str:
     """ "fr" or "en": the language of `text`, or `fallback` when the text does not tell."""
     if fallback not in LANGUAGES:
         fallback = "fr"
     try:
-        evidence = french_evidence(text)
+        evidence = french_evidence(text, vocabulary)
     except Exception:  # noqa: BLE001 - detection must never break a reply; fall back instead
         return fallback
     if evidence >= _MIN_MARGIN:

@@ -24,6 +24,11 @@ _UNKNOWN_BOOST = 1.3
 # entries, or several shared ones. See `evidence`.
 EVIDENCE_IDF = 3.0
 EVIDENCE_POWER = 0.5
+# How many of an entry's texts (variants, keywords, title) must use a stem for it to be one of
+# the entry's topical words, and the idf of topical words that anchors an answer: one rare word
+# (idf ~3.9) or two shared ones. See `anchored`.
+TOPICAL_TEXTS = 2
+MIN_TOPICAL = 2.0
 
 
 def stem(token: str) -> str:
@@ -58,6 +63,18 @@ class LexicalIndex:
             for s in stems:
                 postings[s].append(len(self.docs) - 1)
         self.postings = {s: np.array(ids, dtype=np.int32) for s, ids in postings.items()}
+        # Per entry, the stems it uses in at least TOPICAL_TEXTS of its texts: what it is about.
+        # A stem found in one variant only is incidental ("72 heures" says how fast, not that
+        # the entry is about time), and cannot by itself make an answer confident.
+        uses: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        self.entry_docs: list[list[int]] = [[] for _ in range(n)]
+        for d, doc in enumerate(self.docs):
+            self.entry_docs[doc.entry].append(d)
+            for s in doc.stems:
+                uses[doc.entry][s] += 1
+        self.topical: list[frozenset[str]] = [
+            frozenset(s for s, k in uses[e].items() if k >= TOPICAL_TEXTS) for e in range(n)
+        ]
         self.doc_entry = np.array([d.entry for d in self.docs], dtype=np.int32)
         self.doc_weight = np.array([d.weight for d in self.docs], dtype=np.float64)
         self.n_entries = n
@@ -75,6 +92,24 @@ class LexicalIndex:
         """
         known = sum(self.idf.get(s, 0.0) for s in {stem(t) for t in tokens})
         return min(known / EVIDENCE_IDF, 1.0) ** EVIDENCE_POWER
+
+    def anchored(self, tokens: list[str], entry: int) -> bool:
+        """Whether the question shares with `entry` enough of what the entry is about to be
+        answered with it: topical words worth MIN_TOPICAL idf, or a good part of one of its
+        texts (at least two stems and half its weight: a paraphrase of one variant).
+
+        A question sharing with an entry only a word one of its variants happens to use
+        ("quelle heure est il" and "en 72 heures") is not about that entry.
+        """
+        stems = {stem(t) for t in tokens}
+        topical = self.topical[entry]
+        if sum(self.idf[s] for s in stems if s in topical) >= MIN_TOPICAL:
+            return True
+        for d in self.entry_docs[entry]:
+            shared = stems & self.docs[d].stems
+            if len(shared) >= 2 and sum(self.idf[s] for s in shared) >= 0.5 * self.doc_weight[d]:
+                return True
+        return False
 
     def score_entries(self, tokens: list[str], balance: float) -> np.ndarray:
         """Per entry, 0-100: the best variant's blend of the two coverages.

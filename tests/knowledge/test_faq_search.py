@@ -103,3 +103,55 @@ def test_entries_carry_what_the_handlers_need(small_faq: FaqIndex) -> None:
     assert entry.sms["en"].startswith("At the API-Mali one-stop shop")
     assert small_faq.entries["nationality_dual"].related == ("nationality_vote",)
     assert {small_faq.entries["nationality_dual"]} == {small_faq.entries["nationality_dual"]}
+
+
+@pytest.mark.parametrize("question", ["quelle heure est il", "heures", "what time is it, hours?"])
+def test_one_word_a_variant_happens_to_use_is_no_answer(
+    small_faq: FaqIndex, question: str
+) -> None:
+    """ "72 heures" is how fast a company is made, not what the entry is about."""
+    assert small_faq.search(question).outcome != "answer"
+
+
+def test_the_words_an_entry_is_about_still_answer_alone(small_faq: FaqIndex) -> None:
+    match = small_faq.search("guichet unique")
+    assert match.outcome == "answer"
+    assert match.entry is not None and match.entry.id == "investment_company"
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        (
+            "Bonsoir. Ma famille habite a Kita, mon grand frere cultive le mil et ma soeur "
+            "tient un petit restaurant pres du marche, moi je suis soudeur a Marseille depuis "
+            "longtemps. "
+            "Combien de temps pour creer une entreprise au Mali ?",
+            "investment_company",
+        ),
+        (
+            "Hello. My grandmother raised me in Segou, I studied mechanics in Lille, and I now "
+            "repair engines for trucks near Rotterdam. Can I keep my Malian nationality if I "
+            "become Dutch?",
+            "nationality_dual",
+        ),
+    ],
+)
+def test_a_long_story_is_answered_by_the_question_at_its_end(
+    small_faq: FaqIndex, question: str, expected: str
+) -> None:
+    match = small_faq.search(question)
+    assert match.outcome == "answer"
+    assert match.entry is not None and match.entry.id == expected
+
+
+@pytest.mark.parametrize(
+    ("question", "lang"),
+    [("national employment agency", "en"), ("smugglers promises", "en"),
+     ("exoneration douaniere", "fr"), ("codeveloppement", "fr")],
+)
+def test_words_only_one_language_of_the_faq_uses_tell_the_language(
+    question: str, lang: str
+) -> None:
+    other = "fr" if lang == "en" else "en"
+    assert FaqIndex.load().search(question, lang_hint=other).lang == lang

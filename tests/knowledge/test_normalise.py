@@ -53,3 +53,16 @@ def test_content_tokens_drop_filler_and_plurals() -> None:
 
 def test_a_pasted_essay_is_cut() -> None:
     assert len(normalise("nationalité " * 10_000)) < 3000
+
+
+def test_every_word_of_the_lexicon_is_read_as_a_word() -> None:
+    """YAML reads a bare on, yes or no as a boolean: such a stopword would silently vanish."""
+    import yaml
+
+    from knowledge.normalise import SPELLINGS_FILE
+
+    raw = yaml.safe_load(SPELLINGS_FILE.read_text(encoding="utf-8"))
+    for section in ("stopwords", "language_cues"):
+        for lang, words in raw[section].items():
+            assert all(isinstance(w, str) for w in words), (section, lang)
+    assert content_tokens(normalise("on yes no douane")) == ["douane"]
