@@ -24,6 +24,7 @@ serve: $(STAMP)
 ## test: lint, knowledge check and the whole test suite
 test: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/diaspora-bot kb check
 	$(BIN)/python -m pytest -q
 
 clean:

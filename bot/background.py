@@ -55,7 +55,12 @@ def scheduler(services: Services) -> Scheduler:
         db,
         jobs={
             "awareness": partial(jobs.awareness, db),
-            "forum_reminders": partial(jobs.forum_reminders, db, services.knowledge),
+            "forum_reminders": partial(
+                jobs.forum_reminders,
+                db,
+                services.knowledge,
+                days_before=settings.reminder_days_before,
+            ),
         },
         defaults={
             "awareness": settings.awareness_cron,

@@ -77,34 +77,49 @@ class Conversation:
         self.menu = menu
         self.router = router or build_router(knowledge)
 
-    async def handle(self, inbound: Inbound, render: Renderer = render_plain) -> Turn:
+    async def handle(
+        self, inbound: Inbound, render: Renderer = render_plain, *, reply_status: str = "pending"
+    ) -> Turn:
+        """`reply_status`: how the replies are stored; a channel that hands them over in its
+        webhook response (TwiML) stores them as handed in the same transaction."""
         try:
             try:
-                return await self._handle(inbound, render)
+                return await self._handle(inbound, render, reply_status)
             except IntegrityError:
                 # Two deliveries of one provider message raced; the loser sees the winner's row.
                 if inbound.provider_id is None:
                     raise
                 logger.info("duplicate delivery from %s raced; replaying", mask(inbound.address))
-                return await self._handle(inbound, render)
+                return await self._handle(inbound, render, reply_status)
         except Exception:
             # A bug must cost the person an apology, not their message.
             logger.exception("failed to handle a message from %s", mask(inbound.address))
-            return await self._apologise(inbound)
+            return await self._apologise(inbound, reply_status)
 
-    async def _apologise(self, inbound: Inbound) -> Turn:
+    async def _apologise(self, inbound: Inbound, reply_status: str) -> Turn:
         now = self.config.clock()
         async with self.db.transaction() as session:
             contact, _ = await contacts.get_or_create(
                 session, inbound.address, inbound.channel, self.config.default_language, now
             )
             stored_in = await messages.store_inbound(
-                session, contact.id, inbound.channel, inbound.text, inbound.provider_id, now
+                session,
+                contact.id,
+                inbound.channel,
+                _logged_text(inbound),
+                inbound.provider_id,
+                now,
             )
             stored_in.status = "error"
             text = self.knowledge.locales.t(contact.language, "input.error")
             out = await messages.store_outbound(
-                session, contact.id, inbound.channel, text, now, reply_to_id=stored_in.id
+                session,
+                contact.id,
+                inbound.channel,
+                text,
+                now,
+                status=reply_status,
+                reply_to_id=stored_in.id,
             )
         return Turn(
             stored_in.id,
@@ -113,7 +128,7 @@ class Conversation:
             route=Route("guard", "error"),
         )
 
-    async def _handle(self, inbound: Inbound, render: Renderer) -> Turn:
+    async def _handle(self, inbound: Inbound, render: Renderer, reply_status: str) -> Turn:
         now = self.config.clock()
         text = clean(inbound.text)
         async with self.db.transaction() as session:
@@ -134,7 +149,12 @@ class Conversation:
             )
             contact.last_seen_at = now
             stored_in = await messages.store_inbound(
-                session, contact.id, inbound.channel, inbound.text, inbound.provider_id, now
+                session,
+                contact.id,
+                inbound.channel,
+                _logged_text(inbound),
+                inbound.provider_id,
+                now,
             )
             ctx = Context(
                 session=session,
@@ -150,8 +170,9 @@ class Conversation:
                 router=self.router,
             )
             replies, route = await self._route(ctx, text)
-            if is_new and route.kind in WELCOMED_ROUTES:
-                replies = [Reply(ctx.t("welcome")), *replies]
+            # No reply is a choice (STOP on SMS is Twilio's to answer): not even a welcome.
+            if is_new and replies and route.kind in WELCOMED_ROUTES:
+                replies = [Reply(ctx.t("welcome"), sms_text=ctx.t("welcome_sms")), *replies]
             if ctx.deleted:
                 outgoing = render_plain(replies, contact, self.knowledge)
                 contact_id = None
@@ -166,6 +187,7 @@ class Conversation:
                     inbound.channel,
                     o.text,
                     now,
+                    status=reply_status,
                     reply_to_id=None if ctx.deleted else stored_in.id,
                 )
                 for o in outgoing
@@ -196,6 +218,8 @@ class Conversation:
         if ctx.flow is not None and ctx.flow.expires_at <= ctx.now:
             await ctx.end_flow()
             notices.append(Reply(ctx.t("flow.expired")))
+        if ctx.inbound.kind != "text":
+            return [*notices, ctx.menu(ctx.t("input.not_text"))], Route("guard", "not_text")
         if not text:
             return [*notices, ctx.menu(ctx.t("input.empty"))], Route("guard", "empty")
         if len(text) > self.config.max_text_length:
@@ -211,7 +235,16 @@ class Conversation:
         hint = (inbound.language_hint or "").split("-")[0].lower()
         if locales.supports(hint):
             return hint
+        if len(text) > self.config.max_text_length:  # refused anyway; not evidence of anything
+            return self.config.default_language
         return self.knowledge.detect_language(text, self.config.default_language)
+
+
+def _logged_text(inbound: Inbound) -> str:
+    """What the message log keeps: the text, or "[sticker]" (with any caption) for the rest."""
+    if inbound.kind == "text":
+        return inbound.text
+    return f"[{inbound.kind}] {inbound.text}".strip()
 
 
 def _last_options(replies: list[Reply]) -> list[list[str]] | None:

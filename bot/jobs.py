@@ -6,15 +6,15 @@ dead one did not finish): outbox dedupe keys and per-person progress make repeat
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
+from handlers.forum_reminders import queue_due_reminders
 from knowledge.awareness import DEFAULT_SERIES, Series
 from knowledge.awareness import series as load_series
 from knowledge.bundle import Knowledge
-from storage import subscriptions
+from storage import broadcasts, subscriptions
 from storage.db import Database
 
 logger = logging.getLogger(__name__)
@@ -68,28 +68,15 @@ async def awareness(
     return queued
 
 
-def _optional(module: str, name: str) -> Callable | None:
-    """A function another feature provides, if this build has it (features merge separately)."""
-    try:
-        return getattr(importlib.import_module(module), name)
-    except (ImportError, AttributeError):
-        return None
-
-
-async def forum_reminders(db: Database, knowledge: Knowledge, now: datetime) -> int:
+async def forum_reminders(
+    db: Database, knowledge: Knowledge, now: datetime, days_before: tuple[int, ...] = (7, 1)
+) -> int:
     """Queue the reminders of forums coming up (the registration feature decides which)."""
-    queue_due_reminders = _optional("handlers.registration", "queue_due_reminders")
-    if queue_due_reminders is None:
-        logger.debug("forum reminders: the registration feature is not in this build")
-        return 0
     async with db.transaction() as session:
-        return await queue_due_reminders(session, knowledge, now)
+        return await queue_due_reminders(session, knowledge, now, days_before)
 
 
 async def due_broadcasts(db: Database, now: datetime) -> int:
     """Expand scheduled broadcasts whose time has come into outbox rows (staff feature)."""
-    queue_due = _optional("storage.broadcasts", "queue_due")
-    if queue_due is None:
-        return 0
     async with db.transaction() as session:
-        return await queue_due(session, now) or 0
+        return await broadcasts.queue_due(session, now) or 0

@@ -59,10 +59,26 @@ class Settings(BaseSettings):
     broadcast_poll_seconds: float = 10.0
     leader_retry_seconds: float = 5.0
 
+    # Forum reminders: days before a forum's start (its local date), comma-separated.
+    reminder_days: str = "7,1"
+
     @field_validator("public_url")
     @classmethod
     def _no_trailing_slash(cls, value: str) -> str:
         return value.rstrip("/")
+
+    @field_validator("reminder_days")
+    @classmethod
+    def _days_list(cls, value: str) -> str:
+        parts = [p.strip() for p in value.split(",") if p.strip()]
+        if not all(p.isdigit() for p in parts):
+            raise ValueError("REMINDER_DAYS is whole numbers of days, comma-separated: 7,1")
+        return ",".join(parts)
+
+    @property
+    def reminder_days_before(self) -> tuple[int, ...]:
+        """For handlers.forum_reminders.queue_due_reminders: (7, 1) from "7,1"."""
+        return tuple(sorted({int(p) for p in self.reminder_days.split(",") if p}, reverse=True))
 
     @property
     def telegram_enabled(self) -> bool:
@@ -80,4 +96,5 @@ class Settings(BaseSettings):
             max_text_length=self.max_text_length,
             staff_admins=_ids(self.staff_telegram_ids),
             staff_agents=_ids(self.staff_agent_telegram_ids),
+            staff_chat_id=self.staff_chat_id.strip(),
         )

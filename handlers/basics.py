@@ -47,6 +47,13 @@ async def greet(ctx: Context) -> list[Reply]:
 
 async def start(ctx: Context) -> list[Reply] | None:
     """Telegram's /start (with an optional deep-link payload), and START on any channel."""
+    plain_yes = fold(ctx.text) in ("oui", "yes")
+    if plain_yes and ctx.flow is not None:
+        # Inside a flow a yes answers the flow's question. On SMS Twilio has already taken YES
+        # as an opt-in, so we record the same, silently, and let the flow have its answer.
+        if ctx.channel == "sms":
+            contacts.opt_in(ctx.contact)
+        return None
     came_back = ctx.contact.opted_out
     if came_back:
         contacts.opt_in(ctx.contact)
@@ -60,7 +67,7 @@ async def start(ctx: Context) -> list[Reply] | None:
         if ctx.channel == "sms" and fold(ctx.text) in PROVIDER_OPT_IN_WORDS:
             return []
         return [ctx.menu(ctx.t("start.back"))]
-    if fold(ctx.text) in ("oui", "yes"):
+    if plain_yes:
         return None  # a plain yes belongs to whatever asked the question
     return await greet(ctx)
 
@@ -113,7 +120,7 @@ async def more(ctx: Context) -> list[Reply]:
 def keywords(language_words: tuple[str, ...]) -> list[Keyword]:
     return [
         Keyword(("menu", "accueil", "home", "0"), menu),
-        Keyword(("aide", "help", "info", "?"), help_),
+        Keyword(("aide", "help", "info"), help_),
         Keyword(
             (
                 "bonjour",

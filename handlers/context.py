@@ -27,6 +27,7 @@ class HandlerConfig:
     max_text_length: int = 1600
     staff_admins: frozenset[str] = frozenset()  # Telegram user ids
     staff_agents: frozenset[str] = frozenset()  # may answer tickets, may not broadcast
+    staff_chat_id: str = ""  # the staff's Telegram group, where new tickets appear
     clock: Callable[[], datetime] = utcnow
 
 

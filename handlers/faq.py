@@ -5,6 +5,7 @@ from __future__ import annotations
 from handlers.context import Context, MenuItem
 from handlers.router import Keyword
 from handlers.vocabulary import Option, Reply
+from knowledge.faq import Entry, normalise
 from storage import gaps
 
 # How many related entries an answer offers as buttons (none on SMS: every line costs money).
@@ -12,11 +13,11 @@ MAX_RELATED = 2
 ASK_STAFF = "CONSEILLER"
 
 
-def _entry_option(entry, lang: str) -> Option:  # type: ignore[no-untyped-def]
+def _entry_option(entry: Entry, lang: str) -> Option:
     return Option(entry.title[lang], f"FAQ {entry.id}")
 
 
-def _answer(ctx: Context, entry, lang: str) -> list[Reply]:  # type: ignore[no-untyped-def]
+def _answer(ctx: Context, entry: Entry, lang: str) -> list[Reply]:
     options: list[Option] = []
     if entry.forum:
         options.append(ctx.option("faq.register", f"INSCRIPTION {entry.forum}", lang))
@@ -29,16 +30,11 @@ def _answer(ctx: Context, entry, lang: str) -> list[Reply]:  # type: ignore[no-u
 
 async def answer(ctx: Context) -> list[Reply]:
     """Answer a free-text question, or say honestly that we do not know and offer a person."""
-    faq = ctx.knowledge.faq
-    if faq is None:
-        return [ctx.menu(ctx.t("faq.unavailable"))]
-    match = faq.search(ctx.text, lang_hint=ctx.lang)
+    match = ctx.knowledge.faq.search(ctx.text, lang_hint=ctx.lang)
     lang = match.lang if ctx.knowledge.locales.supports(match.lang) else ctx.lang
     if match.outcome == "answer":
         return _answer(ctx, match.entry, lang)
     best = match.suggestions[0][0].id if match.suggestions else None
-    from knowledge.faq import normalise  # the engine's own folding, so variants count once
-
     await gaps.record(
         ctx.session, normalise(ctx.text), ctx.text, lang, match.outcome, best, ctx.now
     )
@@ -53,10 +49,9 @@ async def answer(ctx: Context) -> list[Reply]:
 
 async def show_entry(ctx: Context) -> list[Reply] | None:
     """FAQ <id>: one entry, from a button, a numbered choice or a deep link (faq_<id>)."""
-    faq = ctx.knowledge.faq
-    if faq is None or not ctx.args:
-        return await topics(ctx) if faq is not None else None
-    entry = faq.entries.get(ctx.args.strip().lower())
+    if not ctx.args:
+        return await topics(ctx)
+    entry = ctx.knowledge.faq.entries.get(ctx.args.strip().lower())
     if entry is None:
         return await topics(ctx, ctx.t("faq.unknown_entry"))
     return _answer(ctx, entry, ctx.lang)
@@ -65,8 +60,6 @@ async def show_entry(ctx: Context) -> list[Reply] | None:
 async def topics(ctx: Context, text: str | None = None) -> list[Reply]:
     """List the FAQ topics."""
     faq = ctx.knowledge.faq
-    if faq is None:
-        return [ctx.menu(ctx.t("faq.unavailable"))]
     options = tuple(Option(topic.title[ctx.lang], f"THEME {topic.id}") for topic in faq.topics)
     return [Reply(text or ctx.t("faq.topics"), options)]
 

@@ -1,5 +1,9 @@
 """The router: global keywords first, then the person's active flow, then the FAQ.
 
+Before the keywords, a few `before` handlers see every message: for conversations that are not
+with a person at all (the staff's Telegram group) or free text that no keyword may take over (an
+announcement staff are writing).
+
 It is a table that feature modules contribute to (see `handlers/routes.py`), not a chain of ifs.
 """
 
@@ -48,10 +52,12 @@ class Router:
         keywords: Iterable[Keyword],
         flows: dict[str, Handler],
         fallback: Handler,
+        before: Iterable[Handler] = (),
         after: Iterable[AfterTurn] = (),
     ) -> None:
         self.flows = flows
         self.fallback = fallback
+        self.before = tuple(before)
         self.after = tuple(after)
         self._exact: dict[str, list[Keyword]] = {}
         self._prefix: dict[str, list[Keyword]] = {}
@@ -59,6 +65,7 @@ class Router:
             for word in keyword.words:
                 table = self._prefix if keyword.takes_argument else self._exact
                 table.setdefault(fold(word), []).append(keyword)
+        self._prefix_words = max((len(phrase.split(" ")) for phrase in self._prefix), default=1)
 
     def keywords_for(self, text: str, channel: str) -> list[tuple[Keyword, str]]:
         """Keywords that `text` triggers on `channel`, each with its argument, in table order."""
@@ -69,12 +76,13 @@ class Router:
         if not folded:
             return []
         candidates = [(k, "") for k in self._exact.get(folded, [])]
-        first, _, rest = folded.partition(" ")
-        # The argument keeps the person's spelling (a code, a language), only trimmed.
-        # ("s'abonner" folds to two words but is one: then there is no argument.)
-        words = text.strip().split(None, 1)
-        raw_rest = words[1].strip() if rest and len(words) > 1 else ""
-        candidates += [(k, raw_rest) for k in self._prefix.get(first, [])]
+        # A keyword that takes an argument may fold to several words ("cancel_broadcast" ->
+        # "cancel broadcast"), and one word the person typed may fold to several ("l'État").
+        words = folded.split(" ")
+        for size in range(1, min(len(words), self._prefix_words) + 1):
+            phrase = " ".join(words[:size])
+            for keyword in self._prefix.get(phrase, []):
+                candidates.append((keyword, _argument(text, phrase, folded)))
         return [(k, a) for k, a in candidates if k.channels is None or channel in k.channels]
 
     async def route(self, ctx: Context) -> tuple[list[Reply], Route]:
@@ -84,6 +92,10 @@ class Router:
         return replies, route
 
     async def _match(self, ctx: Context) -> tuple[list[Reply], Route]:
+        for handler in self.before:
+            replies = await handler(ctx)
+            if replies is not None:
+                return replies, Route("before", handler.__name__)
         for keyword, argument in self.keywords_for(ctx.text, ctx.channel):
             ctx.args = argument
             replies = await keyword.handler(ctx)
@@ -99,6 +111,19 @@ class Router:
                 if replies is not None:
                     return replies, Route("flow", ctx.flow.flow if ctx.flow else "ended")
         return await self.fallback(ctx) or [], Route("fallback", "faq")
+
+
+def _argument(text: str, phrase: str, folded: str) -> str:
+    """What follows the keyword `phrase`, in the person's own spelling (a code, a language)."""
+    tokens = text.strip().split(None)
+    for count in range(1, len(tokens) + 1):
+        head = fold(" ".join(tokens[:count]))
+        if head == phrase:
+            rest = text.strip().split(None, count)
+            return rest[count].strip() if len(rest) > count else ""
+        if len(head) > len(phrase):
+            break
+    return folded[len(phrase) :].strip()  # the keyword ends inside a word ("langue:en")
 
 
 def chosen_option(text: str, options: list | None) -> str | None:

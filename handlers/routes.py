@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from handlers import basics, faq, privacy, subscriptions
+from handlers import basics, consultations, faq, privacy, registration, staff, subscriptions
 from handlers.context import MenuItem
 from handlers.router import Router
 from knowledge.bundle import Knowledge
 
 # Menu order as people see it; each feature contributes its entries.
-MENU: tuple[MenuItem, ...] = (*faq.MENU, *subscriptions.MENU, *basics.MENU, *privacy.MENU)
+MENU: tuple[MenuItem, ...] = (
+    *faq.MENU,
+    *registration.MENU,
+    *subscriptions.MENU,
+    *consultations.MENU,
+    *basics.MENU,
+    *privacy.MENU,
+)
 
 
 def build_router(knowledge: Knowledge) -> Router:
@@ -20,12 +27,22 @@ def build_router(knowledge: Knowledge) -> Router:
     return Router(
         keywords=[
             *subscriptions.FIRST_KEYWORDS,  # before basics: an invited relative's OUI
+            *consultations.KEYWORDS,  # its MENU says the open ticket stays open, before the core's
             *basics.keywords(language_words),
             *privacy.KEYWORDS,
             *subscriptions.KEYWORDS,
             *faq.KEYWORDS,
+            *registration.KEYWORDS,
+            *staff.KEYWORDS,
         ],
-        flows={**privacy.FLOWS, **subscriptions.FLOWS},
+        flows={
+            **privacy.FLOWS,
+            **registration.FLOWS,
+            **consultations.FLOWS,
+            **staff.FLOWS,
+            **subscriptions.FLOWS,
+        },
         fallback=faq.answer,
+        before=staff.BEFORE,
         after=subscriptions.AFTER_TURN,
     )

@@ -3,20 +3,29 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
+from knowledge.faq import FaqIndex, detect_language
+from knowledge.forums import Forums, load_forums
 from knowledge.locales import Locales
 
 
 @dataclass(frozen=True)
 class Knowledge:
     locales: Locales
-    faq: Any = None  # knowledge.faq.FaqIndex, once the FAQ engine is present
+    faq: FaqIndex
+    forums: Forums | None = None  # knowledge/forums.yaml: what people can register for
 
     @classmethod
-    def load(cls) -> Knowledge:
-        return cls(locales=Locales.load())
+    def load(cls, *, semantic: bool = False) -> Knowledge:
+        return cls(
+            locales=Locales.load(), faq=FaqIndex.load(semantic=semantic), forums=load_forums()
+        )
 
     def detect_language(self, text: str, fallback: str) -> str:
-        """The language `text` is written in, among those we speak; `fallback` when unsure."""
-        return fallback
+        """The language `text` is written in, among those we speak; `fallback` when unsure.
+
+        Without the FAQ's vocabulary vote (FaqIndex.detect_language): a newcomer's first message
+        is often a command with an id ("INSCRIPTION women_forum"), not a question.
+        """
+        detected = detect_language(text, fallback)
+        return detected if self.locales.supports(detected) else fallback

@@ -258,3 +258,9 @@ def fit(text: str, max_segments: int, more_word: str) -> tuple[str, str]:
     if fits(text.strip(), max_segments):
         return text.strip(), ""
     return cut(text, max_segments, f" {more_word}" if more_word else "")
+
+
+def sendable_length(text: str) -> int:
+    """Characters an SMS of our `text` costs once transliterated: GSM-7 septets (extension
+    characters count 2), or UTF-16 units if something still forces UCS-2."""
+    return segments(transliterate(text)).units

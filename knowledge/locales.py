@@ -6,6 +6,7 @@ the default language, so a half-translated file still works; `kb check` lists wh
 
 from __future__ import annotations
 
+import string
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -72,12 +73,28 @@ class Locales:
                 return lang
         return None
 
-    def missing(self) -> list[str]:
-        """'en: menu.title' for every key the default language has and another lacks."""
+    def problems(self) -> list[str]:
+        """`<lang>.yaml: key: problem` for keys missing in a language (they fall back to the
+        default language) and for `{placeholders}` that differ from the default language's,
+        which would make a translated string fail when the program fills it in."""
         reference = self.strings[self.default]
-        return [
-            f"{lang}: {key}"
-            for lang, strings in self.strings.items()
-            for key in reference
-            if key not in strings
-        ]
+        found: list[str] = []
+        for lang, strings in self.strings.items():
+            for key, text in reference.items():
+                if key not in strings:
+                    found.append(f"{lang}.yaml: {key}: missing (the {self.default} text is used)")
+                elif _fields(strings[key]) != _fields(text):
+                    found.append(
+                        f"{lang}.yaml: {key}: placeholders {sorted(_fields(strings[key]))} "
+                        f"differ from {self.default}'s {sorted(_fields(text))}"
+                    )
+        return found
+
+
+def _fields(text: Any) -> set[str]:
+    if not isinstance(text, str):
+        return set()
+    try:
+        return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+    except ValueError:
+        return {"<malformed braces>"}

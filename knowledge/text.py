@@ -1,12 +1,23 @@
-"""Folding text for comparison: case, accents, punctuation and spacing do not change a word."""
+"""Folding text for comparison: case, accents, punctuation and spacing do not change a word.
+
+`fold` is the one folding of the project: the router's keywords and the FAQ's normalisation
+(knowledge/normalise.py, which adds SMS spellings and synonyms on top) both use it.
+"""
 
 from __future__ import annotations
 
 import re
 import unicodedata
 
-_PUNCTUATION = re.compile(r"[^\w\s/+#-]", re.UNICODE)
-_SPACES = re.compile(r"\s+")
+# Longer texts are cut: nobody asks one question in more than this, and it bounds the cost of
+# matching a pasted essay or a flood of characters.
+MAX_CHARS = 2000
+
+# Letters NFKD does not decompose into a base letter plus an accent.
+_SPECIAL_LETTERS = str.maketrans(
+    {"œ": "oe", "æ": "ae", "ß": "ss", "ø": "o", "ł": "l", "đ": "d", "ı": "i", "’": "'", "ʼ": "'"}
+)
+_NON_WORD = re.compile(r"[^0-9a-z]+")
 # C0/C1 control characters (but not newline or tab), and bidirectional overrides, which
 # people paste by accident and which would otherwise hide inside stored text and logs.
 _CONTROL = re.compile(
@@ -14,16 +25,13 @@ _CONTROL = re.compile(
 )
 
 
-def strip_accents(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
 def fold(text: str) -> str:
-    """Lower case, no accents, no punctuation, single spaces: 'ARRÊT !' -> 'arret'."""
-    text = strip_accents(text).casefold()
-    text = _PUNCTUATION.sub(" ", text)
-    return _SPACES.sub(" ", text).strip()
+    """Lower case, accents removed, anything but letters and digits as single spaces:
+    'ARRÊT !' -> 'arret', "l'État" -> 'l etat'."""
+    text = text[:MAX_CHARS].lower().translate(_SPECIAL_LETTERS)
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return _NON_WORD.sub(" ", text).strip()
 
 
 def clean(text: str) -> str:

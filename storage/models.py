@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -92,6 +93,8 @@ class Contact(Base):
         ForeignKey("contacts.id", ondelete="SET NULL")
     )
     consent: Mapped[str] = mapped_column(String(16), default="self")  # self | pending | given
+    # The staff's Telegram group: a chat the bot writes to, never an audience of broadcasts.
+    staff_chat: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # What the last reply offered, so that "2" on SMS means the second option.
     last_options: Mapped[list | None] = mapped_column(JSON)
     # What an SMS reply could not fit; sent on PLUS / MORE.
@@ -219,6 +222,10 @@ class Broadcast(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     text_fr: Mapped[str | None] = mapped_column(Text)
     text_en: Mapped[str | None] = mapped_column(Text)
+    # The SMS versions (transliterated to GSM-7 where nothing is lost), fixed at creation so the
+    # preview's segment counts are what SMS recipients are sent.
+    sms_text_fr: Mapped[str | None] = mapped_column(Text)
+    sms_text_en: Mapped[str | None] = mapped_column(Text)
     segment: Mapped[str] = mapped_column(String(500))
     status: Mapped[str] = mapped_column(String(16))  # scheduled | queuing | queued | cancelled
     send_at: Mapped[datetime] = mapped_column(UTCDateTime)

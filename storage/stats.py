@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage import tickets
 from storage.models import Contact, Message, OutboxItem, Registration
 
 
@@ -33,4 +34,5 @@ async def summary(session: AsyncSession) -> dict:
             session, Contact, Contact.subscribed.is_(True), Contact.opted_out.is_(False)
         ),
         "outbox": await _grouped(session, OutboxItem.status),
+        "tickets": await tickets.response_times(session),
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import partial
 
 from bot.channels.sms_render import render_sms
+from bot.channels.telegram_render import render_telegram
 from bot.conversation import Outgoing, Renderer, render_plain
 from bot.settings import Settings
 from handlers.vocabulary import Reply
@@ -33,4 +34,6 @@ def renderer_for(channel: str, settings: Settings) -> Renderer:
     """The renderer a channel's adapter uses; the console shows replies as they are."""
     if channel == "sms":
         return partial(render_for_sms, max_segments=settings.sms_max_segments)
+    if channel == "telegram":
+        return render_telegram
     return render_plain

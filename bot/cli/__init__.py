@@ -6,10 +6,23 @@ import argparse
 import asyncio
 import sys
 
-from bot.cli import chat, db, outbox, run, stats
+from bot.cli import (
+    ask,
+    audit,
+    broadcast,
+    chat,
+    contacts,
+    db,
+    export,
+    gaps,
+    kb,
+    outbox,
+    run,
+    stats,
+)
 from bot.logs import setup as setup_logging
 
-COMMANDS = (chat, stats, run, db, outbox)
+COMMANDS = (chat, ask, stats, run, db, kb, export, broadcast, contacts, audit, gaps, outbox)
 
 
 def parser() -> argparse.ArgumentParser:

@@ -11,6 +11,8 @@ import uvicorn
 from bot.app import create_app
 from bot.background import Background
 from bot.channels.base import ChannelService
+from bot.channels.telegram import TelegramChannel
+from bot.channels.twilio_sms import twilio_channel
 from bot.logs import setup as setup_logging
 from bot.services import Services
 from bot.settings import Settings
@@ -26,6 +28,10 @@ def add(sub: argparse._SubParsersAction) -> None:
 def channel_services(services: Services) -> list[ChannelService]:
     """The channels the settings turn on, each with its webhook routes and its sender."""
     channels: list[ChannelService] = []
+    if services.settings.telegram_enabled:
+        channels.append(TelegramChannel(services))
+    if services.settings.sms_enabled:
+        channels.append(twilio_channel(services))
     return channels
 
 
@@ -33,7 +39,12 @@ async def _run(args: argparse.Namespace) -> int:
     settings = Settings()
     setup_logging(settings.log_level)
     services = await Services.start(settings)
-    channels = channel_services(services)
+    try:
+        channels = channel_services(services)
+    except ValueError as error:  # settings that cannot work: say which, do not start half-way
+        logger.error("cannot start: %s", error)
+        await services.close()
+        return 2
     background = Background(services, [channel.sender for channel in channels])
 
     @contextlib.asynccontextmanager

@@ -124,15 +124,21 @@ class FakeBotApi:
         message_id: int = 1,
         user_id: int | None = None,
         language_code: str | None = "fr",
+        text: str = "…",
+        reply_markup: dict | None = None,
     ) -> dict:
+        """A press on a button of the bot's message `message_id`; pass the message's `text`
+        and `reply_markup` (as sent) when the test needs the button to be really there."""
         user = self.user(user_id or chat_id, language_code)
         message = {
             "message_id": message_id,
             "date": int(time.time()),
-            "text": "…",
+            "text": text,
             "chat": {"id": chat_id, "type": "private"},
             "from": BOT,
         }
+        if reply_markup is not None:
+            message["reply_markup"] = reply_markup
         return self.push_update(
             {
                 "callback_query": {
@@ -264,7 +270,7 @@ class FakeBotApi:
 
     async def _api_getUpdates(self, params: dict) -> list[dict]:
         offset = int(params.get("offset") or 0)
-        timeout = min(float(params.get("timeout") or 0), 1.0)  # keep tests quick
+        timeout = min(float(params.get("timeout") or 0), 0.2)  # a short long-poll: quick shutdowns
         deadline = time.monotonic() + timeout
         while True:
             with self._lock:
@@ -296,6 +302,9 @@ class FakeBotApi:
             "from": BOT,
             "chat": {"id": int(params.get("chat_id") or 0), "type": "private"},
         }
+
+    async def _api_editMessageReplyMarkup(self, params: dict) -> dict:
+        return await self._api_editMessageText(params)
 
     async def _api_answerCallbackQuery(self, params: dict) -> bool:
         with self._lock:

@@ -66,3 +66,9 @@ async def test_a_bug_costs_an_apology_not_the_message(chat: Chat, db, monkeypatc
     async with db.transaction() as session:
         stored = await session.scalar(select(Message).where(Message.direction == "in"))
     assert (stored.text, stored.status) == ("une question", "error")
+
+
+async def test_punctuation_inside_one_word_is_not_a_bug(chat: Chat) -> None:
+    """Folding makes "double-nationalité" two words; the raw text has one (a router crash)."""
+    for text in ("double-nationalité", "UNE_VIEILLE_COMMANDE", "langue-en"):
+        assert "problème technique" not in await chat.say(text)

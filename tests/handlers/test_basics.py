@@ -142,3 +142,47 @@ async def test_every_message_in_and_out_is_stored(chat: Chat, db) -> None:
             )
         ).all()
     assert dict(rows) == {"in": 2, "out": 3}  # welcome + menu, then menu
+
+
+async def test_a_newcomer_writing_english_is_answered_in_english(chat: Chat) -> None:
+    answer = await chat.say("Hello, can I keep my Malian nationality if I become British?")
+    assert "article 249" in answer
+    assert "Yes" in answer
+    assert "Menu: choose" in await chat.say("menu")  # the language stuck
+
+
+async def test_a_question_is_answered_in_its_own_language(chat: Chat) -> None:
+    await chat.say("bonjour")  # a French speaker
+    assert "Yes" in await chat.say("can I have dual citizenship with Mali")
+    assert "Menu : choisissez" in await chat.say("menu")  # their language did not change
+
+
+async def test_an_unanswerable_question_offers_a_person(chat: Chat) -> None:
+    answer = await chat.say("quel est le prix du ciment à Kayes")
+    assert "conseiller" in answer.lower()
+    assert "CONSEILLER" in chat.options
+
+
+async def test_after_stop_a_yes_inside_a_flow_answers_the_flow(chat: Chat, db) -> None:
+    await chat.say("stop")
+    await chat.say("supprimer")
+    assert "effacées" in await chat.say("oui")  # not "welcome back"
+    async with db.transaction() as session:
+        assert await session.scalar(select(func.count()).select_from(Contact)) == 0
+
+
+async def test_on_sms_a_yes_inside_a_flow_also_opts_back_in_as_twilio_does(
+    conversation: Conversation, db
+) -> None:
+    chat = Chat(conversation, "tel:+22376123456", "sms")
+    await chat.say("STOP")
+    await chat.say("supprimer")
+    assert "conservées" in await chat.say("non")  # the flow had the answer
+    await chat.say("supprimer")
+    await chat.say("YES")
+    async with db.transaction() as session:
+        assert await session.scalar(select(func.count()).select_from(Contact)) == 0
+
+
+async def test_an_email_address_alone_is_a_message_like_any_other(chat: Chat) -> None:
+    assert "problème technique" not in await chat.say("awa@example.org")

@@ -1,0 +1,137 @@
+"""FAQ matcher figures: accuracy, rejection, language, latency; shipped and synthetic 5,000.
+
+    taskset -c 0 python -m benchmarks.faq          (from the repository root; one core)
+
+Prints, for the shipped knowledge base (knowledge/faq) and both question sets
+(tests/knowledge/faq_eval.yaml and faq_heldout.yaml), both search modes (words only, and words +
+sentence embeddings where words leave a doubt), then latency on a synthetic base of 5,000
+entries. The figures go to docs/benchmarks.md, section "FAQ".
+"""
+
+from __future__ import annotations
+
+import os
+
+# One core, as the target says: keep numpy's BLAS from spreading over the others.
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import random  # noqa: E402
+import statistics  # noqa: E402
+import string  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from knowledge.faq import FaqIndex  # noqa: E402
+from knowledge.faq_entries import Entry, Topic  # noqa: E402
+from knowledge.faq_evaluation import evaluate, load_cases  # noqa: E402
+
+TESTS = Path(__file__).resolve().parent.parent / "tests" / "knowledge"
+SETS = {"eval": TESTS / "faq_eval.yaml", "held-out": TESTS / "faq_heldout.yaml"}
+SYNTHETIC_ENTRIES = 5000
+REPEATS = 5
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def latency(index: FaqIndex, questions: list[str]) -> str:
+    """p50 and p99 in milliseconds of one search, over REPEATS passes: wall clock, and CPU time
+    of the searching thread (what the search costs, whatever else the machine is doing)."""
+    index.search(questions[0])  # the language model loads on first use
+    wall, cpu = [], []
+    for _ in range(REPEATS):
+        for question in questions:
+            start, start_cpu = time.perf_counter(), time.thread_time()
+            index.search(question)
+            wall.append((time.perf_counter() - start) * 1000)
+            cpu.append((time.thread_time() - start_cpu) * 1000)
+    return (
+        f"p50 {statistics.median(wall):.2f} ms, p99 {percentile(wall, 0.99):.2f} ms "
+        f"(CPU p50 {statistics.median(cpu):.2f} ms, p99 {percentile(cpu, 0.99):.2f} ms)"
+    )
+
+
+def shipped(sets: dict[str, dict]) -> None:
+    questions = [
+        c["q"] for cases in sets.values() for c in cases["in_scope"] + cases["out_of_scope"]
+    ]
+    for name, cases in sets.items():
+        print(f"{name} set: {len(cases['in_scope'])} in scope, {len(cases['out_of_scope'])} out")
+    for semantic in (False, True):
+        start = time.perf_counter()
+        index = FaqIndex.load(semantic=semantic)
+        loaded = time.perf_counter() - start
+        label = "words + meaning" if semantic else "words only"
+        print(f"\nshipped FAQ, {label}: {len(index.entries)} entries, load {loaded * 1000:.0f} ms")
+        if semantic:
+            start = time.perf_counter()
+            index.wait_until_ready()
+            ready = time.perf_counter() - start
+            print(f"  embeddings ready {ready:.2f} s after load (background thread)")
+        print(f"  {'':24} " + "  ".join(f"{name:>8}" for name in sets))
+        reports = {name: evaluate(index, cases) for name, cases in sets.items()}
+        for figure in next(iter(reports.values())).figures():
+            values = "  ".join(f"{r.figures()[figure]:8.3f}" for r in reports.values())
+            print(f"  {figure:24} {values}")
+        print(f"  latency per question     {latency(index, questions)}")
+
+
+def _word(rng: random.Random) -> str:
+    return "".join(rng.choices(string.ascii_lowercase, k=rng.randint(4, 10)))
+
+
+def synthetic(n: int, seed: int = 7) -> tuple[FaqIndex, list[tuple[str, str]]]:
+    """`n` entries over a 20,000-word vocabulary, and typo'd questions aimed at some of them."""
+    rng = random.Random(seed)
+    vocabulary = [_word(rng) for _ in range(20_000)]
+    common = vocabulary[:200]  # words many entries share, as "mali" or "diaspora" do
+    entries: dict[str, Entry] = {}
+    probes: list[tuple[str, str]] = []
+    for i in range(n):
+        topic_words = rng.sample(vocabulary, 6)
+        questions = {
+            lang: [
+                " ".join(rng.sample(topic_words, 3) + rng.sample(common, 2) + ["mali"])
+                for _ in range(7)
+            ]
+            for lang in ("fr", "en")
+        }
+        entry_id = f"synthetic_{i}"
+        entries[entry_id] = Entry(
+            id=entry_id, topic="synthetic", title={"fr": topic_words[0], "en": topic_words[0]},
+            questions=questions, keywords={"fr": topic_words[:2]}, answer={"fr": ".", "en": "."},
+            sms={"fr": ".", "en": "."}, source="synthetic", reviewed="2026-01-01",
+        )
+        if i % 25 == 0:
+            words = rng.sample(topic_words, 3) + [rng.choice(common)]
+            typo = words[0][:2] + words[0][3:]  # one letter dropped
+            probes.append((" ".join([typo, *words[1:]]) + " ?", entry_id))
+    topics = [Topic("synthetic", {"fr": "s", "en": "s"}, tuple(entries))]
+    start = time.perf_counter()
+    index = FaqIndex(topics, entries, semantic=True)
+    print(f"\nsynthetic FAQ: {n} entries, {n * 28} question variants, "
+          f"index built in {time.perf_counter() - start:.2f} s "
+          f"(embeddings used: {index.wait_until_ready(0)})")
+    return index, probes
+
+
+def main() -> None:
+    sets = {name: load_cases(path) for name, path in SETS.items()}
+    shipped(sets)
+    cases = sets["eval"]
+    index, probes = synthetic(SYNTHETIC_ENTRIES)
+    right = sum(
+        (m := index.search(q)).entry is not None and m.entry.id == expected
+        or bool(m.suggestions) and m.suggestions[0][0].id == expected
+        for q, expected in probes
+    )
+    print(f"  top-1 on {len(probes)} typo'd probes  {right / len(probes):.3f}")
+    questions = [q for q, _ in probes] + [c["q"] for c in cases["in_scope"][:100]]
+    print(f"  latency per question     {latency(index, questions)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,144 @@
+"""Sending on Telegram: one message, the provider's errors mapped to a `SendResult`.
+
+Used by the adapter for direct replies and by the outbox dispatcher (through `TelegramSender`)
+for bulk and later messages. Both go through the Application's bot, so they share its
+`AIORateLimiter`: a 429 pauses every request of the bot for `retry_after`, then retries.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from dataclasses import dataclass
+from datetime import timedelta
+
+from telegram import Bot, InlineKeyboardMarkup
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
+
+from bot.channels.base import SendResult
+from bot.channels.telegram_inbound import CHANNEL, chat_id_of
+from bot.channels.telegram_render import PARSE_MODE, html_text, split_text
+from knowledge.addresses import mask
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ErrorRule:
+    error: type[TelegramError]
+    contains: str  # a lowercase part of Telegram's description; "" matches any
+    code: str  # what the message log and the outbox keep (no personal data)
+    permanent: bool  # retrying the same message cannot help
+    unreachable: bool = False  # the person cannot be reached on Telegram any more
+    uncertain: bool = False  # it may have arrived: the dispatcher marks it unknown, no retry
+
+
+# First match wins, so the specific rules come first. BadRequest and TimedOut are NetworkErrors
+# in PTB: they are listed before it. A RetryAfter (429) is handled apart: it carries a delay.
+ERRORS: tuple[ErrorRule, ...] = (
+    # 403: "bot was blocked by the user", "user is deactivated", "bot was kicked from the group"
+    ErrorRule(Forbidden, "", "forbidden", permanent=True, unreachable=True),
+    # 400 "chat not found": the chat was deleted, or never talked to the bot.
+    ErrorRule(BadRequest, "chat not found", "chat_not_found", permanent=True, unreachable=True),
+    ErrorRule(BadRequest, "", "bad_request", permanent=True),
+    # A group became a supergroup under a new id: the old address is dead.
+    ErrorRule(ChatMigrated, "", "chat_migrated", permanent=True, unreachable=True),
+    # A configuration problem for every message, not this one's: retry once it is fixed.
+    ErrorRule(InvalidToken, "", "invalid_token", permanent=False),
+    # The message may or may not have arrived; a retry risks a duplicate, a give-up a loss.
+    # A duplicate is the worse of the two for a broadcast: the outbox marks it `unknown` for staff.
+    ErrorRule(TimedOut, "", "timeout", permanent=False, uncertain=True),
+    ErrorRule(NetworkError, "", "network", permanent=False),
+    ErrorRule(TelegramError, "", "telegram_error", permanent=False),
+)
+
+
+def retry_after_seconds(error: RetryAfter) -> float:
+    with warnings.catch_warnings():  # PTB 22 warns about the int form; both forms are read
+        warnings.simplefilter("ignore")
+        value = error.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+def result_for(error: TelegramError) -> SendResult:
+    """Telegram's refusal as the dispatcher's `SendResult`."""
+    if isinstance(error, RetryAfter):
+        return SendResult(ok=False, error="rate_limited", retry_after=retry_after_seconds(error))
+    description = str(error).lower()
+    for rule in ERRORS:
+        if isinstance(error, rule.error) and rule.contains in description:
+            return SendResult(
+                ok=False,
+                error=rule.code,
+                permanent=rule.permanent,
+                unreachable=rule.unreachable,
+                uncertain=rule.uncertain,
+            )
+    raise AssertionError("the last rule matches every TelegramError")  # pragma: no cover
+
+
+def provider_message_id(chat_id: int, message_id: int) -> str:
+    """The provider id kept on a stored outbound message: Telegram numbers messages per chat,
+    and the message log wants one id per channel, so the chat is part of it."""
+    return f"{chat_id}:{message_id}"
+
+
+async def send_text(
+    bot: Bot, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None
+) -> SendResult:
+    """One message (plain text, escaped here), its Telegram message id as `provider_id`."""
+    try:
+        message = await bot.send_message(
+            chat_id, html_text(text), parse_mode=PARSE_MODE, reply_markup=markup
+        )
+    except TelegramError as error:
+        result = result_for(error)
+        logger.warning(
+            "telegram send to %s failed: %s",
+            mask(f"{CHANNEL}:{chat_id}"),
+            result.error,
+        )
+        return result
+    return SendResult(ok=True, provider_id=str(message.message_id))
+
+
+class TelegramSender:
+    """The outbox dispatcher's way to send on Telegram (see `bot.channels.base.Sender`).
+
+    `provider_id` is Telegram's message id in that chat (what `Inbound.reply_to` names when
+    someone replies to it: a ticket posted in the staff group). A text longer than one message
+    goes in parts; the result is the first part's, or the first failure. A 429 is first retried
+    by the bot's rate limiter (after each `retry_after`, pausing the whole bot); `retry_after`
+    comes back in the result only once those retries are spent.
+    """
+
+    channel = CHANNEL
+
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+
+    async def send(self, address: str, text: str) -> SendResult:
+        try:
+            chat_id = chat_id_of(address)
+        except ValueError:
+            return SendResult(ok=False, error="not_a_telegram_address", permanent=True)
+        parts = split_text(text)
+        if not parts:
+            return SendResult(ok=False, error="empty_text", permanent=True)
+        first: SendResult | None = None
+        for part in parts:
+            result = await send_text(self.bot, chat_id, part)
+            if not result.ok:
+                return result
+            first = first or result
+        assert first is not None
+        return first

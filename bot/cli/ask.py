@@ -1,0 +1,76 @@
+"""`diaspora-bot ask`: the FAQ engine alone, for staff checks and evaluation sets.
+
+With no QUESTION it reads one question per line from stdin. `--json` prints one object per line:
+{"question", "matched" (true only for a confident answer), "id", "score", "lang", "answer",
+"suggestions": [{"id", "question"}]}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from knowledge.bundle import Knowledge
+from knowledge.faq import Match
+from knowledge.gsm7 import transliterate
+
+
+def add(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("ask", help="ask the FAQ engine (no conversation, no database)")
+    parser.add_argument("question", nargs="?", help="a question; none: one per line on stdin")
+    parser.add_argument("--json", action="store_true", help="one JSON object per question")
+    parser.add_argument("--lang", choices=("fr", "en"), help="the asker's usual language")
+    parser.add_argument(
+        "--channel",
+        choices=("sms", "telegram"),
+        default="telegram",
+        help="sms gives the short GSM-7 answer",
+    )
+    parser.set_defaults(run=_ask)
+
+
+def result(knowledge: Knowledge, question: str, lang: str | None, channel: str) -> dict:
+    match: Match = knowledge.faq.search(question, lang_hint=lang)
+    locales = knowledge.locales
+    if match.outcome == "answer" and match.entry is not None:
+        entry = match.entry
+        text = (
+            transliterate(entry.sms[match.lang]) if channel == "sms" else entry.answer[match.lang]
+        )
+        answer, entry_id = text.strip(), entry.id
+    else:
+        answer = locales.t(match.lang, "faq.unsure" if match.outcome == "unsure" else "faq.none")
+        entry_id = match.suggestions[0][0].id if match.suggestions else None
+    return {
+        "question": question,
+        "matched": match.outcome == "answer",
+        "outcome": match.outcome,
+        "id": entry_id,
+        "score": round(match.score, 1),
+        "lang": match.lang,
+        "answer": answer,
+        "suggestions": [
+            {"id": entry.id, "question": entry.title[match.lang]} for entry, _ in match.suggestions
+        ],
+    }
+
+
+async def _ask(args: argparse.Namespace) -> int:
+    knowledge = Knowledge.load()
+    questions = (
+        [args.question]
+        if args.question is not None
+        else (line.rstrip("\r\n") for line in sys.stdin)
+    )
+    for question in questions:
+        record = result(knowledge, question, args.lang, args.channel)
+        if args.json:
+            print(json.dumps(record, ensure_ascii=False), flush=True)
+            continue
+        print(f"? {question}")
+        print(f"  [{record['outcome']} {record['id'] or '-'} {record['score']} {record['lang']}]")
+        print("  " + record["answer"].replace("\n", "\n  "))
+        for suggestion in record["suggestions"]:
+            print(f"  - {suggestion['question']} ({suggestion['id']})")
+    return 0

@@ -1,0 +1,40 @@
+"""`diaspora-bot audit`: who did what to whom, newest first."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from bot.services import Services
+from storage import audit
+
+
+def add(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("audit", help="the audit log: broadcasts, tickets, imports")
+    parser.add_argument("--limit", type=int, default=50, help="how many entries (default 50)")
+    parser.add_argument("--json", action="store_true", help="one JSON object per line")
+    parser.set_defaults(run=_audit)
+
+
+async def _audit(args: argparse.Namespace) -> int:
+    services = await Services.start()
+    try:
+        async with services.db.transaction() as session:
+            entries = await audit.latest(session, args.limit)
+    finally:
+        await services.close()
+    for entry in entries:
+        if args.json:
+            record = {
+                "at": entry.at.isoformat(),
+                "actor": entry.actor,
+                "action": entry.action,
+                "target": entry.target,
+                "details": entry.details,
+            }
+            print(json.dumps(record, ensure_ascii=False, sort_keys=True))
+        else:
+            details = json.dumps(entry.details, ensure_ascii=False, sort_keys=True)
+            at = entry.at.strftime("%Y-%m-%d %H:%M:%S")
+            print(f"{at} GMT\t{entry.actor}\t{entry.action}\t{entry.target}\t{details}")
+    return 0

@@ -1,0 +1,204 @@
+"""Countries: recognise a country of residence as people type it, name it, give its time zone.
+
+"france", "Côte d'Ivoire", "cote divoire", "ivory coast", "CI", "USA", "etats unis", "Senegale",
+"je vis en France" -> an ISO 3166-1 alpha-2 code. Pure module; the data ships offline (see
+`countries.yaml` for the sources and what it adds to them).
+
+Matching, in order: the whole answer against every name, alias and code (folded: no case,
+accents, punctuation or spaces); then a name inside the answer (the longest, if only one country
+is named); then a fuzzy match for typos (rapidfuzz's ratio, refused when two countries come
+equally close, so "nigeri" asks again rather than guess between Niger and Nigeria).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+import yaml
+from rapidfuzz import fuzz, process
+
+from knowledge.text import fold
+
+COUNTRIES_FILE = Path(__file__).parent / "countries.yaml"
+# A typo is accepted at this ratio (0-100) or better: one wrong letter in a six-letter name
+# ("frence") scores 83.
+FUZZY_CUTOFF = 80
+# Two different countries this close to the best score: too close to call, ask again.
+FUZZY_MARGIN = 4
+# Names shorter than this are only matched whole: "inde" or "oman" inside a sentence, or a typo of
+# a 3-letter code, would match too much.
+MIN_SEARCH_LENGTH = 4
+# Two-letter codes that are everyday words first: "no" answers a question, it is not Norway.
+_NOT_CODES = frozenset({"no"})
+# What people put before the country: "je vis en France", "I live in the USA", "au Sénégal".
+_LEAD = re.compile(
+    r"^(?:je (?:vis|reside|habite|suis|travaille)|j habite|i (?:live|reside|am|work)|i m|im|"
+    r"living|resident|en|au|aux|a|in|the|le|la|les|l|pays|country)\s+"
+)
+
+
+@dataclass(frozen=True)
+class Country:
+    code: str  # ISO 3166-1 alpha-2
+    names: dict[str, str]  # display name per language (fr, en)
+    timezone: str | None  # an IANA zone name, for zoneinfo
+
+
+def _key(text: str) -> str:
+    """Folded, with hyphens and slashes as spaces: 'Etats-Unis' -> 'etats unis'."""
+    return " ".join(fold(text).replace("-", " ").replace("/", " ").split())
+
+
+def _compact(text: str) -> str:
+    return _key(text).replace(" ", "")
+
+
+def _tzdata_table(name: str) -> list[list[str]]:
+    text = resources.files("tzdata").joinpath("zoneinfo", name).read_text(encoding="utf-8")
+    return [line.split("\t") for line in text.splitlines() if line and not line.startswith("#")]
+
+
+def _phonenumbers_names() -> dict[str, dict[str, str]]:
+    """French and English region names that phonenumbers' geocoder ships ('*xx' = as in xx)."""
+    from phonenumbers.geodata.locale import LOCALE_DATA  # large: imported on first use only
+
+    def resolve(names: dict[str, str], lang: str) -> str | None:
+        value = names.get(lang)
+        for _ in range(5):  # follow "*aa" references
+            if value is None or not value.startswith("*"):
+                break
+            value = names.get(value[1:])
+        return value
+
+    table: dict[str, dict[str, str]] = {}
+    for code, names in LOCALE_DATA.items():
+        found = {lang: resolve(names, lang) for lang in ("fr", "en")}
+        table[code] = {lang: name for lang, name in found.items() if name}
+    return table
+
+
+class Countries:
+    def __init__(
+        self,
+        countries: dict[str, Country],
+        aliases: dict[str, list[str]],
+    ) -> None:
+        self.by_code = countries
+        self._whole: dict[str, str] = {}  # compact key -> code
+        for code in countries:
+            if code.lower() not in _NOT_CODES:
+                self._whole.setdefault(code.lower(), code)
+        # Our aliases first, so "Congo Kinshasa" or "UK" never lose to another source.
+        for code, names in aliases.items():
+            for name in names:
+                self._whole.setdefault(_compact(name), code)
+        phrases: dict[str, str] = {}
+        for code, names in aliases.items():
+            for name in names:
+                if len(_compact(name)) >= MIN_SEARCH_LENGTH:
+                    phrases.setdefault(_key(name), code)
+        for code, country in countries.items():
+            for name in country.names.values():
+                self._whole.setdefault(_compact(name), code)
+                phrases.setdefault(_key(name), code)
+        self._phrases = phrases
+        # Longest first: at one position the alternation takes the first that matches.
+        ordered = sorted(phrases, key=len, reverse=True)
+        self._search = re.compile(r"\b(?:" + "|".join(map(re.escape, ordered)) + r")\b")
+        self._fuzzy_keys = {
+            key: code for key, code in self._whole.items() if len(key) >= MIN_SEARCH_LENGTH
+        }
+
+    def recognise(self, text: str) -> str | None:
+        """The ISO alpha-2 code of the country `text` names, or None if unsure."""
+        key = _key(text)
+        for _ in range(4):  # "je vis en France" -> "France"; but "Pays-Bas" is a name
+            if key.replace(" ", "") in self._whole:
+                return self._whole[key.replace(" ", "")]
+            shorter = _LEAD.sub("", key)
+            if shorter == key:
+                break
+            key = shorter
+        if not key:
+            return None
+        compact = key.replace(" ", "")
+        if compact in self._whole:
+            return self._whole[compact]
+        named = {self._phrases[m.group()] for m in self._search.finditer(key)}
+        if len(named) == 1:
+            return named.pop()
+        if named:
+            return None  # two countries in one answer: ask again rather than guess
+        return self._fuzzy(compact)
+
+    def _fuzzy(self, compact: str) -> str | None:
+        if len(compact) < MIN_SEARCH_LENGTH:
+            return None
+        found = process.extract(
+            compact,
+            self._fuzzy_keys.keys(),
+            scorer=fuzz.ratio,
+            processor=None,
+            score_cutoff=FUZZY_CUTOFF,
+            limit=10,
+        )
+        if not found:
+            return None
+        best_key, best_score, _ = found[0]
+        code = self._fuzzy_keys[best_key]
+        for other_key, score, _ in found[1:]:
+            if self._fuzzy_keys[other_key] != code and best_score - score < FUZZY_MARGIN:
+                return None
+        return code
+
+    def name(self, code: str, lang: str) -> str:
+        country = self.by_code.get(code.upper())
+        if country is None:
+            return code
+        return country.names.get(lang) or country.names.get("en") or code
+
+    def timezone(self, code: str) -> str | None:
+        country = self.by_code.get(code.upper())
+        return country.timezone if country else None
+
+
+def load_countries(path: Path = COUNTRIES_FILE) -> Countries:
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    iso_names = {row[0]: row[1] for row in _tzdata_table("iso3166.tab")}
+    zones: dict[str, str] = {}
+    for row in _tzdata_table("zone.tab"):
+        zones.setdefault(row[0], row[2])
+    zones.update(data.get("timezones") or {})
+    shipped = _phonenumbers_names()
+    display = data.get("display") or {}
+    countries = {}
+    for code, english in iso_names.items():
+        names = {"en": english, **shipped.get(code, {}), **display.get(code, {})}
+        names.setdefault("fr", names["en"])
+        countries[code] = Country(code, names, zones.get(code))
+    raw_aliases = data.get("aliases") or {}
+    aliases = {code: [str(n) for n in names] for code, names in raw_aliases.items()}
+    return Countries(countries, aliases)
+
+
+@lru_cache(maxsize=1)
+def countries() -> Countries:
+    """The shipped table, built once (it takes a fraction of a second)."""
+    return load_countries()
+
+
+def recognise(text: str) -> str | None:
+    return countries().recognise(text)
+
+
+def country_name(code: str, lang: str) -> str:
+    return countries().name(code, lang)
+
+
+def timezone_for(code: str) -> str | None:
+    """The IANA time zone of a country ('FR' -> 'Europe/Paris'), for quiet hours; or None."""
+    return countries().timezone(code)

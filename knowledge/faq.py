@@ -1,0 +1,233 @@
+"""Finding the FAQ entry a person's question is about, and saying how sure we are.
+
+A wrong but confident answer about nationality law is worse than none, so a search has three
+outcomes: "answer" when one entry clearly wins, "unsure" with up to three choices when some
+entries fit but none clearly, "none" when nothing fits (weather, football, homework...).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from rapidfuzz import fuzz
+
+from knowledge.faq_entries import LANGUAGES, Entry, Topic, load_faq
+from knowledge.language import detect_language, vocabulary_of
+from knowledge.lexical import LexicalIndex
+from knowledge.normalise import apply_synonyms, content_tokens, lexicon, normalise, spelled_tokens
+from knowledge.semantic import SemanticScorer
+from knowledge.typos import TypoCorrector
+
+__all__ = ["Entry", "FaqIndex", "Match", "Topic", "detect_language", "normalise"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Where on the 0-100 score each outcome starts (tuned: see docs/benchmarks.md, "FAQ")."""
+
+    answer: float  # at or above, with a clear lead: answer
+    lead: float  # points the best entry must lead the runner-up by to be answered outright
+    unsure: float  # at or above: "did you mean" with the candidates above this
+
+
+WORDS_ONLY = Thresholds(answer=52.0, lead=8.0, unsure=33.0)
+WITH_MEANING = Thresholds(answer=49.0, lead=8.0, unsure=33.0)
+# Share of the score from sentence embeddings once they are ready (the rest: words).
+SEMANTIC_SHARE = 0.35
+# Word score below which embeddings are not consulted: only "did you mean" results are re-scored
+# (see FaqIndex._search).
+MEANING_FROM = 33.0
+MAX_SUGGESTIONS = 3
+# Weight of question coverage against variant coverage in the word-overlap score.
+COVERAGE_BALANCE = 0.65
+# Share of the final score from rapidfuzz's string similarity (the rest is word overlap).
+FUZZY_SHARE = 0.3
+# Entries re-scored with rapidfuzz: the best by word overlap; the rest cannot win.
+RERANK = 12
+# Words read from one question: a pasted essay is still one question.
+MAX_WORDS = 150
+# Past this many content words, a message is also scored sentence by sentence (and by pairs of
+# sentences), at most MAX_PASSAGES of them: see FaqIndex._passages.
+LONG_QUESTION = 8
+MAX_PASSAGES = 4
+_SENTENCES = re.compile(r"[.!?;\n]+|,\s")
+
+
+@dataclass(frozen=True)
+class Match:
+    outcome: str  # "answer" | "unsure" | "none"
+    entry: Entry | None  # best entry when outcome == "answer"
+    score: float  # 0-100, of the best candidate
+    lang: str  # "fr" | "en": language to answer in
+    suggestions: tuple[tuple[Entry, float], ...] = ()  # up to 3 when "unsure"
+
+
+class FaqIndex:
+    def __init__(
+        self, topics: list[Topic], entries: dict[str, Entry], semantic: bool = False
+    ) -> None:
+        self.topics = topics
+        self.entries = entries
+        self._order: list[Entry] = list(entries.values())
+        docs: list[tuple[int, list[str]]] = []
+        texts: list[str] = []
+        vocabulary: set[str] = set(lexicon().synonym_words)
+        raw_texts: list[str] = []
+        owners: list[int] = []
+        for i, entry in enumerate(self._order):
+            for text in _entry_texts(entry):
+                raw_texts.append(text)
+                owners.append(i)
+                spelled = spelled_tokens(text)
+                vocabulary.update(spelled)
+                tokens = content_tokens(" ".join(apply_synonyms(spelled)))
+                if tokens:
+                    docs.append((i, tokens))
+                    texts.append(" ".join(tokens))
+        self._lexical = LexicalIndex(docs, len(self._order))
+        self._language_words = vocabulary_of(
+            {
+                lang: [t for e in self._order for t in (*_entry_texts(e, (lang,)), e.answer[lang])]
+                for lang in LANGUAGES
+            }
+        )
+        self._typos = TypoCorrector(vocabulary)
+        self._semantic = SemanticScorer(raw_texts, owners, len(self._order)) if semantic else None
+        if self._semantic is not None:
+            self._semantic.start(background=True)
+        self._doc_texts = texts
+        self._entry_docs: list[list[int]] = [[] for _ in self._order]
+        for d, (i, _) in enumerate(docs):
+            self._entry_docs[i].append(d)
+
+    def detect_language(self, text: str, fallback: str) -> str:
+        """ "fr" or "en" for `text`, helped by the words only one language of the FAQ uses."""
+        return detect_language(text, fallback, self._language_words)
+
+    @classmethod
+    def load(cls, directory: Path | None = None, semantic: bool = False) -> FaqIndex:
+        """The index of every FAQ file in `directory` (default: the package's knowledge/faq).
+
+        With `semantic`, sentence embeddings are built in the background and, once ready,
+        re-score the questions words leave in doubt (see semantic.py). Off by default: it gains
+        2-3 points of top-1 accuracy on both question sets, but each question it re-scores
+        costs ~5 ms of CPU, which puts p99 over the 5 ms budget, and 2-4 s of CPU at start.
+        Figures: docs/benchmarks.md, "FAQ".
+        """
+        topics, entries = load_faq(directory)
+        return cls(topics, entries, semantic=semantic)
+
+    def wait_until_ready(self, timeout: float | None = None) -> bool:
+        """Block until the sentence embeddings are usable; False if they never will be."""
+        return self._semantic is not None and self._semantic.wait(timeout)
+
+    def search(self, question: str, lang_hint: str | None = None) -> Match:
+        """The entry `question` asks about, or choices, or nothing. Never raises."""
+        fallback = lang_hint if lang_hint in LANGUAGES else "fr"
+        try:
+            lang = self.detect_language(question, fallback)
+            return self._search(question, lang)
+        except Exception:  # a bad input must cost an "I don't know", never the conversation
+            logger.exception("FAQ search failed")
+            return Match("none", None, 0.0, fallback)
+
+    def _tokens(self, text: str) -> list[str]:
+        spelled = self._typos.correct_all(spelled_tokens(text)[:MAX_WORDS])
+        return content_tokens(" ".join(apply_synonyms(spelled)))
+
+    def _passages(self, question: str, tokens: list[str]) -> list[list[str]]:
+        """The sentences of a long message, alone and in pairs: where its question is.
+
+        "I live in Madrid since 2008 with my family... Is there any office that helps people
+        who come back?" is about return, but scored whole, its context words drown the question.
+        """
+        if len(tokens) <= LONG_QUESTION:
+            return []
+        parts = [p for p in (self._tokens(s) for s in _SENTENCES.split(question)) if p]
+        passages: list[list[str]] = []
+        for i, part in enumerate(parts):
+            passages.append(part)
+            if i:
+                passages.append(parts[i - 1] + part)
+        passages = [p for p in passages if 2 <= len(p) < len(tokens)]
+        # The last ones: people put their question at the end of the story.
+        return passages[-MAX_PASSAGES:]
+
+    def _search(self, question: str, lang: str) -> Match:
+        tokens = self._tokens(question)
+        if not tokens or not self._order:
+            return Match("none", None, 0.0, lang)
+        words = self.word_scores(tokens)
+        for passage in self._passages(question, tokens):
+            words = np.maximum(words, self.word_scores(passage))
+        match = self._decide(words, tokens, lang, WORDS_ONLY)
+        # Sentence embeddings only where words leave a doubt (they cost milliseconds), and only
+        # where words found something: with no word in common, meaning alone cannot reach an
+        # answer, and a "did you mean" built on it alone would be noise.
+        if (
+            match.outcome != "answer"
+            and self._semantic is not None
+            and self._semantic.ready
+            and match.score >= MEANING_FROM
+        ):
+            meaning = self._semantic.scores(question)
+            mixed = (1.0 - SEMANTIC_SHARE) * words + SEMANTIC_SHARE * meaning
+            match = self._decide(mixed, tokens, lang, WITH_MEANING)
+        return match
+
+    def _decide(
+        self, scores: np.ndarray, tokens: list[str], lang: str, limits: Thresholds
+    ) -> Match:
+        ranked = np.argsort(-scores)[:RERANK]
+        ranked = [int(i) for i in ranked if scores[i] > 0]
+        if not ranked:
+            return Match("none", None, 0.0, lang)
+        best = ranked[0]
+        best_score = float(scores[best])
+        runner_up = float(scores[ranked[1]]) if len(ranked) > 1 else 0.0
+        if (
+            best_score >= limits.answer
+            and best_score - runner_up >= limits.lead
+            and self._lexical.anchored(tokens, best)
+        ):
+            return Match("answer", self._order[best], round(best_score, 1), lang)
+        if best_score >= limits.unsure:
+            suggestions = tuple(
+                (self._order[i], round(float(scores[i]), 1))
+                for i in ranked[:MAX_SUGGESTIONS]
+                if scores[i] >= limits.unsure
+            )
+            return Match("unsure", None, round(best_score, 1), lang, suggestions)
+        return Match("none", None, round(best_score, 1), lang)
+
+    def word_scores(self, tokens: list[str]) -> np.ndarray:
+        """0-100 per entry (in load order): word overlap, re-scored with string similarity."""
+        lexical = self._lexical.score_entries(tokens, COVERAGE_BALANCE)
+        if FUZZY_SHARE <= 0:
+            return lexical * self._lexical.evidence(tokens)
+        scores = lexical * (1.0 - FUZZY_SHARE)
+        query = " ".join(tokens)
+        for i in np.argsort(-lexical)[:RERANK]:
+            if lexical[i] <= 0:
+                break
+            similarity = max(
+                fuzz.token_sort_ratio(query, self._doc_texts[d]) for d in self._entry_docs[i]
+            )
+            scores[i] += FUZZY_SHARE * similarity
+        return scores * self._lexical.evidence(tokens)
+
+
+def _entry_texts(entry: Entry, languages: tuple[str, ...] = LANGUAGES) -> list[str]:
+    texts: list[str] = []
+    for lang in languages:
+        texts.extend(entry.questions.get(lang, ()))
+        texts.extend(entry.keywords.get(lang, ()))
+        if entry.title.get(lang):
+            texts.append(entry.title[lang])
+    return texts

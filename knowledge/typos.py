@@ -1,0 +1,41 @@
+"""Mapping misspelt words to the words the FAQ knows ("nationalty" -> "nationality").
+
+Correction runs on the person's words after SMS spellings are expanded and before synonyms, so
+a misspelt synonym ("citzenship", "entrprise") still reaches its canonical word.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from rapidfuzz import fuzz, process
+
+# How close (rapidfuzz ratio, 0-100) a word must be to a known one to be read as it. Short words
+# need to be closer: one letter changed in "visa" gives "vise", and two in "blague" "langue".
+_CUTOFF_BY_LENGTH = {4: 88.0, 5: 85.0, 6: 85.0, 7: 85.0, 8: 80.0}
+_MIN_LENGTH = 4
+
+
+class TypoCorrector:
+    def __init__(self, vocabulary: Iterable[str]) -> None:
+        self._known = frozenset(vocabulary)
+        self._words = sorted(self._known)
+        self._cache: dict[str, str] = {}
+
+    def correct(self, token: str) -> str:
+        """The known word closest to `token`, or `token` itself when none is close enough."""
+        if token in self._known or len(token) < _MIN_LENGTH or not token.isalpha():
+            return token
+        cached = self._cache.get(token)
+        if cached is not None:
+            return cached
+        cutoff = _CUTOFF_BY_LENGTH[min(len(token), 8)]
+        found = process.extractOne(token, self._words, scorer=fuzz.ratio, score_cutoff=cutoff)
+        word = token if found is None else found[0]
+        # Bounded: people's typos are endless, memory is not.
+        if len(self._cache) < 50_000:
+            self._cache[token] = word
+        return word
+
+    def correct_all(self, tokens: list[str]) -> list[str]:
+        return [self.correct(t) for t in tokens]

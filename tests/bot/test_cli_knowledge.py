@@ -1,0 +1,68 @@
+"""`diaspora-bot ask` and `diaspora-bot kb check`, run as staff would run them."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from knowledge.check import KNOWLEDGE_DIR
+from tests.bot.test_cli import run
+
+
+def test_ask_json_gives_one_object_per_question(tmp_path: Path) -> None:
+    questions = "double nationalite ?\nwho won the football match yesterday\n"
+    result = run(["ask", "--json"], tmp_path, questions)
+    first, second = (json.loads(line) for line in result.stdout.splitlines())
+    assert (first["matched"], first["id"], first["lang"]) == (True, "nationality_dual", "fr")
+    assert "249" in first["answer"]
+    assert second["matched"] is False
+    assert second["lang"] == "en"
+    assert set(first) == {
+        "question",
+        "matched",
+        "outcome",
+        "id",
+        "score",
+        "lang",
+        "answer",
+        "suggestions",
+    }
+
+
+def test_ask_for_sms_gives_the_short_gsm7_answer(tmp_path: Path) -> None:
+    result = run(["ask", "--json", "--channel", "sms", "double nationalité"], tmp_path)
+    answer = json.loads(result.stdout)["answer"]
+    assert len(answer) <= 300
+    assert "ê" not in answer
+
+
+def test_kb_check_passes_on_the_shipped_knowledge(tmp_path: Path) -> None:
+    result = run(["kb", "check"], tmp_path)
+    assert result.returncode == 0, result.stdout
+    assert "no problems" in result.stdout
+
+
+def test_kb_check_names_the_file_the_entry_and_the_problem(tmp_path: Path) -> None:
+    broken = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE_DIR, broken, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    faq = broken / "faq" / "nationality.yaml"
+    faq.write_text(
+        faq.read_text(encoding="utf-8").replace(
+            "related: [nationality_rights, nationality_school_public_service]",
+            "related: [nationality_rights, no_such_entry]",
+            1,
+        ),
+        encoding="utf-8",
+    )
+    (broken / "locales" / "en.yaml").write_text(
+        (broken / "locales" / "en.yaml")
+        .read_text(encoding="utf-8")
+        .replace("({length} characters)", "({lenght} characters)"),
+        encoding="utf-8",
+    )
+    result = run(["kb", "check", "--dir", str(broken)], tmp_path)
+    assert result.returncode == 1
+    assert "nationality.yaml: nationality_dual:" in result.stdout
+    assert "no_such_entry" in result.stdout
+    assert "en.yaml: input.too_long: placeholders" in result.stdout

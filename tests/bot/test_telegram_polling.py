@@ -1,0 +1,281 @@
+"""The real PTB Application, long polling a fake Bot API on 127.0.0.1, talking to the one
+conversation on a real database: what a person on Telegram sees."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+
+from bot.channels.telegram import TelegramChannel
+from storage.db import Database
+from tests.bot.telegram_support import buttons, contact, running, settled, stored, wait_for
+from tests.chat import Chat
+from tests.fakes.telegram_api import BOT, FakeBotApi
+
+ME = 42
+
+
+@pytest.fixture
+def api() -> Iterator[FakeBotApi]:
+    with FakeBotApi() as api:
+        yield api
+
+
+@pytest.fixture
+async def telegram(db: Database, db_url: str, api: FakeBotApi, knowledge) -> AsyncIterator:
+    async with running(db_url, api, knowledge) as channel:
+        yield channel
+
+
+async def replies(api: FakeBotApi, chat_id: int, count: int) -> list[dict]:
+    """Wait for `count` messages to `chat_id`; all of them."""
+    await wait_for(lambda: len(api.sent_to(chat_id)) >= count, what=f"{count} messages")
+    return api.sent_to(chat_id)
+
+
+async def test_commands_are_registered_per_language(telegram: TelegramChannel, api) -> None:
+    assert set(api.commands) == {"fr", "en", ""}
+    names = {lang: [c["command"] for c in commands] for lang, commands in api.commands.items()}
+    assert names["fr"] == ["start", "menu", "aide", "langue", "arret"]
+    assert names["en"] == ["start", "menu", "help", "language", "stop"]
+    assert names[""] == names["fr"]  # French is the default language
+    assert api.commands["en"][2]["description"] == "How to use this service"
+
+
+async def test_start_welcomes_with_menu_buttons(telegram, api, db) -> None:
+    api.push_text(ME, "/start")
+    welcome, menu = await replies(api, ME, 2)
+    assert "Bienvenue" in welcome["text"]
+    assert welcome["parse_mode"] == "HTML"
+    assert ("Poser une question", "QUESTIONS") in buttons(menu)
+    assert ("Langue / Language", "LANGUE") in buttons(menu)
+    await wait_for(lambda: settled(db), what="replies recorded")
+    out = await stored(db, "out")
+    assert [m.status for m in out] == ["sent", "sent"]
+    assert [m.provider_id for m in out] == [
+        f"{ME}:{welcome['message_id']}",
+        f"{ME}:{menu['message_id']}",
+    ]
+
+
+async def test_a_question_is_answered(telegram, api, knowledge) -> None:
+    api.push_text(ME, "Puis-je garder la nationalité malienne si je deviens français ?")
+    [answer] = await replies(api, ME, 1)
+    if knowledge.faq is None:  # the FAQ engine is not merged: the core says so honestly
+        assert answer["text"] == knowledge.locales.t("fr", "faq.unavailable")
+    else:
+        assert "95-70" in answer["text"]
+
+
+async def test_a_button_press_is_the_same_as_typing_its_value(telegram, api) -> None:
+    api.push_text(ME, "menu")
+    _welcome, menu = await replies(api, ME, 2)
+    api.push_callback(
+        ME,
+        "LANGUE",
+        message_id=menu["message_id"],
+        text=menu["text"],
+        reply_markup=menu["reply_markup"],
+    )
+    *_, choose = await replies(api, ME, 3)
+    assert "Choisissez votre langue" in choose["text"]
+    assert ("English", "LANGUE en") in buttons(choose)
+    await wait_for(lambda: api.answered_callbacks, what="the press answered")
+    # The pressed menu keeps its text, loses its buttons, and shows the choice.
+    [edit] = api.edited
+    assert int(edit["message_id"]) == menu["message_id"]
+    assert edit["text"] == f"{menu['text']}\n\n→ Langue / Language"
+    assert "reply_markup" not in edit or not edit["reply_markup"]
+
+    api.push_callback(ME, "LANGUE en", message_id=choose["message_id"], text=choose["text"])
+    *_, done = await replies(api, ME, 4)
+    assert "Noted, I will answer you in English" in done["text"]
+    assert ("Ask a question", "QUESTIONS") in buttons(done)
+    await wait_for(lambda: len(api.answered_callbacks) == 2, what="both presses answered")
+    assert len(api.edited) == 1  # no keyboard on the message: nothing to tidy
+
+
+async def test_a_stale_button_after_a_restart_is_answered(telegram, api, knowledge) -> None:
+    api.push_callback(ME, "UNE_VIEILLE_COMMANDE", message_id=3)
+    await wait_for(lambda: api.answered_callbacks, what="the press answered")
+    [reply] = await replies(api, ME, 1)
+    assert reply["text"]  # the router treats it as text: an answer, not an error
+    assert reply["text"] != knowledge.locales.t("fr", "input.error")
+    assert api.edited == []
+
+
+@pytest.mark.parametrize(
+    ("payload", "typed"),
+    [("faq_nationality_dual", "FAQ nationality_dual"), ("fidima", "INSCRIPTION fidima")],
+)
+async def test_a_deep_link_answers_as_its_command(
+    telegram, api, conversation, payload, typed
+) -> None:
+    """t.me/<bot>?start=<payload> opens the same place as typing the command."""
+    someone = Chat(conversation, "telegram:7", "telegram")
+    await someone.say("bonjour")  # a known person, welcomed already
+    expected = await someone.say(typed)
+    count = len(someone.turn.outgoing)  # the registration opens with two messages
+
+    api.push_text(ME, "bonjour")
+    await replies(api, ME, 2)  # welcome and menu
+    api.push_text(ME, f"/start {payload}")
+    messages = await wait_for(
+        lambda: api.sent_to(ME)[2:] if len(api.sent_to(ME)) >= 2 + count else None,
+        what="the deep link's answer",
+    )
+    shown = "\n".join(
+        [m["text"] for m in messages] + [label for m in messages for label, _ in buttons(m)]
+    )
+    assert shown == expected
+
+
+async def test_an_english_speaking_user_is_answered_in_english(telegram, api, db) -> None:
+    api.push_text(43, "/start", language_code="en")
+    welcome, menu = await replies(api, 43, 2)
+    assert welcome["text"].startswith("Welcome!")
+    assert ("Ask a question", "QUESTIONS") in buttons(menu)
+    assert (await contact(db, "telegram:43")).language == "en"
+
+
+async def test_a_person_who_blocked_the_bot_is_marked_unreachable(telegram, api, db) -> None:
+    api.block(44)
+    api.push_text(44, "menu")
+    await wait_for(lambda: settled(db), what="the failure recorded")
+    welcome, menu = await stored(db, "out")
+    assert (welcome.status, welcome.error_code) == ("failed", "forbidden")
+    assert (menu.status, menu.error_code) == ("failed", "forbidden")  # not even tried
+    assert (await contact(db, "telegram:44")).unreachable
+    assert api.sent_to(44) == []
+
+
+async def test_a_429_is_honoured_then_the_message_is_sent(telegram, api, db) -> None:
+    api.fail_next("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1)
+    started = time.monotonic()
+    api.push_text(45, "menu")
+    welcome, menu = await replies(api, 45, 2)
+    assert time.monotonic() - started >= 1  # it waited as long as Telegram asked
+    assert "Bienvenue" in welcome["text"] and "Menu" in menu["text"]
+    attempts = [p for method, p in api.calls if method == "sendMessage"]
+    assert [a["text"] for a in attempts] == [welcome["text"], welcome["text"], menu["text"]]
+    await wait_for(lambda: settled(db), what="the replies recorded")
+    assert [m.status for m in await stored(db, "out")] == ["sent", "sent"]
+
+
+def sticker(api: FakeBotApi, chat_id: int) -> dict:
+    message = api.message(chat_id, "")
+    del message["text"]
+    message["sticker"] = {
+        "file_id": "CAAC",
+        "file_unique_id": "AgAD",
+        "type": "regular",
+        "width": 512,
+        "height": 512,
+        "is_animated": False,
+        "is_video": False,
+    }
+    return message
+
+
+@pytest.mark.parametrize(
+    ("kind", "content"),
+    [
+        ("sticker", None),
+        ("photo", [{"file_id": "p", "file_unique_id": "pu", "width": 90, "height": 90}]),
+        ("location", {"latitude": 12.65, "longitude": -8.0}),
+    ],
+)
+async def test_anything_but_text_gets_a_polite_answer_and_the_menu(
+    telegram, api, db, knowledge, kind, content
+) -> None:
+    message = sticker(api, ME)
+    if content is not None:
+        del message["sticker"]
+        message[kind] = content
+        message["caption"] = "mon passeport" if kind == "photo" else None
+        message = {k: v for k, v in message.items() if v is not None}
+    api.push_update({"message": message})
+    [reply] = await replies(api, ME, 1)
+    assert reply["text"] == knowledge.locales.t("fr", "input.not_text")
+    assert ("Poser une question", "QUESTIONS") in buttons(reply)
+    [inbound] = await stored(db, "in")
+    assert inbound.text == ("[photo] mon passeport" if kind == "photo" else f"[{kind}]")
+
+
+async def test_a_group_speaks_to_the_bot_only_when_addressed(telegram, api, db) -> None:
+    group = -200
+    api.push_text(group, "bonjour tout le monde", chat_type="group", user_id=50)
+    api.push_text(group, "/menu@AnotherBot", chat_type="group", user_id=50)
+    api.push_text(group, "@DiasporaTestBot langue", chat_type="group", user_id=50)
+    _welcome, choose = await replies(api, group, 2)
+    assert "Choisissez votre langue" in choose["text"]
+    api.push_text(group, "/menu", chat_type="group", user_id=51)
+    api.push_text(
+        group, "merci", chat_type="group", user_id=51, reply_to_message_id=choose["message_id"]
+    )
+    await replies(api, group, 4)
+    # Updates of one chat are handled in order: the first two were seen, and left alone.
+    assert [m.text for m in await stored(db, "in")] == ["langue", "/menu", "merci"]
+
+
+async def test_edited_messages_are_ignored(telegram, api, db) -> None:
+    api.push_update({"edited_message": {**api.message(ME, "menu"), "edit_date": int(time.time())}})
+    api.push_text(ME, "langue")
+    _welcome, reply = await replies(api, ME, 2)
+    assert "Choisissez votre langue" in reply["text"]
+    assert [m.text for m in await stored(db, "in")] == ["langue"]
+
+
+async def test_a_burst_of_50_messages_is_stored_and_answered_in_order(telegram, api, db) -> None:
+    texts = [f"question numéro {i}" for i in range(50)]
+    for text in texts:
+        api.push_text(ME, text)
+    await wait_for(lambda: len(api.sent_to(ME)) >= 50, seconds=60, what="50 answers")
+    await wait_for(lambda: settled(db), what="every reply recorded")
+    inbound = await stored(db, "in")
+    assert [m.text for m in inbound] == texts  # stored in the order they were written
+    out = await stored(db, "out")
+    assert all(m.status == "sent" for m in out)
+    # Each answer went out after the answers to every earlier message.
+    telegram_ids = {m.id: int(m.provider_id.split(":")[1]) for m in out}
+    by_question = [
+        [telegram_ids[m.id] for m in out if m.reply_to_id == question.id] for question in inbound
+    ]
+    assert all(ids for ids in by_question)
+    assert all(max(a) < min(b) for a, b in zip(by_question, by_question[1:], strict=False))
+    assert len(api.sent_to(ME)) == len(out)
+
+
+def membership(api: FakeBotApi, chat_id: int, old: str, new: str) -> dict:
+    """Telegram's notice that a person blocked (kicked) or unblocked (member) the bot."""
+    return {
+        "my_chat_member": {
+            "chat": {"id": chat_id, "type": "private"},
+            "from": api.user(chat_id),
+            "date": int(time.time()),
+            "old_chat_member": {"status": old, "user": BOT, "until_date": 0},
+            "new_chat_member": {"status": new, "user": BOT, "until_date": 0},
+        }
+    }
+
+
+async def test_blocking_and_unblocking_the_bot_is_heard_at_once(telegram, api, db) -> None:
+    api.push_text(ME, "bonjour")
+    await replies(api, ME, 2)
+    api.push_update(membership(api, ME, "member", "kicked"))
+    await wait_for(
+        lambda: _unreachable(db, f"telegram:{ME}"), what="the person marked unreachable"
+    )
+    api.push_update(membership(api, ME, "kicked", "member"))
+    await wait_for(lambda: _reachable(db, f"telegram:{ME}"), what="the person reachable again")
+    assert [m.text for m in await stored(db, "in")] == ["bonjour"]  # no message to store
+
+
+async def _unreachable(db: Database, address: str) -> bool:
+    return (await contact(db, address)).unreachable
+
+
+async def _reachable(db: Database, address: str) -> bool:
+    return not (await contact(db, address)).unreachable

@@ -1,0 +1,126 @@
+"""Recognising a country of residence as people type it."""
+
+from __future__ import annotations
+
+from importlib import resources
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from knowledge.countries import countries, country_name, recognise, timezone_for
+
+
+@pytest.mark.parametrize(
+    ("typed", "code"),
+    [
+        ("france", "FR"),
+        ("FRANCE", "FR"),
+        ("Côte d'Ivoire", "CI"),
+        ("cote divoire", "CI"),
+        ("Cote-d'Ivoire", "CI"),
+        ("ivory coast", "CI"),
+        ("CI", "CI"),
+        ("ci", "CI"),
+        ("USA", "US"),
+        ("etats unis", "US"),
+        ("États-Unis d'Amérique", "US"),
+        ("United States", "US"),
+        ("Senegale", "SN"),
+        ("Sénégal", "SN"),
+        ("SEN", "SN"),
+        ("Frence", "FR"),
+        ("Fracne", "FR"),
+        ("espagn", "ES"),
+        ("morroco", "MA"),
+        ("Maroc", "MA"),
+        ("Guinée", "GN"),
+        ("Guinée équatoriale", "GQ"),
+        ("Guinée-Bissau", "GW"),
+        ("Niger", "NE"),
+        ("Nigeria", "NG"),
+        ("Mali", "ML"),
+        ("Malie", "ML"),
+        ("RDC", "CD"),
+        ("Congo Brazzaville", "CG"),
+        ("Angleterre", "GB"),
+        ("UK", "GB"),
+        ("Royaume-Uni", "GB"),
+        ("Allemagne", "DE"),
+        ("Germany", "DE"),
+        ("Pays-Bas", "NL"),
+        ("Arabie saoudite", "SA"),
+        ("Emirats", "AE"),
+        ("Chine", "CN"),
+        ("canada", "CA"),
+        ("Canada.", "CA"),
+        ("je vis en France", "FR"),
+        ("au Sénégal", "SN"),
+        ("I live in the USA", "US"),
+        ("Paris, France", "FR"),
+        ("Lybie", "LY"),
+    ],
+)
+def test_recognised(typed: str, code: str) -> None:
+    assert recognise(typed) == code
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "",
+        "   ",
+        "123",
+        "bonjour",
+        "oui",
+        "no",  # an answer, not Norway
+        "Paris",  # a city: the country is asked separately
+        "Atlantide",
+        "xx",
+        "nigeri",  # between Niger and Nigeria: ask again rather than guess
+        "en Italie et en France",  # two countries
+    ],
+)
+def test_not_recognised(typed: str) -> None:
+    assert recognise(typed) is None
+
+
+def test_every_iso_code_is_known_with_names_in_both_languages() -> None:
+    table = resources.files("tzdata").joinpath("zoneinfo", "iso3166.tab").read_text("utf-8")
+    codes = [line.split("\t")[0] for line in table.splitlines() if not line.startswith("#")]
+    assert len(codes) >= 249
+    for code in codes:
+        assert recognise(code) == code or code == "NO"
+        assert country_name(code, "fr")
+        assert country_name(code, "en")
+
+
+def test_names_in_the_persons_language() -> None:
+    assert country_name("CI", "fr") == "Côte d'Ivoire"
+    assert country_name("US", "fr") == "États-Unis"
+    assert country_name("US", "en") == "United States"
+    assert country_name("DE", "fr") == "Allemagne"
+    assert country_name("CD", "en") == "Democratic Republic of the Congo"
+
+
+@pytest.mark.parametrize(
+    ("code", "zone"),
+    [
+        ("ML", "Africa/Bamako"),
+        ("FR", "Europe/Paris"),
+        ("CI", "Africa/Abidjan"),
+        ("US", "America/New_York"),
+        ("CA", "America/Toronto"),
+        ("BR", "America/Sao_Paulo"),
+        ("RU", "Europe/Moscow"),
+        ("CD", "Africa/Kinshasa"),
+    ],
+)
+def test_time_zone_of_a_country(code: str, zone: str) -> None:
+    assert timezone_for(code) == zone
+
+
+def test_every_time_zone_is_a_real_zone() -> None:
+    for country in countries().by_code.values():
+        if country.timezone is not None:
+            ZoneInfo(country.timezone)
+    assert timezone_for("ZZ") is None

@@ -1,0 +1,145 @@
+"""`kb check` on FAQ files: each mistake a member of staff can make, and its message."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from knowledge.faq_check import check_faq
+
+FIXTURE_FAQ = Path(__file__).parent / "fixtures" / "faq"
+
+
+@pytest.fixture
+def faq_dir(tmp_path: Path) -> Path:
+    for path in FIXTURE_FAQ.glob("*.yaml"):
+        shutil.copy(path, tmp_path / path.name)
+    return tmp_path
+
+
+def edit(directory: Path, name: str, change) -> None:  # noqa: ANN001 - a small test helper
+    path = directory / name
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    change(data)
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+
+
+def test_the_fixture_is_clean(faq_dir: Path) -> None:
+    assert check_faq(faq_dir, forum_ids={"fidima"}) == []
+
+
+def test_an_empty_directory_is_a_problem(tmp_path: Path) -> None:
+    assert check_faq(tmp_path) == [f"{tmp_path}: -: no FAQ files"]
+
+
+def test_duplicate_ids_across_files(faq_dir: Path) -> None:
+    edit(faq_dir, "investment.yaml", lambda d: d["entries"][1].update(id="nationality_dual"))
+    # Files are read in name order: the second definition is the one reported.
+    assert "nationality.yaml: nationality_dual: duplicate id (also in investment.yaml)" in (
+        check_faq(faq_dir)
+    )
+
+
+def test_missing_language_and_too_few_questions(faq_dir: Path) -> None:
+    def change(d: dict) -> None:
+        entry = d["entries"][0]
+        del entry["answer"]["en"]
+        entry["questions"]["fr"] = entry["questions"]["fr"][:3]
+        del entry["questions"]["en"]
+        del entry["title"]["fr"]
+
+    edit(faq_dir, "nationality.yaml", change)
+    assert check_faq(faq_dir) == [
+        "nationality.yaml: nationality_dual: title: missing language fr",
+        "nationality.yaml: nationality_dual: answer: missing language en",
+        "nationality.yaml: nationality_dual: questions: 3 in fr, at least 5 needed",
+        "nationality.yaml: nationality_dual: questions: missing language en",
+    ]
+
+
+def test_sms_longer_than_300_gsm7_characters(faq_dir: Path) -> None:
+    # 299 letters, then "€" which takes two septets in GSM-7, "ê" which becomes "e": 302.
+    edit(faq_dir, "nationality.yaml",
+         lambda d: d["entries"][1]["sms"].update(fr="a" * 299 + "€ê"))
+    assert check_faq(faq_dir) == [
+        "nationality.yaml: nationality_vote: sms fr: 302 GSM-7 characters, at most 300 allowed"
+    ]
+
+
+def test_a_derived_sms_always_fits(faq_dir: Path) -> None:
+    long_sentence = "Une très longue phrase sans point " * 30
+    edit(faq_dir, "investment.yaml",
+         lambda d: d["entries"][1]["answer"].update(fr=long_sentence))
+    assert check_faq(faq_dir, forum_ids={"fidima"}) == []
+
+
+def test_dangling_related_and_unknown_forum(faq_dir: Path) -> None:
+    def change(d: dict) -> None:
+        d["entries"][0]["related"] = ["investment_gone", "investment_company"]
+        d["entries"][1]["forum"] = "no_such_forum"
+
+    edit(faq_dir, "investment.yaml", change)
+    assert check_faq(faq_dir, forum_ids={"fidima"}) == [
+        "investment.yaml: investment_land: forum 'no_such_forum' does not exist in forums.yaml",
+        "investment.yaml: investment_company: related id 'investment_gone' does not exist",
+        "investment.yaml: investment_company: related to itself",
+    ]
+    # Without the list of forums, forum: is not checked.
+    assert len(check_faq(faq_dir)) == 2
+
+
+def test_missing_source_and_reviewed_and_bad_date(faq_dir: Path) -> None:
+    def change(d: dict) -> None:
+        del d["entries"][0]["source"]
+        d["entries"][1]["reviewed"] = "last week"
+        del d["entries"][0]["reviewed"]
+
+    edit(faq_dir, "investment.yaml", change)
+    assert check_faq(faq_dir, forum_ids={"fidima"}) == [
+        "investment.yaml: investment_company: missing source",
+        "investment.yaml: investment_company: missing reviewed",
+        "investment.yaml: investment_land: reviewed 'last week' is not a date (YYYY-MM-DD)",
+    ]
+
+
+def test_schema_mistakes(faq_dir: Path) -> None:
+    def change(d: dict) -> None:
+        d["entries"][0]["keyword"] = ["typo for keywords"]
+        d["entries"][1]["id"] = "Investment Land"
+
+    edit(faq_dir, "investment.yaml", change)
+    assert check_faq(faq_dir, forum_ids={"fidima"}) == [
+        "investment.yaml: investment_company: unknown field 'keyword'",
+        "investment.yaml: #2: id 'Investment Land' must be lower_snake_case",
+    ]
+
+
+def test_same_question_under_two_entries(faq_dir: Path) -> None:
+    edit(faq_dir, "investment.yaml",
+         lambda d: d["entries"][1]["questions"]["en"].append("Can I hold dual citizenship?"))
+    assert check_faq(faq_dir, forum_ids={"fidima"}) == [
+        "nationality.yaml: nationality_dual: question 'Can I hold dual citizenship?' is also a "
+        "question of investment_land"
+    ]
+
+
+def test_broken_yaml_and_missing_topic(faq_dir: Path) -> None:
+    (faq_dir / "broken.yaml").write_text("topic: [unclosed\n", encoding="utf-8")
+    (faq_dir / "notopic.yaml").write_text("entries: []\n", encoding="utf-8")
+    problems = check_faq(faq_dir, forum_ids={"fidima"})
+    assert problems[0].startswith("broken.yaml: -: not valid YAML: ")
+    assert problems[1:] == [
+        "notopic.yaml: -: missing 'topic' (id and title)",
+        "notopic.yaml: -: 'entries' must be a non-empty list",
+    ]
+
+
+def test_the_loader_skips_what_the_checker_reports(faq_dir: Path) -> None:
+    from knowledge.faq import FaqIndex
+
+    (faq_dir / "broken.yaml").write_text("topic: [unclosed\n", encoding="utf-8")
+    index = FaqIndex.load(faq_dir, semantic=False)
+    assert len(index.entries) == 4
