@@ -330,8 +330,11 @@ class Dispatcher:
             now = self.clock()
             try:
                 if time.monotonic() - checked_at > RECHECK_SECONDS:
+                    ids = {r.contact_id for r in group}
                     async with self._transaction() as session:
-                        people = await outbox.recipients(session, {r.contact_id for r in group})
+                        fresh = await outbox.recipients(session, ids)
+                    # Someone erased meanwhile is absent from `fresh`: forget the old state too.
+                    people = {k: v for k, v in people.items() if k not in ids} | fresh
                     checked_at = time.monotonic()
             except Exception:
                 # Without the person's latest state we must not send; the rows are claimed, so

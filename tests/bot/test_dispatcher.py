@@ -168,7 +168,9 @@ async def test_stop_in_the_middle_of_a_broadcast(
     await sender.stop()
     assert claimed_when_stopped == ["sending"]
     assert api.texts_to(15) == [] and api.texts_to(30) == []
-    assert all(api.texts_to(n) == ["Annonce"] for n in range(1, 41) if n not in (15, 30))
+    assert all(api.texts_to(n) == ["Annonce"] for n in range(1, 41) if n not in (15, 30)), [
+        (r.address, r.status, r.error) for r in await rows(db) if r.status != "sent"
+    ]
     by_address = {r.address: r for r in await rows(db)}
     assert (by_address["telegram:15"].status, by_address["telegram:15"].error) == (
         "cancelled",
