@@ -130,7 +130,37 @@ class RawHttpSender:
         return SendResult(ok=False, error=str(answer.get("error_code")))
 
 
-SENDERS = {"null": NullSender, "raw": RawHttpSender, "httpx": HttpxSender, "ptb": PtbSender}
+class RealTelegramSender:
+    """The project's own Telegram sender (bot/channels/telegram_send.py) on a PTB Bot."""
+
+    channel = "telegram"
+
+    def __init__(self, api_url: str) -> None:
+        from telegram import Bot
+        from telegram.request import HTTPXRequest
+
+        from bot.channels.telegram_send import TelegramSender
+
+        self.bot = Bot(TOKEN, base_url=f"{api_url}/bot", request=HTTPXRequest(64))
+        self.sender = TelegramSender(self.bot)
+
+    async def start(self) -> None:
+        await self.bot.initialize()
+
+    async def stop(self) -> None:
+        await self.bot.shutdown()
+
+    async def send(self, address: str, text: str) -> SendResult:
+        return await self.sender.send(address, text)
+
+
+SENDERS = {
+    "null": NullSender,
+    "raw": RawHttpSender,
+    "httpx": HttpxSender,
+    "ptb": PtbSender,
+    "telegram": RealTelegramSender,
+}
 
 
 def fake_state(url: str) -> dict:
@@ -198,12 +228,12 @@ async def count_sent(db: Database, source: str) -> int:
         )
 
 
-async def ceiling(db: Database, sender, api_url: str, people: int) -> None:  # noqa: ANN001
+async def ceiling(db: Database, sender, api_url: str, people: int, batch: int) -> None:  # noqa: ANN001
     print(f"setting up {people:,} people and outbox rows...", flush=True)
     await setup(db, people, 1, "bench:ceiling")
     before = fake_state(api_url)["sent"]
     config = DispatcherConfig(
-        rates={"telegram": 1_000_000.0}, batch_size=20, worker_id="bench", only_worker=True
+        rates={"telegram": 1_000_000.0}, batch_size=batch, worker_id="bench", only_worker=True
     )
     dispatcher = Dispatcher(db, {"telegram": sender}, config)
     samples: list[float] = [rss_mb()]
@@ -276,7 +306,7 @@ async def main(args: argparse.Namespace) -> None:
         await sender.start()
         try:
             if not args.skip_ceiling:
-                await ceiling(db, sender, api_url, args.people)
+                await ceiling(db, sender, api_url, args.people, args.batch_size)
             if not args.skip_real:
                 await real_limit(db, sender, api_url, args.real_seconds)
         finally:
@@ -290,8 +320,9 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--people", type=int, default=100_000)
     parser.add_argument("--database-url", help="default: a fresh SQLite file")
-    parser.add_argument("--sender", choices=tuple(SENDERS), default="ptb")
+    parser.add_argument("--sender", choices=tuple(SENDERS), default="telegram")
     parser.add_argument("--real-seconds", type=float, default=60.0)
+    parser.add_argument("--batch-size", type=int, default=20, help="OUTBOX_BATCH_SIZE")
     parser.add_argument("--skip-ceiling", action="store_true")
     parser.add_argument("--skip-real", action="store_true")
     asyncio.run(main(parser.parse_args()))
