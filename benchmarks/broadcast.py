@@ -1,6 +1,7 @@
 """Broadcast benchmark: the dispatcher against a local fake Telegram Bot API.
 
-    python -m benchmarks.broadcast [--people 100000] [--database-url URL] [--sender ptb|httpx]
+    python -m benchmarks.broadcast [--people 100000] [--database-url URL] [--batch-size 20]
+                                   [--sender telegram|ptb|httpx|raw|null]
                                    [--real-seconds 60] [--skip-ceiling] [--skip-real]
 
 1. Ceiling: PEOPLE rows queued, the rate limit set very high: messages a second end to end
