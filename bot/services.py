@@ -30,7 +30,7 @@ class Services:
         db = Database(settings.database_url)
         if upgrade:
             await db.upgrade()
-        knowledge = knowledge or Knowledge.load()
+        knowledge = knowledge or Knowledge.load(semantic=settings.faq_semantic)
         conversation = Conversation(db, knowledge, settings.handler_config())
         return cls(settings, db, knowledge, conversation)
 
