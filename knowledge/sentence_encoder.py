@@ -17,6 +17,8 @@ pyproject.toml); if they are not what it expects, `check` fails and semantic.py 
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 
 import numpy as np
@@ -27,6 +29,8 @@ _CNN_DIM = 256
 _ORDERS = ((2, 0), (3, 1), (5, 2))
 _MAX_LEFT = max(left for _, left in _ORDERS)
 _MAX_RIGHT = max(n - 1 - left for n, left in _ORDERS)
+# Tokens outside the FAQ's texts kept once computed (6.6 KB each in half precision: 13 MB).
+MAX_LEARNED = 2048
 
 
 def _layernorm(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, eps: float) -> np.ndarray:
@@ -59,11 +63,12 @@ class QueryEncoder:
             pieces.update(self._tokenize(text, out_type=int))
         known = np.fromiter(sorted(pieces), dtype=np.int64)
         self._row = {int(p): i for i, p in enumerate(known)}
-        # Half precision halves the tables (3,300 tokens: 22 MB instead of 44); the cosine to
-        # the package's vectors stays above 0.9999.
-        x, products = self._per_token(known)
-        self._x = x.astype(dtype)
-        self._products = [p.astype(dtype) for p in products]
+        self._x_width = backend.proj_W.shape[1]
+        # Half precision halves the table (3,300 tokens: 22 MB instead of 44); the cosine to the
+        # package's vectors stays above 0.9999.
+        self._table = self._per_token(known).astype(dtype)
+        self._learned: OrderedDict[int, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
 
     @property
     def tokens_known(self) -> int:
@@ -71,7 +76,7 @@ class QueryEncoder:
 
     @property
     def nbytes(self) -> int:
-        return self._x.nbytes + sum(p.nbytes for p in self._products)
+        return self._table.nbytes + sum(row.nbytes for row in list(self._learned.values()))
 
     def _embed(self, ids: np.ndarray) -> np.ndarray:
         b = self._b
@@ -81,39 +86,52 @@ class QueryEncoder:
         emb += b.lo[chunk, None]
         return emb
 
-    def _per_token(self, ids: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
-        """Projected, normalised token vectors and their first-convolution products."""
+    def _per_token(self, ids: np.ndarray) -> np.ndarray:
+        """Per token: its projected, normalised vector, then its first-convolution products
+        (branch by branch), in one row."""
         b = self._b
         x = self._embed(ids) @ b.proj_W
         x += b.proj_b
         _layernorm(x, b.ln_g_all, b.ln_b_all, b.eps)
-        products = [
+        parts = [x]
+        parts += [
             x[:, i * _CNN_DIM : (i + 1) * _CNN_DIM] @ self._w1[i] for i in range(len(_ORDERS))
         ]
-        return x, products
+        return np.concatenate(parts, axis=1)
 
     def _gather(self, ids: list[int]) -> tuple[np.ndarray, list[np.ndarray]]:
-        rows = [self._row.get(t, -1) for t in ids]
-        if -1 not in rows:
-            r = np.asarray(rows)
-            return (
-                self._x[r].astype(np.float32),
-                [p[r].astype(np.float32) for p in self._products],
-            )
-        # Unknown tokens: computed now, those only.
-        x = np.empty((len(ids), self._x.shape[1]), dtype=np.float32)
-        products = [np.empty((len(ids), p.shape[1]), dtype=np.float32) for p in self._products]
-        known = [i for i, r in enumerate(rows) if r >= 0]
-        unknown = [i for i, r in enumerate(rows) if r < 0]
+        """Each token's projected vector and first-convolution products, as float32 rows."""
+        rows = np.empty((len(ids), self._table.shape[1]), dtype=np.float32)
+        known, table_rows, missing = [], [], []
+        with self._lock:
+            for i, token in enumerate(ids):
+                r = self._row.get(token)
+                if r is not None:
+                    known.append(i)
+                    table_rows.append(r)
+                elif (row := self._learned.get(token)) is not None:
+                    self._learned.move_to_end(token)
+                    rows[i] = row
+                else:
+                    missing.append(i)
         if known:
-            r = np.asarray([rows[i] for i in known])
-            x[known] = self._x[r]
-            for out, table in zip(products, self._products, strict=True):
-                out[known] = table[r]
-        new_x, new_products = self._per_token(np.asarray([ids[i] for i in unknown]))
-        x[unknown] = new_x
-        for out, new in zip(products, new_products, strict=True):
-            out[unknown] = new
+            rows[known] = self._table[table_rows]
+        if missing:
+            # Tokens the FAQ never uses: computed now, those only, and kept (a bounded number)
+            # because people reuse their words.
+            # Rounded as kept, so a question gets the same vector the first time and after.
+            new = self._per_token(np.asarray([ids[i] for i in missing])).astype(self._table.dtype)
+            rows[missing] = new
+            with self._lock:
+                for i, row in zip(missing, new, strict=True):
+                    self._learned[ids[i]] = row
+                while len(self._learned) > MAX_LEARNED:
+                    self._learned.popitem(last=False)
+        x = rows[:, : self._x_width]
+        products, offset = [], self._x_width
+        for order, _ in _ORDERS:
+            products.append(rows[:, offset : offset + order * _CNN_DIM])
+            offset += order * _CNN_DIM
         return x, products
 
     def encode(self, text: str) -> np.ndarray:

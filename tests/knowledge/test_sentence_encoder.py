@@ -38,3 +38,17 @@ def test_only_the_faq_tokens_are_prepared(model) -> None:
     bigger = QueryEncoder(model, [*FAQ_TEXTS, "le fonds de garantie des investisseurs"])
     assert 2 < small.tokens_known < bigger.tokens_known
     assert bigger.nbytes > small.nbytes
+
+
+def test_tokens_outside_the_faq_are_kept_but_not_without_bound(
+    model, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("knowledge.sentence_encoder.MAX_LEARNED", 3)
+    encoder = QueryEncoder(model, FAQ_TEXTS)
+    prepared = encoder.nbytes
+    first = encoder.encode("xylophone")
+    learned = encoder.nbytes - prepared
+    assert learned > 0
+    assert np.allclose(encoder.encode("xylophone"), first, atol=1e-6)  # the same, from memory
+    encoder.encode("kangourou ornithorynque wombat tamanoir quokka zébu")
+    assert 0 < encoder.nbytes - prepared <= 3 * learned  # at most 3 tokens kept
