@@ -39,8 +39,9 @@ def percentile(values: list[float], share: float) -> float:
 
 def latency(index: FaqIndex, questions: list[str]) -> str:
     """p50 and p99 in milliseconds of one search, over REPEATS passes: wall clock, and CPU time
-    of the searching thread (what the search costs, whatever else the machine is doing)."""
-    index.search(questions[0])  # the language model loads on first use
+    of the searching thread (what the search costs, whatever else the machine is doing). The
+    first pass alone is reported too: the question encoder keeps the tokens it learns."""
+    index.search("bonjour")  # the language model loads on first use
     wall, cpu = [], []
     for _ in range(REPEATS):
         for question in questions:
@@ -48,9 +49,11 @@ def latency(index: FaqIndex, questions: list[str]) -> str:
             index.search(question)
             wall.append((time.perf_counter() - start) * 1000)
             cpu.append((time.thread_time() - start_cpu) * 1000)
+    first = cpu[: len(questions)]
     return (
         f"p50 {statistics.median(wall):.2f} ms, p99 {percentile(wall, 0.99):.2f} ms "
-        f"(CPU p50 {statistics.median(cpu):.2f} ms, p99 {percentile(cpu, 0.99):.2f} ms)"
+        f"(CPU p50 {statistics.median(cpu):.2f} ms, p99 {percentile(cpu, 0.99):.2f} ms; "
+        f"first pass CPU p99 {percentile(first, 0.99):.2f} ms)"
     )
 
 
