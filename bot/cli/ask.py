@@ -2,7 +2,8 @@
 
 With no QUESTION it reads one question per line from stdin. `--json` prints one object per line:
 {"question", "matched" (true only for a confident answer), "id", "score", "lang", "answer",
-"suggestions": [{"id", "question"}]}.
+"suggestions": [{"id", "question"}]}. With FAQ_SEMANTIC (the default) it first waits for the
+sentence embeddings (~3-6 s), so that every answer is the one the running bot would give.
 """
 
 from __future__ import annotations
