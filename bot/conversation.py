@@ -77,22 +77,26 @@ class Conversation:
         self.menu = menu
         self.router = router or build_router(knowledge)
 
-    async def handle(self, inbound: Inbound, render: Renderer = render_plain) -> Turn:
+    async def handle(
+        self, inbound: Inbound, render: Renderer = render_plain, *, reply_status: str = "pending"
+    ) -> Turn:
+        """`reply_status`: how the replies are stored; a channel that hands them over in its
+        webhook response (TwiML) stores them as handed in the same transaction."""
         try:
             try:
-                return await self._handle(inbound, render)
+                return await self._handle(inbound, render, reply_status)
             except IntegrityError:
                 # Two deliveries of one provider message raced; the loser sees the winner's row.
                 if inbound.provider_id is None:
                     raise
                 logger.info("duplicate delivery from %s raced; replaying", mask(inbound.address))
-                return await self._handle(inbound, render)
+                return await self._handle(inbound, render, reply_status)
         except Exception:
             # A bug must cost the person an apology, not their message.
             logger.exception("failed to handle a message from %s", mask(inbound.address))
-            return await self._apologise(inbound)
+            return await self._apologise(inbound, reply_status)
 
-    async def _apologise(self, inbound: Inbound) -> Turn:
+    async def _apologise(self, inbound: Inbound, reply_status: str) -> Turn:
         now = self.config.clock()
         async with self.db.transaction() as session:
             contact, _ = await contacts.get_or_create(
@@ -109,7 +113,13 @@ class Conversation:
             stored_in.status = "error"
             text = self.knowledge.locales.t(contact.language, "input.error")
             out = await messages.store_outbound(
-                session, contact.id, inbound.channel, text, now, reply_to_id=stored_in.id
+                session,
+                contact.id,
+                inbound.channel,
+                text,
+                now,
+                status=reply_status,
+                reply_to_id=stored_in.id,
             )
         return Turn(
             stored_in.id,
@@ -118,7 +128,7 @@ class Conversation:
             route=Route("guard", "error"),
         )
 
-    async def _handle(self, inbound: Inbound, render: Renderer) -> Turn:
+    async def _handle(self, inbound: Inbound, render: Renderer, reply_status: str) -> Turn:
         now = self.config.clock()
         text = clean(inbound.text)
         async with self.db.transaction() as session:
@@ -160,7 +170,8 @@ class Conversation:
                 router=self.router,
             )
             replies, route = await self._route(ctx, text)
-            if is_new and route.kind in WELCOMED_ROUTES:
+            # No reply is a choice (STOP on SMS is Twilio's to answer): not even a welcome.
+            if is_new and replies and route.kind in WELCOMED_ROUTES:
                 replies = [Reply(ctx.t("welcome"), sms_text=ctx.t("welcome_sms")), *replies]
             if ctx.deleted:
                 outgoing = render_plain(replies, contact, self.knowledge)
@@ -176,6 +187,7 @@ class Conversation:
                     inbound.channel,
                     o.text,
                     now,
+                    status=reply_status,
                     reply_to_id=None if ctx.deleted else stored_in.id,
                 )
                 for o in outgoing

@@ -33,6 +33,7 @@ def setup(level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    # httpx logs every request URL, and Telegram's URLs contain the bot token.
-    for noisy in ("httpx", "httpcore", "apscheduler", "aiosqlite"):
+    # httpx logs every request URL, and Telegram's URLs contain the bot token; twilio's HTTP
+    # client logs every request (account SID, parameters) at INFO.
+    for noisy in ("httpx", "httpcore", "apscheduler", "aiosqlite", "twilio"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -25,6 +25,7 @@ logger = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+SQLITE_POOL_TIMEOUT_S = 30  # waiting for the one connection: beyond this, something is stuck
 
 
 def _sqlite_setup(engine: AsyncEngine) -> None:
@@ -63,6 +64,13 @@ class Database:
         kwargs: dict = {"echo": echo}
         if self.is_postgres:
             kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
+        elif self.is_sqlite and parsed.database not in (None, "", ":memory:"):
+            # SQLite has one writer at a time, and every transaction here is a writer (BEGIN
+            # IMMEDIATE). With several connections, the losers wait in SQLite's busy handler,
+            # which sleeps in growing steps (up to 100 ms each): under load most of the latency
+            # was that sleeping. One connection makes transactions queue in the pool instead,
+            # in order, and each starts the moment the previous one commits.
+            kwargs.update(pool_size=1, max_overflow=0, pool_timeout=SQLITE_POOL_TIMEOUT_S)
         self.engine = create_async_engine(url, **kwargs)
         if self.is_sqlite:
             _sqlite_setup(self.engine)

@@ -11,6 +11,7 @@ import uvicorn
 from bot.app import create_app
 from bot.channels.base import ChannelService
 from bot.channels.telegram import TelegramChannel
+from bot.channels.twilio_sms import twilio_channel
 from bot.logs import setup as setup_logging
 from bot.services import Services
 from bot.settings import Settings
@@ -28,6 +29,8 @@ def channel_services(services: Services) -> list[ChannelService]:
     channels: list[ChannelService] = []
     if services.settings.telegram_enabled:
         channels.append(TelegramChannel(services))
+    if services.settings.sms_enabled:
+        channels.append(twilio_channel(services))
     return channels
 
 

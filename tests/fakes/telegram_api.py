@@ -270,7 +270,7 @@ class FakeBotApi:
 
     async def _api_getUpdates(self, params: dict) -> list[dict]:
         offset = int(params.get("offset") or 0)
-        timeout = min(float(params.get("timeout") or 0), 1.0)  # keep tests quick
+        timeout = min(float(params.get("timeout") or 0), 0.2)  # a short long-poll: quick shutdowns
         deadline = time.monotonic() + timeout
         while True:
             with self._lock:

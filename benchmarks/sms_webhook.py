@@ -1,0 +1,256 @@
+"""Inbound SMS throughput: the real service under uvicorn, signed Twilio webhooks over loopback.
+
+    python benchmarks/sms_webhook.py --requests 5000 --concurrency 32
+
+Starts `python -m bot run` in a subprocess (127.0.0.1, a temporary SQLite database, a fake auth
+token, PUBLIC_URL set to another host as behind a proxy), sends N signed webhook calls from P
+people at concurrency C with httpx, then prints requests/s and latency percentiles, and checks
+in the database that every message was stored exactly once. Exit status 1 if any was lost,
+failed or stored twice.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+from twilio.request_validator import RequestValidator
+
+ROOT = Path(__file__).resolve().parents[1]
+TOKEN = "benchmark-auth-token"
+ACCOUNT_SID = "AC" + "b" * 32
+PUBLIC_URL = "https://bot.example.org"
+PATH = "/sms/twilio"
+# What people send: keywords, numbered choices, greetings, questions, an opt-out and back.
+BODIES = ("menu", "2", "bonjour", "aide", "1", "LANGUE en", "double nationalité ?", "merci")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def signed_requests(count: int, people: int, prefix: str) -> list[tuple[str, dict, dict]]:
+    """(MessageSid, form, headers) for each request, signed as Twilio signs them."""
+    validator = RequestValidator(TOKEN)
+    requests = []
+    for i in range(count):
+        sid = f"SM{prefix}{i:030d}"
+        form = {
+            "MessageSid": sid,
+            "SmsSid": sid,
+            "AccountSid": ACCOUNT_SID,
+            "From": f"+2237{(i % people):07d}",
+            "To": "+15005550006",
+            "Body": BODIES[(i // people) % len(BODIES)],
+            "NumMedia": "0",
+            "NumSegments": "1",
+            "ApiVersion": "2010-04-01",
+        }
+        signature = validator.compute_signature(PUBLIC_URL + PATH, form)
+        requests.append((sid, form, {"X-Twilio-Signature": signature}))
+    return requests
+
+
+async def run_load(
+    base_url: str, requests: list[tuple[str, dict, dict]], concurrency: int, deadline: float
+) -> tuple[list[float], dict[int, int], float]:
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    queue = iter(requests)
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=30) as client:
+
+        async def worker() -> None:
+            for _sid, form, headers in queue:
+                if time.monotonic() > deadline:
+                    return
+                start = time.perf_counter()
+                try:
+                    response = await client.post(PATH, data=form, headers=headers)
+                    status = response.status_code
+                except httpx.HTTPError:
+                    status = 0
+                latencies.append(time.perf_counter() - start)
+                statuses[status] = statuses.get(status, 0) + 1
+
+        began = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        elapsed = time.perf_counter() - began
+    return latencies, statuses, elapsed
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (Linux), to tell our cost from a busy machine's."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def stored_counts(db_path: Path, prefix: str) -> tuple[int, int]:
+    """(messages stored for this run's sids, distinct sids among them)."""
+    with sqlite3.connect(db_path) as connection:
+        rows = connection.execute(
+            "SELECT COUNT(*), COUNT(DISTINCT provider_id) FROM messages "
+            "WHERE direction = 'in' AND provider_id LIKE ?",
+            (f"SM{prefix}%",),
+        ).fetchone()
+    return rows[0], rows[1]
+
+
+def start_server(db_path: Path, port: int, log_path: Path) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite+aiosqlite:///{db_path}",
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "PUBLIC_URL": PUBLIC_URL,
+        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+        "TWILIO_AUTH_TOKEN": TOKEN,
+        "TWILIO_FROM": "+15005550006",
+        "TWILIO_API_URL": "http://127.0.0.1:9",  # never called: replies go back in TwiML
+        "LOG_LEVEL": "WARNING",
+    }
+    log = log_path.open("w")
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot", "run"], cwd=ROOT, env=env, stdout=log, stderr=log
+    )
+
+
+def wait_healthy(base_url: str, server: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError("the server exited")
+        try:
+            if httpx.get(f"{base_url}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError("the server did not become healthy")
+
+
+async def core_only(count: int, people: int, concurrency: int) -> None:
+    """The same messages straight into Conversation.handle: no HTTP, no signature, no TwiML.
+
+    The difference from the full run is what the web layer and the webhook cost.
+    """
+    sys.path.insert(0, str(ROOT))
+    from bot.channels.render import renderer_for
+    from bot.services import Services
+    from bot.settings import Settings
+    from handlers.vocabulary import Inbound
+
+    with tempfile.TemporaryDirectory(prefix="sms-bench-") as tmp:
+        settings = Settings(_env_file=None, database_url=f"sqlite+aiosqlite:///{tmp}/core.db")
+        services = await Services.start(settings)
+        render = renderer_for("sms", settings)
+        work = iter(signed_requests(count, people, "c"))
+
+        async def worker() -> None:
+            for sid, form, _headers in work:
+                inbound = Inbound("sms", f"tel:{form['From']}", form["Body"], provider_id=sid)
+                await services.conversation.handle(inbound, render, reply_status="queued")
+
+        began, cpu = time.perf_counter(), time.process_time()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        elapsed, cpu = time.perf_counter() - began, time.process_time() - cpu
+        await services.close()
+    print(
+        f"core only   {count / elapsed:8.1f} messages/s, cpu {cpu / count * 1000:.2f} ms/message "
+        f"(Conversation.handle, SQLite, concurrency {concurrency})"
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", "-n", type=int, default=5000)
+    parser.add_argument("--concurrency", "-c", type=int, default=32)
+    parser.add_argument("--people", "-p", type=int, default=500, help="distinct senders")
+    parser.add_argument("--warmup", type=int, default=300, help="requests not measured")
+    parser.add_argument("--max-seconds", type=float, default=120, help="bound on the run")
+    parser.add_argument(
+        "--core-only", action="store_true", help="time Conversation.handle alone, no server"
+    )
+    args = parser.parse_args()
+    if args.core_only:
+        asyncio.run(core_only(args.requests, args.people, args.concurrency))
+        return 0
+
+    load_before = os.getloadavg()[0]
+    with tempfile.TemporaryDirectory(prefix="sms-bench-") as tmp:
+        db_path = Path(tmp) / "bench.db"
+        log_path = Path(tmp) / "server.log"
+        port = free_port()
+        base_url = f"http://127.0.0.1:{port}"
+        server = start_server(db_path, port, log_path)
+        try:
+            wait_healthy(base_url, server)
+            warm = signed_requests(args.warmup, args.people, "w")
+            asyncio.run(run_load(base_url, warm, args.concurrency, time.monotonic() + 60))
+            load = signed_requests(args.requests, args.people, "m")
+            deadline = time.monotonic() + args.max_seconds
+            server_cpu, client_cpu = cpu_seconds(server.pid), time.process_time()
+            latencies, statuses, elapsed = asyncio.run(
+                run_load(base_url, load, args.concurrency, deadline)
+            )
+            server_cpu = cpu_seconds(server.pid) - server_cpu
+            client_cpu = time.process_time() - client_cpu
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                server.kill()
+        stored, distinct = stored_counts(db_path, "m")
+        errors = log_path.read_text(errors="replace").count("ERROR")
+
+    sent = len(latencies)
+    ok = statuses.get(200, 0)
+    print(
+        f"requests {sent}/{args.requests} at concurrency {args.concurrency}, "
+        f"{args.people} people, SQLite, 1 uvicorn process"
+    )
+    print(f"throughput  {sent / elapsed:8.1f} requests/s  ({elapsed:.2f} s)")
+    if latencies:
+        print(
+            f"latency     p50 {percentile(latencies, 0.50) * 1000:6.1f} ms   "
+            f"p90 {percentile(latencies, 0.90) * 1000:6.1f} ms   "
+            f"p99 {percentile(latencies, 0.99) * 1000:6.1f} ms   "
+            f"max {max(latencies) * 1000:6.1f} ms   "
+            f"mean {statistics.fmean(latencies) * 1000:6.1f} ms"
+        )
+    if sent:
+        print(
+            f"cpu         server {server_cpu / sent * 1000:.2f} ms/request, "
+            f"client {client_cpu / sent * 1000:.2f} ms/request; "
+            f"load average before: {load_before:.2f} (2 cores, shared)"
+        )
+    print(f"responses   {dict(sorted(statuses.items()))}")
+    print(
+        f"stored      {stored} inbound messages, {distinct} distinct MessageSids "
+        f"(expected {args.requests}); server log errors: {errors}"
+    )
+    complete = sent == args.requests and ok == sent and stored == distinct == args.requests
+    print("check       " + ("OK: every message stored exactly once" if complete else "FAILED"))
+    return 0 if complete else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
