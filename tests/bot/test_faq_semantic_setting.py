@@ -33,3 +33,13 @@ async def test_services_search_with_embeddings_only_when_the_setting_says_so(
     finally:
         await on.close()
         await off.close()
+
+
+async def test_commands_that_never_answer_skip_the_model(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path}/bot.db"
+    settings = Settings(database_url=url, faq_semantic=True)
+    services = await Services.start(settings, upgrade=False, answers=False)
+    try:
+        assert not services.knowledge.faq.wait_until_ready(timeout=0)
+    finally:
+        await services.close()
