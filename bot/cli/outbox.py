@@ -110,7 +110,7 @@ async def _dispatch(args: argparse.Namespace) -> int:
     services = await Services.start()
     channels = channel_services(services)
     for channel in channels:
-        await channel.start()
+        await _open_sender(channel)
     worker = Background(services, [c.sender for c in channels]).dispatcher
     try:
         if worker is None:
@@ -134,5 +134,23 @@ async def _dispatch(args: argparse.Namespace) -> int:
         return 0
     finally:
         for channel in reversed(channels):
-            await channel.stop()
+            await _close_sender(channel)
         await services.close()
+
+
+# A dispatch worker only sends: starting the Telegram channel would also poll for updates (or
+# re-register the webhook), competing with `diaspora-bot run`. Its sender only needs the bot.
+async def _open_sender(channel) -> None:  # noqa: ANN001 - a ChannelService
+    bot = getattr(channel.sender, "bot", None)
+    if bot is not None:
+        await bot.initialize()
+    else:
+        await channel.start()
+
+
+async def _close_sender(channel) -> None:  # noqa: ANN001
+    bot = getattr(channel.sender, "bot", None)
+    if bot is not None:
+        await bot.shutdown()
+    else:
+        await channel.stop()
