@@ -6,7 +6,7 @@ from handlers.context import Context, MenuItem
 from handlers.router import Keyword
 from handlers.vocabulary import Reply
 from knowledge.text import fold
-from storage import contacts
+from storage import contacts, tickets
 
 FLOW = "delete_data"
 YES_WORDS = ("oui", "yes", "o", "y")
@@ -41,6 +41,7 @@ async def confirm_delete(ctx: Context) -> list[Reply]:
     if fold(ctx.text) not in YES_WORDS:
         await ctx.end_flow()
         return [ctx.menu(ctx.t("privacy.delete_kept"))]
+    await tickets.withdraw_undelivered(ctx.session, ctx.contact.id)
     await contacts.delete(ctx.session, ctx.contact)
     ctx.flow = None
     ctx.deleted = True

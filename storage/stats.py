@@ -18,11 +18,15 @@ async def _count(session: AsyncSession, model, *where) -> int:  # type: ignore[n
     return await session.scalar(select(func.count()).select_from(model).where(*where)) or 0
 
 
+PEOPLE = Contact.staff_chat.is_(False)
+
+
 async def summary(session: AsyncSession) -> dict:
     return {
-        "contacts": await _count(session, Contact),
-        "contacts_by_channel": await _grouped(session, Contact.channel),
-        "contacts_by_language": await _grouped(session, Contact.language),
+        # People only: the staff group has a contact row (tickets go to it) but is nobody.
+        "contacts": await _count(session, Contact, PEOPLE),
+        "contacts_by_channel": await _grouped(session, Contact.channel, PEOPLE),
+        "contacts_by_language": await _grouped(session, Contact.language, PEOPLE),
         "opted_out": await _count(session, Contact, Contact.opted_out.is_(True)),
         "messages_in": await _count(session, Message, Message.direction == "in"),
         "messages_out": await _count(session, Message, Message.direction == "out"),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import statistics
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import audit, contacts
@@ -21,6 +21,21 @@ KIND = "ticket"
 
 def source(ticket_id: int) -> str:
     return f"ticket:{ticket_id}"
+
+
+async def withdraw_undelivered(session: AsyncSession, contact_id: int) -> int:
+    """Before a person is erased: notices of their questions (and answers to them) that are still
+    waiting in the outbox are withdrawn with them. What already reached the staff group cannot be
+    recalled from Telegram."""
+    ids = (await session.scalars(select(Ticket.id).where(Ticket.contact_id == contact_id))).all()
+    if not ids:
+        return 0
+    result = await session.execute(
+        delete(OutboxItem).where(
+            OutboxItem.source.in_([source(i) for i in ids]), OutboxItem.status == "queued"
+        )
+    )
+    return result.rowcount or 0
 
 
 def ticket_id_of(source_text: str) -> int | None:

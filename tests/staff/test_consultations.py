@@ -203,3 +203,25 @@ async def test_staff_commands_work_in_the_group(conversation: Conversation, db) 
     assert "carte NINA" in said(await in_group(conversation, AGENT, "/tickets@DiasporaBot"))
     assert "envoyée" in said(await in_group(conversation, AGENT, "/reply 1 Voyez la mairie."))
     assert (await the_ticket(db)).status == "answered"
+
+
+async def test_erasing_oneself_withdraws_undelivered_notices_of_ones_questions(
+    conversation: Conversation, db
+) -> None:
+    person = sms_chat(conversation)
+    await unanswered(person, db, QUESTION)
+    await person.say("CONSEILLER")
+    assert len(await rows_to(db, f"telegram:{STAFF_GROUP}")) == 1
+    await person.say("SUPPRIMER")
+    assert "effacées" in await person.say("OUI")
+    assert await rows_to(db, f"telegram:{STAFF_GROUP}") == []
+
+
+async def test_the_staff_group_is_not_counted_as_a_person(conversation: Conversation, db) -> None:
+    person = sms_chat(conversation)
+    await unanswered(person, db, QUESTION)
+    await person.say("CONSEILLER")  # creates the staff group's contact row
+    async with db.transaction() as session:
+        figures = await stats.summary(session)
+    assert figures["contacts"] == 1
+    assert figures["contacts_by_channel"] == {"sms": 1}

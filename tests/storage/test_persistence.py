@@ -40,3 +40,13 @@ async def test_migrations_create_exactly_the_models(db: Database) -> None:
 async def test_upgrade_twice_changes_nothing(db: Database) -> None:
     await db.upgrade()
     await db.upgrade()
+
+
+def test_migrations_form_one_line() -> None:
+    """Features add migrations in parallel branches; main keeps them in one line (one head), so
+    plain `alembic upgrade head` works for whoever runs it by hand."""
+    from alembic.script import ScriptDirectory
+
+    from storage.db import alembic_config
+
+    assert len(ScriptDirectory.from_config(alembic_config()).get_heads()) == 1

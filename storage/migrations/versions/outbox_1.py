@@ -1,7 +1,7 @@
 """outbox: awareness progress per scheduled run; outbox indexes by person and for claims
 
 Revision ID: outbox_1
-Revises: 0001
+Revises: staff_1
 """
 
 from typing import Sequence, Union
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "outbox_1"
-down_revision: Union[str, Sequence[str], None] = "0001"
+down_revision: Union[str, Sequence[str], None] = "staff_1"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
