@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Message
@@ -18,21 +18,23 @@ def storable(text: str) -> str:
     return text[:MAX_STORED_TEXT].replace("\x00", "\ufffd")
 
 
+# Built once: a statement is an object tree, and building it costs more than running it.
+_FIND_INBOUND = select(Message).where(
+    Message.channel == bindparam("channel"),
+    Message.direction == "in",
+    Message.provider_id == bindparam("provider_id"),
+)
+_REPLIES_TO = (
+    select(Message).where(Message.reply_to_id == bindparam("message_id")).order_by(Message.id)
+)
+
+
 async def find_inbound(session: AsyncSession, channel: str, provider_id: str) -> Message | None:
-    return await session.scalar(
-        select(Message).where(
-            Message.channel == channel,
-            Message.direction == "in",
-            Message.provider_id == provider_id,
-        )
-    )
+    return await session.scalar(_FIND_INBOUND, {"channel": channel, "provider_id": provider_id})
 
 
 async def replies_to(session: AsyncSession, message_id: int) -> list[Message]:
-    result = await session.scalars(
-        select(Message).where(Message.reply_to_id == message_id).order_by(Message.id)
-    )
-    return list(result)
+    return list(await session.scalars(_REPLIES_TO, {"message_id": message_id}))
 
 
 async def store_inbound(
@@ -71,6 +73,35 @@ async def store_outbound(
     outbox_id: int | None = None,
     ticket_id: int | None = None,
 ) -> Message:
+    message = add_outbound(
+        session,
+        contact_id,
+        channel,
+        text,
+        at,
+        status=status,
+        reply_to_id=reply_to_id,
+        outbox_id=outbox_id,
+        ticket_id=ticket_id,
+    )
+    await session.flush()
+    return message
+
+
+def add_outbound(
+    session: AsyncSession,
+    contact_id: int | None,
+    channel: str,
+    text: str,
+    at: datetime,
+    *,
+    status: str = "pending",
+    reply_to_id: int | None = None,
+    outbox_id: int | None = None,
+    ticket_id: int | None = None,
+) -> Message:
+    """`store_outbound` without the flush: the message gets its id at the next flush (the
+    commit's), with the transaction's other writes, in one INSERT for several replies."""
     message = Message(
         contact_id=contact_id,
         channel=channel,
@@ -83,7 +114,6 @@ async def store_outbound(
         created_at=at,
     )
     session.add(message)
-    await session.flush()
     return message
 
 
