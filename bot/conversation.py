@@ -151,8 +151,8 @@ class Conversation:
     async def _handle(self, inbound: Inbound, render: Renderer, reply_status: str) -> Turn:
         """One transaction, few statements: the contact and their flow in one query, the
         inbound message inserted at once (a duplicate fails there, before any handler runs),
-        the handlers' own queries, then the replies and the contact's changes in the commit's
-        one flush."""
+        the handlers' own queries, the replies in one INSERT, the contact's changes in the
+        commit's flush."""
         now = self.config.clock()
         text = clean(inbound.text)
         async with self.db.transaction() as session:
@@ -163,7 +163,7 @@ class Conversation:
                 contact = await contacts.create(
                     session, inbound.address, inbound.channel, language, now
                 )
-            stored_in = await messages.store_inbound(
+            inbound_id = await messages.insert_inbound(
                 session,
                 contact.id,
                 inbound.channel,
@@ -196,19 +196,15 @@ class Conversation:
                 contact.last_options = _last_options(replies)
                 outgoing = render(replies, contact, self.knowledge)
                 contact_id = contact.id
-            # Inserted by the commit's flush, in one statement, with the contact's update.
-            stored_out = [
-                messages.add_outbound(
-                    session,
-                    contact_id,
-                    inbound.channel,
-                    o.text,
-                    now,
-                    status=reply_status,
-                    reply_to_id=None if ctx.deleted else stored_in.id,
-                )
-                for o in outgoing
-            ]
+            stored_out = await messages.insert_replies(
+                session,
+                contact_id,
+                inbound.channel,
+                [o.text for o in outgoing],
+                now,
+                status=reply_status,
+                reply_to_id=None if ctx.deleted else inbound_id,
+            )
             language = None if ctx.deleted else contact.language
         logger.info(
             "%s %s -> %s:%s, %d replies",
@@ -219,10 +215,10 @@ class Conversation:
             len(outgoing),
         )
         return Turn(
-            stored_in.id,
+            inbound_id,
             [
-                Outgoing(o.text, o.options, stored.id)
-                for o, stored in zip(outgoing, stored_out, strict=True)
+                Outgoing(o.text, o.options, message_id)
+                for o, message_id in zip(outgoing, stored_out, strict=True)
             ],
             route=route,
             contact_id=contact_id,
