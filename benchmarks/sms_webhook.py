@@ -4,9 +4,9 @@
 
 Starts `python -m bot run` in a subprocess (127.0.0.1, a temporary SQLite database, a fake auth
 token, PUBLIC_URL set to another host as behind a proxy), sends N signed webhook calls from P
-people at concurrency C (a minimal HTTP/1.1 client, or httpx), then prints requests/s and latency percentiles, and checks
-in the database that every message was stored exactly once. Exit status 1 if any was lost,
-failed or stored twice.
+people at concurrency C (a minimal HTTP/1.1 client, or httpx), then prints requests/s and
+latency percentiles, and checks in the database that every message was stored exactly once.
+Exit status 1 if any was lost, failed or stored twice.
 """
 
 from __future__ import annotations

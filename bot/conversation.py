@@ -17,7 +17,7 @@ from handlers.vocabulary import Inbound, Option, Reply
 from knowledge.addresses import mask
 from knowledge.bundle import Knowledge
 from knowledge.text import clean
-from storage import contacts, flows, messages
+from storage import contacts, messages
 from storage.db import Database
 from storage.models import Contact
 
@@ -206,14 +206,15 @@ class Conversation:
                 reply_to_id=None if ctx.deleted else inbound_id,
             )
             language = None if ctx.deleted else contact.language
-        logger.info(
-            "%s %s -> %s:%s, %d replies",
-            inbound.channel,
-            mask(inbound.address),
-            route.kind,
-            route.name,
-            len(outgoing),
-        )
+        if logger.isEnabledFor(logging.INFO):  # mask() is not free; most runs log at WARNING
+            logger.info(
+                "%s %s -> %s:%s, %d replies",
+                inbound.channel,
+                mask(inbound.address),
+                route.kind,
+                route.name,
+                len(outgoing),
+            )
         return Turn(
             inbound_id,
             [

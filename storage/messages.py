@@ -134,35 +134,6 @@ async def store_outbound(
     outbox_id: int | None = None,
     ticket_id: int | None = None,
 ) -> Message:
-    message = add_outbound(
-        session,
-        contact_id,
-        channel,
-        text,
-        at,
-        status=status,
-        reply_to_id=reply_to_id,
-        outbox_id=outbox_id,
-        ticket_id=ticket_id,
-    )
-    await session.flush()
-    return message
-
-
-def add_outbound(
-    session: AsyncSession,
-    contact_id: int | None,
-    channel: str,
-    text: str,
-    at: datetime,
-    *,
-    status: str = "pending",
-    reply_to_id: int | None = None,
-    outbox_id: int | None = None,
-    ticket_id: int | None = None,
-) -> Message:
-    """`store_outbound` without the flush: the message gets its id at the next flush (the
-    commit's), with the transaction's other writes, in one INSERT for several replies."""
     message = Message(
         contact_id=contact_id,
         channel=channel,
@@ -175,6 +146,7 @@ def add_outbound(
         created_at=at,
     )
     session.add(message)
+    await session.flush()
     return message
 
 
