@@ -117,14 +117,18 @@ def encoded(base_url: str, form: dict, headers: dict) -> bytes:
 
 
 async def run_load(
-    base_url: str,
+    base_urls: list[str],
     requests: list[tuple[str, dict, dict]],
     concurrency: int,
     deadline: float,
     client: str = "raw",
 ) -> tuple[list[float], dict[int | str, int], float]:
+    """Connections spread over `base_urls` in turn, as a load balancer would."""
     if client == "raw":
-        return await run_load_raw(base_url, requests, concurrency, deadline)
+        return await run_load_raw(base_urls, requests, concurrency, deadline)
+    if len(base_urls) != 1:
+        raise SystemExit("--client httpx talks to one server")
+    base_url = base_urls[0]
     latencies: list[float] = []
     statuses: dict[int | str, int] = {}
     queue = iter(requests)
@@ -151,14 +155,19 @@ async def run_load(
 
 
 async def run_load_raw(
-    base_url: str, requests: list[tuple[str, dict, dict]], concurrency: int, deadline: float
+    base_urls: list[str],
+    requests: list[tuple[str, dict, dict]],
+    concurrency: int,
+    deadline: float,
 ) -> tuple[list[float], dict[int | str, int], float]:
     latencies: list[float] = []
     statuses: dict[int | str, int] = {}
-    queue = iter([encoded(base_url, form, headers) for _sid, form, headers in requests])
-    host, port = base_url.split("//", 1)[1].split(":")
+    # Every server has the same Host in this benchmark's signed URL (PUBLIC_URL), so one
+    # encoding serves them all.
+    queue = iter([encoded(base_urls[0], form, headers) for _sid, form, headers in requests])
 
-    async def worker() -> None:
+    async def worker(base_url: str) -> None:
+        host, port = base_url.split("//", 1)[1].split(":")
         connection = RawConnection(host, int(port))
         try:
             for request in queue:
@@ -176,7 +185,7 @@ async def run_load_raw(
             await connection.close()
 
     began = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    await asyncio.gather(*(worker(base_urls[i % len(base_urls)]) for i in range(concurrency)))
     return latencies, statuses, time.perf_counter() - began
 
 
@@ -275,6 +284,12 @@ def main() -> int:
     parser.add_argument("--warmup", type=int, default=300, help="requests not measured")
     parser.add_argument("--max-seconds", type=float, default=120, help="bound on the run")
     parser.add_argument(
+        "--servers",
+        type=int,
+        default=1,
+        help="server processes on one SQLite file, each on its own port (as behind a balancer)",
+    )
+    parser.add_argument(
         "--client",
         choices=("raw", "httpx"),
         default="raw",
@@ -291,38 +306,44 @@ def main() -> int:
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="sms-bench-") as tmp:
         db_path = Path(tmp) / "bench.db"
-        log_path = Path(tmp) / "server.log"
-        port = free_port()
-        base_url = f"http://127.0.0.1:{port}"
-        server = start_server(db_path, port, log_path)
+        ports = [free_port() for _ in range(args.servers)]
+        base_urls = [f"http://127.0.0.1:{port}" for port in ports]
+        log_paths = [Path(tmp) / f"server-{i}.log" for i in range(args.servers)]
+        servers: list[subprocess.Popen] = []
         try:
-            wait_healthy(base_url, server)
+            # One at a time: the first applies the migrations.
+            for port, base_url, log_path in zip(ports, base_urls, log_paths, strict=True):
+                servers.append(start_server(db_path, port, log_path))
+                wait_healthy(base_url, servers[-1])
             warm = signed_requests(args.warmup, args.people, "w")
             asyncio.run(
-                run_load(base_url, warm, args.concurrency, time.monotonic() + 60, args.client)
+                run_load(base_urls, warm, args.concurrency, time.monotonic() + 60, args.client)
             )
             load = signed_requests(args.requests, args.people, "m")
             deadline = time.monotonic() + args.max_seconds
-            server_cpu, client_cpu = cpu_seconds(server.pid), time.process_time()
+            server_cpu = sum(cpu_seconds(server.pid) for server in servers)
+            client_cpu = time.process_time()
             latencies, statuses, elapsed = asyncio.run(
-                run_load(base_url, load, args.concurrency, deadline, args.client)
+                run_load(base_urls, load, args.concurrency, deadline, args.client)
             )
-            server_cpu = cpu_seconds(server.pid) - server_cpu
+            server_cpu = sum(cpu_seconds(server.pid) for server in servers) - server_cpu
             client_cpu = time.process_time() - client_cpu
         finally:
-            server.terminate()
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                server.kill()
+            for server in servers:
+                server.terminate()
+            for server in servers:
+                try:
+                    server.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    server.kill()
         stored, distinct = stored_counts(db_path, "m")
-        errors = log_path.read_text(errors="replace").count("ERROR")
+        errors = sum(path.read_text(errors="replace").count("ERROR") for path in log_paths)
 
     sent = len(latencies)
     ok = statuses.get(200, 0)
     print(
         f"requests {sent}/{args.requests} at concurrency {args.concurrency}, "
-        f"{args.people} people, SQLite, 1 uvicorn process"
+        f"{args.people} people, SQLite, {args.servers} uvicorn process(es)"
     )
     print(f"throughput  {sent / elapsed:8.1f} requests/s  ({elapsed:.2f} s)")
     if latencies:
