@@ -25,12 +25,15 @@ class Services:
         *,
         knowledge: Knowledge | None = None,
         upgrade: bool = True,
+        answers: bool = True,
     ) -> Services:
+        """`answers=False` for commands that never answer a question (stats, exports,
+        broadcasts): they skip the sentence-embedding model, ~3 s of CPU and 160 MB."""
         settings = settings or Settings()
         db = Database(settings.database_url)
         if upgrade:
             await db.upgrade()
-        knowledge = knowledge or Knowledge.load()
+        knowledge = knowledge or Knowledge.load(semantic=settings.faq_semantic and answers)
         conversation = Conversation(db, knowledge, settings.handler_config())
         return cls(settings, db, knowledge, conversation)
 

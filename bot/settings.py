@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     default_region: str = "ML"  # how national phone numbers are read: 76 12 34 56 in Mali
     flow_ttl_hours: float = 24
     max_text_length: int = 1600
+    # FAQ search with sentence embeddings where words leave a doubt (knowledge/semantic.py):
+    # +3 points of top-1 accuracy; ~3 s of CPU at start, in the background. docs/benchmarks.md.
+    faq_semantic: bool = True
 
     # Telegram
     telegram_bot_token: str = ""

@@ -17,6 +17,10 @@ class Knowledge:
 
     @classmethod
     def load(cls, *, semantic: bool = False) -> Knowledge:
+        """Everything in knowledge/. `semantic`: the FAQ's sentence embeddings, built in the
+        background (FaqIndex.load). The bot turns them on from its FAQ_SEMANTIC setting (default
+        true: Services.start, `ask`); other callers (tests, scripts) get words only unless they
+        ask, so they neither pay ~3 s of CPU nor depend on when a background thread finishes."""
         return cls(
             locales=Locales.load(), faq=FaqIndex.load(semantic=semantic), forums=load_forums()
         )

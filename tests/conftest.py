@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
@@ -10,6 +11,11 @@ from knowledge.bundle import Knowledge
 from storage.db import Database
 from tests.chat import Chat, FakeClock
 from tests.databases import BACKENDS, Templates, empty_tables
+
+# Conversations in tests must not depend on when the FAQ's sentence embeddings finish building in
+# the background (Services.start, the CLI run in a subprocess): words only, unless a test says
+# otherwise (tests/knowledge/test_faq_eval.py, tests/bot/test_cli_knowledge.py).
+os.environ.setdefault("FAQ_SEMANTIC", "false")
 
 
 @pytest.fixture(scope="session")

@@ -2,18 +2,24 @@
 
 With no QUESTION it reads one question per line from stdin. `--json` prints one object per line:
 {"question", "matched" (true only for a confident answer), "id", "score", "lang", "answer",
-"suggestions": [{"id", "question"}]}.
+"suggestions": [{"id", "question"}]}. With FAQ_SEMANTIC (the default) it first waits for the
+sentence embeddings (~3-6 s), so that every answer is the one the running bot would give.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sys
 
+from bot.settings import Settings
 from knowledge.bundle import Knowledge
 from knowledge.faq import Match
 from knowledge.gsm7 import transliterate
+
+# Seconds `ask` waits for the sentence embeddings before answering on words alone.
+READY_TIMEOUT = 60.0
 
 
 def add(sub: argparse._SubParsersAction) -> None:
@@ -57,7 +63,12 @@ def result(knowledge: Knowledge, question: str, lang: str | None, channel: str) 
 
 
 async def _ask(args: argparse.Namespace) -> int:
-    knowledge = Knowledge.load()
+    settings = Settings()
+    knowledge = Knowledge.load(semantic=settings.faq_semantic)
+    if settings.faq_semantic:
+        # The bot answers with embeddings once they are built (a few seconds after start);
+        # `ask` checks what it says then, so every question gets them, the first one included.
+        await asyncio.to_thread(knowledge.faq.wait_until_ready, READY_TIMEOUT)
     questions = (
         [args.question]
         if args.question is not None

@@ -17,7 +17,7 @@ def add(sub: argparse._SubParsersAction) -> None:
 
 
 async def _audit(args: argparse.Namespace) -> int:
-    services = await Services.start()
+    services = await Services.start(answers=False)
     try:
         async with services.db.transaction() as session:
             entries = await audit.latest(session, args.limit)

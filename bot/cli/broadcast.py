@@ -76,7 +76,7 @@ async def _send(args: argparse.Namespace) -> int:
         when = announcements.parse_when(args.at or "now", now)
     except WhenError as error:
         return _fail(f"--at {args.at!r}: {error}")
-    services = await Services.start()
+    services = await Services.start(answers=False)
     try:
         try:
             audience = parse(args.segment, languages=services.knowledge.locales.languages)
@@ -115,7 +115,7 @@ async def _send(args: argparse.Namespace) -> int:
 
 
 async def _list(args: argparse.Namespace) -> int:
-    services = await Services.start()
+    services = await Services.start(answers=False)
     try:
         async with services.db.transaction() as session:
             found = await broadcasts.listing(session, args.limit)
@@ -135,7 +135,7 @@ async def _list(args: argparse.Namespace) -> int:
 
 
 async def _cancel(args: argparse.Namespace) -> int:
-    services = await Services.start()
+    services = await Services.start(answers=False)
     try:
         async with services.db.transaction() as session:
             broadcast, why = await broadcasts.cancel(session, args.id, cli_actor(), utcnow())

@@ -119,7 +119,7 @@ async def _import(args: argparse.Namespace) -> int:
     if ignored:
         print(f"ignored columns: {', '.join(ignored)}")
     counts = {"imported": 0, "updated": 0, "unchanged": 0, "rejected": 0}
-    services = await Services.start()
+    services = await Services.start(answers=False)
     settings, locales = services.settings, services.knowledge.locales
     now = utcnow()
     try:
@@ -174,7 +174,7 @@ async def _export(args: argparse.Namespace) -> int:
         out = args.output.open("w", encoding="utf-8-sig", newline="")
     else:
         out = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8-sig", newline="")
-    services = await Services.start()
+    services = await Services.start(answers=False)
     written = 0
     try:
         writer = csv.writer(out)

@@ -97,7 +97,7 @@ def to_csv(rows: list[list[str]]) -> bytes:
 
 
 async def _registrations(args: argparse.Namespace) -> int:
-    services = await Services.start()
+    services = await Services.start(answers=False)
     try:
         forums = services.knowledge.forums
         async with services.db.transaction() as session:

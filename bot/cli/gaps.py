@@ -17,7 +17,7 @@ def add(sub: argparse._SubParsersAction) -> None:
 
 
 async def _gaps(args: argparse.Namespace) -> int:
-    services = await Services.start()
+    services = await Services.start(answers=False)
     try:
         async with services.db.transaction() as session:
             found = await gaps.most_frequent(session, args.limit)

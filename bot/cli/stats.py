@@ -16,7 +16,7 @@ def add(sub: argparse._SubParsersAction) -> None:
 
 
 async def _stats(args: argparse.Namespace) -> int:
-    services = await Services.start()
+    services = await Services.start(answers=False)
     try:
         async with services.db.transaction() as session:
             figures = await stats.summary(session)

@@ -6,6 +6,8 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
+
 from knowledge.check import KNOWLEDGE_DIR
 from tests.bot.test_cli import run
 
@@ -66,3 +68,17 @@ def test_kb_check_names_the_file_the_entry_and_the_problem(tmp_path: Path) -> No
     assert "nationality.yaml: nationality_dual:" in result.stdout
     assert "no_such_entry" in result.stdout
     assert "en.yaml: input.too_long: placeholders" in result.stdout
+
+
+def test_ask_answers_with_sentence_embeddings_from_the_first_question(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """FAQ_SEMANTIC (the bot's default): `ask` waits for the embeddings, so even the first
+    question gets them; words alone leave this paraphrase in doubt."""
+    question = "comment ouvrir une societe rapidement au mali\n"
+    monkeypatch.setenv("FAQ_SEMANTIC", "false")
+    words = json.loads(run(["ask", "--json"], tmp_path, question).stdout)
+    monkeypatch.setenv("FAQ_SEMANTIC", "true")
+    meaning = json.loads(run(["ask", "--json"], tmp_path, question).stdout)
+    assert (words["matched"], words["id"]) == (False, "investment_api_mali")
+    assert (meaning["matched"], meaning["id"]) == (True, "investment_api_mali")

@@ -3,8 +3,9 @@
 tests/knowledge/faq_eval.yaml was written with the engine; tests/knowledge/faq_heldout.yaml
 later, before reading the first set or the FAQ's question variants, to check that tuning on one
 generalises to the other. Both ways the bot can be searching are checked: words only (the first
-seconds after start, while sentence embeddings are built, and the default) and words plus
-meaning. The figures are in docs/benchmarks.md, "FAQ".
+seconds after start, while sentence embeddings are built, or FAQ_SEMANTIC=false) and words plus
+meaning (the bot's default). The model loads once per test process (semantic._shared_model).
+The figures are in docs/benchmarks.md, "FAQ".
 """
 
 from __future__ import annotations

@@ -1,0 +1,45 @@
+"""FAQ_SEMANTIC: the bot's FAQ search weighs sentence embeddings unless told not to."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.services import Services
+from bot.settings import Settings
+
+# Words alone leave it in doubt between registering a company and returning home; its meaning
+# does not (see docs/benchmarks.md, "FAQ").
+PARAPHRASE = "comment ouvrir une societe rapidement au mali"
+
+
+def test_the_setting_is_on_unless_the_environment_turns_it_off(monkeypatch) -> None:
+    monkeypatch.delenv("FAQ_SEMANTIC", raising=False)
+    assert Settings(_env_file=None).faq_semantic is True
+    monkeypatch.setenv("FAQ_SEMANTIC", "false")
+    assert Settings(_env_file=None).faq_semantic is False
+
+
+async def test_services_search_with_embeddings_only_when_the_setting_says_so(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path}/bot.db"
+    on = await Services.start(Settings(database_url=url, faq_semantic=True), upgrade=False)
+    off = await Services.start(Settings(database_url=url, faq_semantic=False), upgrade=False)
+    try:
+        assert on.knowledge.faq.wait_until_ready(timeout=120)
+        assert not off.knowledge.faq.wait_until_ready(timeout=0)
+        assert on.knowledge.faq.search(PARAPHRASE).outcome == "answer"
+        assert off.knowledge.faq.search(PARAPHRASE).outcome == "unsure"
+    finally:
+        await on.close()
+        await off.close()
+
+
+async def test_commands_that_never_answer_skip_the_model(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path}/bot.db"
+    settings = Settings(database_url=url, faq_semantic=True)
+    services = await Services.start(settings, upgrade=False, answers=False)
+    try:
+        assert not services.knowledge.faq.wait_until_ready(timeout=0)
+    finally:
+        await services.close()
