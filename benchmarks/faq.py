@@ -106,9 +106,15 @@ def synthetic(n: int, seed: int = 7) -> tuple[FaqIndex, list[tuple[str, str]]]:
         }
         entry_id = f"synthetic_{i}"
         entries[entry_id] = Entry(
-            id=entry_id, topic="synthetic", title={"fr": topic_words[0], "en": topic_words[0]},
-            questions=questions, keywords={"fr": topic_words[:2]}, answer={"fr": ".", "en": "."},
-            sms={"fr": ".", "en": "."}, source="synthetic", reviewed="2026-01-01",
+            id=entry_id,
+            topic="synthetic",
+            title={"fr": topic_words[0], "en": topic_words[0]},
+            questions=questions,
+            keywords={"fr": topic_words[:2]},
+            answer={"fr": ".", "en": "."},
+            sms={"fr": ".", "en": "."},
+            source="synthetic",
+            reviewed="2026-01-01",
         )
         if i % 25 == 0:
             words = rng.sample(topic_words, 3) + [rng.choice(common)]
@@ -117,9 +123,11 @@ def synthetic(n: int, seed: int = 7) -> tuple[FaqIndex, list[tuple[str, str]]]:
     topics = [Topic("synthetic", {"fr": "s", "en": "s"}, tuple(entries))]
     start = time.perf_counter()
     index = FaqIndex(topics, entries, semantic=True)
-    print(f"\nsynthetic FAQ: {n} entries, {n * 28} question variants, "
-          f"index built in {time.perf_counter() - start:.2f} s "
-          f"(embeddings used: {index.wait_until_ready(0)})")
+    print(
+        f"\nsynthetic FAQ: {n} entries, {n * 28} question variants, "
+        f"index built in {time.perf_counter() - start:.2f} s "
+        f"(embeddings used: {index.wait_until_ready(0)})"
+    )
     return index, probes
 
 
@@ -162,8 +170,10 @@ def main() -> None:
     cases = sets["eval"]
     index, probes = synthetic(SYNTHETIC_ENTRIES)
     right = sum(
-        (m := index.search(q)).entry is not None and m.entry.id == expected
-        or bool(m.suggestions) and m.suggestions[0][0].id == expected
+        (m := index.search(q)).entry is not None
+        and m.entry.id == expected
+        or bool(m.suggestions)
+        and m.suggestions[0][0].id == expected
         for q, expected in probes
     )
     print(f"  top-1 on {len(probes)} typo'd probes  {right / len(probes):.3f}")
