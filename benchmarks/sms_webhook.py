@@ -4,9 +4,9 @@
 
 Starts `python -m bot run` in a subprocess (127.0.0.1, a temporary SQLite database, a fake auth
 token, PUBLIC_URL set to another host as behind a proxy), sends N signed webhook calls from P
-people at concurrency C with httpx, then prints requests/s and latency percentiles, and checks
-in the database that every message was stored exactly once. Exit status 1 if any was lost,
-failed or stored twice.
+people at concurrency C (a minimal HTTP/1.1 client, or httpx), then prints requests/s and
+latency percentiles, and checks in the database that every message was stored exactly once.
+Exit status 1 if any was lost, failed or stored twice.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import urlencode
 
 import httpx
 from twilio.request_validator import RequestValidator
@@ -63,11 +64,73 @@ def signed_requests(count: int, people: int, prefix: str) -> list[tuple[str, dic
     return requests
 
 
+class RawConnection:
+    """A minimal HTTP/1.1 keep-alive client: one request at a time on one connection.
+
+    The load generator shares the 2 cores with the server, so it must cost little: httpx spent
+    about 6 ms of CPU per request here, more than the server itself. This writes pre-encoded
+    requests and reads the status line, the headers and a Content-Length body, as wrk does.
+    """
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def post(self, request: bytes) -> int:
+        if self.writer is None or self.writer.is_closing():
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        assert self.reader is not None
+        self.writer.write(request)
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        status = int(head.split(b" ", 2)[1])
+        length = 0
+        close = False
+        for line in head.lower().split(b"\r\n"):
+            if line.startswith(b"content-length:"):
+                length = int(line.split(b":", 1)[1])
+            elif line.startswith(b"connection:") and b"close" in line:
+                close = True
+        await self.reader.readexactly(length)
+        if close:
+            await self.close()
+        return status
+
+    async def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = None
+
+
+def encoded(base_url: str, form: dict, headers: dict) -> bytes:
+    """One POST as bytes on the wire, built before the clock starts."""
+    body = urlencode(form).encode()
+    host = base_url.split("//", 1)[1]
+    lines = [
+        f"POST {PATH} HTTP/1.1",
+        f"Host: {host}",
+        "Content-Type: application/x-www-form-urlencoded",
+        f"Content-Length: {len(body)}",
+        *(f"{name}: {value}" for name, value in headers.items()),
+    ]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
 async def run_load(
-    base_url: str, requests: list[tuple[str, dict, dict]], concurrency: int, deadline: float
-) -> tuple[list[float], dict[int, int], float]:
+    base_urls: list[str],
+    requests: list[tuple[str, dict, dict]],
+    concurrency: int,
+    deadline: float,
+    client: str = "raw",
+) -> tuple[list[float], dict[int | str, int], float]:
+    """Connections spread over `base_urls` in turn, as a load balancer would."""
+    if client == "raw":
+        return await run_load_raw(base_urls, requests, concurrency, deadline)
+    if len(base_urls) != 1:
+        raise SystemExit("--client httpx talks to one server")
+    base_url = base_urls[0]
     latencies: list[float] = []
-    statuses: dict[int, int] = {}
+    statuses: dict[int | str, int] = {}
     queue = iter(requests)
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=30) as client:
@@ -79,9 +142,9 @@ async def run_load(
                 start = time.perf_counter()
                 try:
                     response = await client.post(PATH, data=form, headers=headers)
-                    status = response.status_code
-                except httpx.HTTPError:
-                    status = 0
+                    status: int | str = response.status_code
+                except httpx.HTTPError as error:
+                    status = type(error).__name__
                 latencies.append(time.perf_counter() - start)
                 statuses[status] = statuses.get(status, 0) + 1
 
@@ -91,10 +154,58 @@ async def run_load(
     return latencies, statuses, elapsed
 
 
+async def run_load_raw(
+    base_urls: list[str],
+    requests: list[tuple[str, dict, dict]],
+    concurrency: int,
+    deadline: float,
+) -> tuple[list[float], dict[int | str, int], float]:
+    latencies: list[float] = []
+    statuses: dict[int | str, int] = {}
+    # Every server has the same Host in this benchmark's signed URL (PUBLIC_URL), so one
+    # encoding serves them all.
+    queue = iter([encoded(base_urls[0], form, headers) for _sid, form, headers in requests])
+
+    async def worker(base_url: str) -> None:
+        host, port = base_url.split("//", 1)[1].split(":")
+        connection = RawConnection(host, int(port))
+        try:
+            for request in queue:
+                if time.monotonic() > deadline:
+                    return
+                start = time.perf_counter()
+                try:
+                    status: int | str = await asyncio.wait_for(connection.post(request), 30)
+                except (OSError, asyncio.IncompleteReadError, TimeoutError) as error:
+                    status = type(error).__name__
+                    await connection.close()
+                latencies.append(time.perf_counter() - start)
+                statuses[status] = statuses.get(status, 0) + 1
+        finally:
+            await connection.close()
+
+    began = time.perf_counter()
+    await asyncio.gather(*(worker(base_urls[i % len(base_urls)]) for i in range(concurrency)))
+    return latencies, statuses, time.perf_counter() - began
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process (Linux), to tell our cost from a busy machine's."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wait_idle(pids: list[int], timeout: float = 60) -> None:
+    """Until the servers stop using CPU on their own: at start the service builds the FAQ's
+    sentence embeddings in a background thread (a few seconds of CPU), not to be counted."""
+    deadline = time.monotonic() + timeout
+    before = sum(cpu_seconds(pid) for pid in pids)
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        now = sum(cpu_seconds(pid) for pid in pids)
+        if now - before < 0.02:
+            return
+        before = now
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -160,6 +271,7 @@ async def core_only(count: int, people: int, concurrency: int) -> None:
     with tempfile.TemporaryDirectory(prefix="sms-bench-") as tmp:
         settings = Settings(_env_file=None, database_url=f"sqlite+aiosqlite:///{tmp}/core.db")
         services = await Services.start(settings)
+        services.knowledge.faq.wait_until_ready(timeout=120)  # built once at start: not counted
         render = renderer_for("sms", settings)
         work = iter(signed_requests(count, people, "c"))
 
@@ -186,6 +298,18 @@ def main() -> int:
     parser.add_argument("--warmup", type=int, default=300, help="requests not measured")
     parser.add_argument("--max-seconds", type=float, default=120, help="bound on the run")
     parser.add_argument(
+        "--servers",
+        type=int,
+        default=1,
+        help="server processes on one SQLite file, each on its own port (as behind a balancer)",
+    )
+    parser.add_argument(
+        "--client",
+        choices=("raw", "httpx"),
+        default="raw",
+        help="load generator: a minimal HTTP/1.1 client (default) or httpx (costs more CPU)",
+    )
+    parser.add_argument(
         "--core-only", action="store_true", help="time Conversation.handle alone, no server"
     )
     args = parser.parse_args()
@@ -196,36 +320,45 @@ def main() -> int:
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="sms-bench-") as tmp:
         db_path = Path(tmp) / "bench.db"
-        log_path = Path(tmp) / "server.log"
-        port = free_port()
-        base_url = f"http://127.0.0.1:{port}"
-        server = start_server(db_path, port, log_path)
+        ports = [free_port() for _ in range(args.servers)]
+        base_urls = [f"http://127.0.0.1:{port}" for port in ports]
+        log_paths = [Path(tmp) / f"server-{i}.log" for i in range(args.servers)]
+        servers: list[subprocess.Popen] = []
         try:
-            wait_healthy(base_url, server)
+            # One at a time: the first applies the migrations.
+            for port, base_url, log_path in zip(ports, base_urls, log_paths, strict=True):
+                servers.append(start_server(db_path, port, log_path))
+                wait_healthy(base_url, servers[-1])
+            wait_idle([server.pid for server in servers])
             warm = signed_requests(args.warmup, args.people, "w")
-            asyncio.run(run_load(base_url, warm, args.concurrency, time.monotonic() + 60))
+            asyncio.run(
+                run_load(base_urls, warm, args.concurrency, time.monotonic() + 60, args.client)
+            )
             load = signed_requests(args.requests, args.people, "m")
             deadline = time.monotonic() + args.max_seconds
-            server_cpu, client_cpu = cpu_seconds(server.pid), time.process_time()
+            server_cpu = sum(cpu_seconds(server.pid) for server in servers)
+            client_cpu = time.process_time()
             latencies, statuses, elapsed = asyncio.run(
-                run_load(base_url, load, args.concurrency, deadline)
+                run_load(base_urls, load, args.concurrency, deadline, args.client)
             )
-            server_cpu = cpu_seconds(server.pid) - server_cpu
+            server_cpu = sum(cpu_seconds(server.pid) for server in servers) - server_cpu
             client_cpu = time.process_time() - client_cpu
         finally:
-            server.terminate()
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                server.kill()
+            for server in servers:
+                server.terminate()
+            for server in servers:
+                try:
+                    server.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    server.kill()
         stored, distinct = stored_counts(db_path, "m")
-        errors = log_path.read_text(errors="replace").count("ERROR")
+        errors = sum(path.read_text(errors="replace").count("ERROR") for path in log_paths)
 
     sent = len(latencies)
     ok = statuses.get(200, 0)
     print(
         f"requests {sent}/{args.requests} at concurrency {args.concurrency}, "
-        f"{args.people} people, SQLite, 1 uvicorn process"
+        f"{args.people} people, SQLite, {args.servers} uvicorn process(es)"
     )
     print(f"throughput  {sent / elapsed:8.1f} requests/s  ({elapsed:.2f} s)")
     if latencies:
@@ -242,7 +375,7 @@ def main() -> int:
             f"client {client_cpu / sent * 1000:.2f} ms/request; "
             f"load average before: {load_before:.2f} (2 cores, shared)"
         )
-    print(f"responses   {dict(sorted(statuses.items()))}")
+    print(f"responses   {dict(sorted(statuses.items(), key=str))}")
     print(
         f"stored      {stored} inbound messages, {distinct} distinct MessageSids "
         f"(expected {args.requests}); server log errors: {errors}"

@@ -17,7 +17,7 @@ from handlers.vocabulary import Inbound, Option, Reply
 from knowledge.addresses import mask
 from knowledge.bundle import Knowledge
 from knowledge.text import clean
-from storage import contacts, flows, messages
+from storage import contacts, messages
 from storage.db import Database
 from storage.models import Contact
 
@@ -86,15 +86,35 @@ class Conversation:
             try:
                 return await self._handle(inbound, render, reply_status)
             except IntegrityError:
-                # Two deliveries of one provider message raced; the loser sees the winner's row.
-                if inbound.provider_id is None:
-                    raise
-                logger.info("duplicate delivery from %s raced; replaying", mask(inbound.address))
+                # The provider's retry of a message already stored (uq_messages_provider): the
+                # insert is how duplicates are found, so that first deliveries pay for no
+                # lookup. Or two first messages of one newcomer raced for their contact row.
+                if inbound.provider_id is not None:
+                    replayed = await self._replay(inbound)
+                    if replayed is not None:
+                        return replayed
+                logger.info("a message from %s raced another; again", mask(inbound.address))
                 return await self._handle(inbound, render, reply_status)
         except Exception:
             # A bug must cost the person an apology, not their message.
             logger.exception("failed to handle a message from %s", mask(inbound.address))
             return await self._apologise(inbound, reply_status)
+
+    async def _replay(self, inbound: Inbound) -> Turn | None:
+        """The replies stored for a message already handled, or None if it was not stored."""
+        assert inbound.provider_id is not None
+        async with self.db.transaction() as session:
+            earlier = await messages.find_inbound(session, inbound.channel, inbound.provider_id)
+            if earlier is None:
+                return None
+            stored = await messages.replies_to(session, earlier.id)
+        logger.info("duplicate delivery from %s; replaying", mask(inbound.address))
+        return Turn(
+            earlier.id,
+            [Outgoing(m.text, message_id=m.id) for m in stored],
+            duplicate=True,
+            contact_id=earlier.contact_id,
+        )
 
     async def _apologise(self, inbound: Inbound, reply_status: str) -> Turn:
         now = self.config.clock()
@@ -129,26 +149,21 @@ class Conversation:
         )
 
     async def _handle(self, inbound: Inbound, render: Renderer, reply_status: str) -> Turn:
+        """One transaction, few statements: the contact and their flow in one query, the
+        inbound message inserted at once (a duplicate fails there, before any handler runs),
+        the handlers' own queries, the replies in one INSERT, the contact's changes in the
+        commit's flush."""
         now = self.config.clock()
         text = clean(inbound.text)
         async with self.db.transaction() as session:
-            if inbound.provider_id:
-                earlier = await messages.find_inbound(
-                    session, inbound.channel, inbound.provider_id
+            contact, flow = await contacts.with_flow(session, inbound.address)
+            is_new = contact is None
+            if contact is None:
+                language = self._first_language(inbound, text)
+                contact = await contacts.create(
+                    session, inbound.address, inbound.channel, language, now
                 )
-                if earlier is not None:
-                    stored = await messages.replies_to(session, earlier.id)
-                    return Turn(
-                        earlier.id,
-                        [Outgoing(m.text, message_id=m.id) for m in stored],
-                        duplicate=True,
-                        contact_id=earlier.contact_id,
-                    )
-            contact, is_new = await contacts.get_or_create(
-                session, inbound.address, inbound.channel, self._first_language(inbound, text), now
-            )
-            contact.last_seen_at = now
-            stored_in = await messages.store_inbound(
+            inbound_id = await messages.insert_inbound(
                 session,
                 contact.id,
                 inbound.channel,
@@ -156,6 +171,7 @@ class Conversation:
                 inbound.provider_id,
                 now,
             )
+            contact.last_seen_at = now
             ctx = Context(
                 session=session,
                 contact=contact,
@@ -165,7 +181,7 @@ class Conversation:
                 menu_items=self.menu,
                 now=now,
                 text=chosen_option(text, contact.last_options) or text,
-                flow=await flows.current(session, contact.id),
+                flow=flow,
                 is_new=is_new,
                 router=self.router,
             )
@@ -180,32 +196,30 @@ class Conversation:
                 contact.last_options = _last_options(replies)
                 outgoing = render(replies, contact, self.knowledge)
                 contact_id = contact.id
-            stored_out = [
-                await messages.store_outbound(
-                    session,
-                    contact_id,
-                    inbound.channel,
-                    o.text,
-                    now,
-                    status=reply_status,
-                    reply_to_id=None if ctx.deleted else stored_in.id,
-                )
-                for o in outgoing
-            ]
+            stored_out = await messages.insert_replies(
+                session,
+                contact_id,
+                inbound.channel,
+                [o.text for o in outgoing],
+                now,
+                status=reply_status,
+                reply_to_id=None if ctx.deleted else inbound_id,
+            )
             language = None if ctx.deleted else contact.language
-        logger.info(
-            "%s %s -> %s:%s, %d replies",
-            inbound.channel,
-            mask(inbound.address),
-            route.kind,
-            route.name,
-            len(outgoing),
-        )
+        if logger.isEnabledFor(logging.INFO):  # mask() is not free; most runs log at WARNING
+            logger.info(
+                "%s %s -> %s:%s, %d replies",
+                inbound.channel,
+                mask(inbound.address),
+                route.kind,
+                route.name,
+                len(outgoing),
+            )
         return Turn(
-            stored_in.id,
+            inbound_id,
             [
-                Outgoing(o.text, o.options, stored.id)
-                for o, stored in zip(outgoing, stored_out, strict=True)
+                Outgoing(o.text, o.options, message_id)
+                for o, message_id in zip(outgoing, stored_out, strict=True)
             ],
             route=route,
             contact_id=contact_id,

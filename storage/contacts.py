@@ -4,14 +4,30 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Contact, Message, OutboxItem, Registration, utcnow
+from storage.models import Contact, FlowState, Message, OutboxItem, Registration, utcnow
+
+# Built once: a statement is an object tree, and building it costs more than running it.
+_BY_ADDRESS = select(Contact).where(Contact.address == bindparam("address"))
+_WITH_FLOW = (
+    select(Contact, FlowState)
+    .outerjoin(FlowState, FlowState.contact_id == Contact.id)
+    .where(Contact.address == bindparam("address"))
+)
 
 
 async def by_address(session: AsyncSession, address: str) -> Contact | None:
-    return await session.scalar(select(Contact).where(Contact.address == address))
+    return await session.scalar(_BY_ADDRESS, {"address": address})
+
+
+async def with_flow(
+    session: AsyncSession, address: str
+) -> tuple[Contact | None, FlowState | None]:
+    """The contact for this address and the flow they are in, in one query."""
+    row = (await session.execute(_WITH_FLOW, {"address": address})).first()
+    return (row[0], row[1]) if row is not None else (None, None)
 
 
 async def get_or_create(
@@ -21,6 +37,13 @@ async def get_or_create(
     contact = await by_address(session, address)
     if contact is not None:
         return contact, False
+    return await create(session, address, channel, language, now), True
+
+
+async def create(
+    session: AsyncSession, address: str, channel: str, language: str, now: datetime | None = None
+) -> Contact:
+    """A new contact (flushed: it has its id)."""
     contact = Contact(
         address=address,
         channel=channel,
@@ -35,7 +58,7 @@ async def get_or_create(
     )
     session.add(contact)
     await session.flush()
-    return contact, True
+    return contact
 
 
 async def opt_out(session: AsyncSession, contact: Contact, now: datetime) -> int:

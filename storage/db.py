@@ -21,6 +21,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from storage import sqlite_inline
+
 logger = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -38,12 +40,15 @@ def _sqlite_setup(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
-        dbapi_connection.isolation_level = None  # we emit BEGIN ourselves, below
+        inline = isinstance(dbapi_connection.driver_connection, sqlite_inline.InlineConnection)
+        if dbapi_connection.isolation_level is not None:
+            dbapi_connection.isolation_level = None  # we emit BEGIN ourselves, below
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        if not inline:  # an inline connection waits for locks in a thread, never on the loop
+            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
@@ -71,6 +76,10 @@ class Database:
             # was that sleeping. One connection makes transactions queue in the pool instead,
             # in order, and each starts the moment the previous one commits.
             kwargs.update(pool_size=1, max_overflow=0, pool_timeout=SQLITE_POOL_TIMEOUT_S)
+            # Statements run on the event loop, not in aiosqlite's thread: see sqlite_inline.
+            kwargs["async_creator"] = sqlite_inline.connector(
+                parsed.database, SQLITE_BUSY_TIMEOUT_MS
+            )
         self.engine = create_async_engine(url, **kwargs)
         if self.is_sqlite:
             _sqlite_setup(self.engine)

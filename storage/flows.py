@@ -31,7 +31,8 @@ async def save(
     state.data = dict(data)  # a new object, so SQLAlchemy sees the JSON change
     state.updated_at = now
     state.expires_at = now + ttl
-    await session.flush()
+    # No flush: the next query (autoflush) or the commit writes it, with the transaction's
+    # other changes; a second save in the same transaction finds it through autoflush too.
     return state
 
 

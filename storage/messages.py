@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Message
@@ -18,21 +18,84 @@ def storable(text: str) -> str:
     return text[:MAX_STORED_TEXT].replace("\x00", "\ufffd")
 
 
+# Built once: a statement is an object tree, and building it costs more than running it.
+_FIND_INBOUND = select(Message).where(
+    Message.channel == bindparam("channel"),
+    Message.direction == "in",
+    Message.provider_id == bindparam("provider_id"),
+)
+_REPLIES_TO = (
+    select(Message).where(Message.reply_to_id == bindparam("message_id")).order_by(Message.id)
+)
+
+
 async def find_inbound(session: AsyncSession, channel: str, provider_id: str) -> Message | None:
-    return await session.scalar(
-        select(Message).where(
-            Message.channel == channel,
-            Message.direction == "in",
-            Message.provider_id == provider_id,
-        )
-    )
+    return await session.scalar(_FIND_INBOUND, {"channel": channel, "provider_id": provider_id})
 
 
 async def replies_to(session: AsyncSession, message_id: int) -> list[Message]:
-    result = await session.scalars(
-        select(Message).where(Message.reply_to_id == message_id).order_by(Message.id)
+    return list(await session.scalars(_REPLIES_TO, {"message_id": message_id}))
+
+
+_MESSAGES = Message.__table__
+# Core INSERTs for the conversation's hot path: no unit of work to plan, one statement each.
+_INSERT_ONE = insert(_MESSAGES).returning(_MESSAGES.c.id)
+_INSERT_MANY = insert(_MESSAGES).returning(_MESSAGES.c.id, sort_by_parameter_order=True)
+
+
+async def insert_inbound(
+    session: AsyncSession,
+    contact_id: int,
+    channel: str,
+    text: str,
+    provider_id: str | None,
+    at: datetime,
+) -> int:
+    """Store a person's message at once (a Core INSERT) and return its id; a provider's retry
+    of a stored message fails here with IntegrityError (uq_messages_provider)."""
+    result = await session.execute(
+        _INSERT_ONE,
+        {
+            "contact_id": contact_id,
+            "channel": channel,
+            "direction": "in",
+            "text": storable(text),
+            "status": "received",
+            "provider_id": provider_id,
+            "created_at": at,
+        },
     )
-    return list(result)
+    return result.scalar_one()
+
+
+async def insert_replies(
+    session: AsyncSession,
+    contact_id: int | None,
+    channel: str,
+    texts: list[str],
+    at: datetime,
+    *,
+    status: str,
+    reply_to_id: int | None,
+) -> list[int]:
+    """Store the replies to one message in one INSERT; their ids, in order."""
+    if not texts:
+        return []
+    rows = [
+        {
+            "contact_id": contact_id,
+            "channel": channel,
+            "direction": "out",
+            "text": storable(text),
+            "status": status,
+            "reply_to_id": reply_to_id,
+            "created_at": at,
+        }
+        for text in texts
+    ]
+    if len(rows) == 1:
+        return [(await session.execute(_INSERT_ONE, rows[0])).scalar_one()]
+    return list((await session.execute(_INSERT_MANY, rows)).scalars())
 
 
 async def store_inbound(

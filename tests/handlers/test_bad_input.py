@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from storage.models import Message
 from tests.chat import Chat
@@ -72,3 +74,31 @@ async def test_punctuation_inside_one_word_is_not_a_bug(chat: Chat) -> None:
     """Folding makes "double-nationalité" two words; the raw text has one (a router crash)."""
     for text in ("double-nationalité", "UNE_VIEILLE_COMMANDE", "langue-en"):
         assert "problème technique" not in await chat.say(text)
+
+
+async def test_a_provider_retry_changes_nothing_the_first_delivery_did(chat: Chat, db) -> None:
+    """Duplicates are found by the insert failing, after the contact is loaded: the retry must
+    not run any handler again (here: switch the language back)."""
+    english = await chat.send("LANGUE en", provider_id="SM1")
+    await chat.send("LANGUE fr", provider_id="SM2")
+    again = await chat.send("LANGUE en", provider_id="SM1")
+    assert again.duplicate
+    assert [o.text for o in again.outgoing] == [o.text for o in english.outgoing]
+    assert "bonjour" in (await chat.say("bonjour")).lower()  # still French
+    async with db.transaction() as session:
+        stored = (await session.scalars(select(Message).where(Message.direction == "in"))).all()
+    assert [m.provider_id for m in stored] == ["SM1", "SM2", None]
+
+
+async def test_two_deliveries_of_one_message_at_once_are_stored_once(chat: Chat, db) -> None:
+    """On PostgreSQL they truly race: the loser's insert waits for the winner, fails, replays."""
+    first, second = await asyncio.gather(
+        chat.send("aide", provider_id="SM9"), chat.send("aide", provider_id="SM9")
+    )
+    assert sorted([first.duplicate, second.duplicate]) == [False, True]
+    assert [o.text for o in first.outgoing] == [o.text for o in second.outgoing]
+    async with db.transaction() as session:
+        count = await session.scalar(
+            select(func.count()).select_from(Message).where(Message.provider_id == "SM9")
+        )
+    assert count == 1
