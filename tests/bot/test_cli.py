@@ -11,8 +11,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def run(args: list[str], tmp_path: Path, stdin: str = "") -> subprocess.CompletedProcess:
-    env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/cli.db"}
+def run(
+    args: list[str], tmp_path: Path, stdin: str = "", **extra_env: str
+) -> subprocess.CompletedProcess:
+    env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/cli.db", **extra_env}
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
         input=stdin,

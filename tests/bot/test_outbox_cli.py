@@ -4,31 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 from sqlalchemy import select, update
 
 from storage.db import Database
 from storage.models import Contact, OutboxItem
-from tests.bot.test_cli import ROOT
+from tests.bot.test_cli import run
 from tests.outbox_rows import people, queue
-
-
-def run(args: list[str], tmp_path: Path, stdin: str = "", **env: str):  # noqa: ANN201
-    environment = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/cli.db", **env}
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=environment,
-        timeout=120,
-        check=False,
-    )
 
 
 def db_at(tmp_path: Path) -> Database:
