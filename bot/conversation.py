@@ -122,28 +122,28 @@ class Conversation:
             contact, _ = await contacts.get_or_create(
                 session, inbound.address, inbound.channel, self.config.default_language, now
             )
-            stored_in = await messages.store_inbound(
+            inbound_id = await messages.insert_inbound(
                 session,
                 contact.id,
                 inbound.channel,
                 _logged_text(inbound),
                 inbound.provider_id,
                 now,
+                status="error",
             )
-            stored_in.status = "error"
             text = self.knowledge.locales.t(contact.language, "input.error")
-            out = await messages.store_outbound(
+            (reply_id,) = await messages.insert_replies(
                 session,
                 contact.id,
                 inbound.channel,
-                text,
+                [text],
                 now,
                 status=reply_status,
-                reply_to_id=stored_in.id,
+                reply_to_id=inbound_id,
             )
         return Turn(
-            stored_in.id,
-            [Outgoing(text, message_id=out.id)],
+            inbound_id,
+            [Outgoing(text, message_id=reply_id)],
             contact_id=contact.id,
             route=Route("guard", "error"),
         )

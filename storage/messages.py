@@ -50,6 +50,8 @@ async def insert_inbound(
     text: str,
     provider_id: str | None,
     at: datetime,
+    *,
+    status: str = "received",
 ) -> int:
     """Store a person's message at once (a Core INSERT) and return its id; a provider's retry
     of a stored message fails here with IntegrityError (uq_messages_provider)."""
@@ -60,7 +62,7 @@ async def insert_inbound(
             "channel": channel,
             "direction": "in",
             "text": storable(text),
-            "status": "received",
+            "status": status,
             "provider_id": provider_id,
             "created_at": at,
         },
@@ -96,58 +98,6 @@ async def insert_replies(
     if len(rows) == 1:
         return [(await session.execute(_INSERT_ONE, rows[0])).scalar_one()]
     return list((await session.execute(_INSERT_MANY, rows)).scalars())
-
-
-async def store_inbound(
-    session: AsyncSession,
-    contact_id: int,
-    channel: str,
-    text: str,
-    provider_id: str | None,
-    at: datetime,
-    ticket_id: int | None = None,
-) -> Message:
-    message = Message(
-        contact_id=contact_id,
-        channel=channel,
-        direction="in",
-        text=storable(text),
-        status="received",
-        provider_id=provider_id,
-        created_at=at,
-        ticket_id=ticket_id,
-    )
-    session.add(message)
-    await session.flush()
-    return message
-
-
-async def store_outbound(
-    session: AsyncSession,
-    contact_id: int | None,
-    channel: str,
-    text: str,
-    at: datetime,
-    *,
-    status: str = "pending",
-    reply_to_id: int | None = None,
-    outbox_id: int | None = None,
-    ticket_id: int | None = None,
-) -> Message:
-    message = Message(
-        contact_id=contact_id,
-        channel=channel,
-        direction="out",
-        text=storable(text),
-        status=status,
-        reply_to_id=reply_to_id,
-        outbox_id=outbox_id,
-        ticket_id=ticket_id,
-        created_at=at,
-    )
-    session.add(message)
-    await session.flush()
-    return message
 
 
 async def mark(
