@@ -245,13 +245,14 @@ async def ceiling(db: Database, sender, api_url: str, people: int, batch: int) -
             samples.append(rss_mb())
 
     sampler = asyncio.create_task(sample())
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     stats = await dispatcher.run_until_idle()
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     sampler.cancel()
     state = fake_state(api_url)
     received, duplicates = state["sent"] - before, state["duplicates"]
     print(f"ceiling: {stats.sent:,} sent in {elapsed:.1f} s = {stats.sent / elapsed:,.0f} msg/s")
+    print(f"  dispatcher CPU: {cpu * 1e6 / max(1, stats.sent):.0f} µs a message")
     print(f"  fake API received {received:,}; chats that got a message twice: {duplicates}")
     async with db.transaction() as session:
         logged = await session.scalar(

@@ -171,6 +171,9 @@ class Dispatcher:
         self.pacers = {channel: Pacer(self._rate(channel)) for channel in senders}
         self.stats = Stats()
         self._results: asyncio.Queue[Outcome | None] = asyncio.Queue()
+        # Claimed rows whose outcome is not yet known: the recorder waits for them (briefly)
+        # to write many outcomes in one transaction, and not a moment longer once all are in.
+        self._awaiting = 0
         self._sending: set[asyncio.Task] = set()
         self._stopping = asyncio.Event()
         self._tasks: list[asyncio.Task] = []
@@ -287,6 +290,7 @@ class Dispatcher:
                 continue
             if len(rows) < places:
                 self.window.give(places - len(rows))
+            self._awaiting += len(rows)
             if rows:
                 await self._dispatch(channel, rows, people, checked_at)
                 continue
@@ -424,6 +428,7 @@ class Dispatcher:
         )
 
     def _put(self, outcome: Outcome) -> None:
+        self._awaiting -= 1
         self._results.put_nowait(outcome)
 
     # -- recording ------------------------------------------------------------------------------
@@ -438,7 +443,7 @@ class Dispatcher:
             batch = [first]
             # Gather the outcomes of what is in flight (briefly): one transaction for many rows.
             deadline = asyncio.get_running_loop().time() + RECORD_GATHER_SECONDS
-            while len(batch) < RECORD_BATCH and (self._sending or not self._results.empty()):
+            while len(batch) < RECORD_BATCH and (self._awaiting or not self._results.empty()):
                 if self._results.empty():
                     left = deadline - asyncio.get_running_loop().time()
                     if left <= 0:
