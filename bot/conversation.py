@@ -172,6 +172,10 @@ class Conversation:
                 now,
             )
             contact.last_seen_at = now
+            if contact.unreachable:
+                # They just wrote from this address: it reaches them again. Set only when
+                # true, so the turn's UPDATE of the contact carries nothing more otherwise.
+                contact.unreachable = False
             ctx = Context(
                 session=session,
                 contact=contact,
