@@ -122,6 +122,8 @@ class Conversation:
             contact, _ = await contacts.get_or_create(
                 session, inbound.address, inbound.channel, self.config.default_language, now
             )
+            if contact.unreachable:
+                contact.unreachable = False  # as in _handle, whose transaction was undone
             inbound_id = await messages.insert_inbound(
                 session,
                 contact.id,
