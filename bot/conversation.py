@@ -122,6 +122,8 @@ class Conversation:
             contact, _ = await contacts.get_or_create(
                 session, inbound.address, inbound.channel, self.config.default_language, now
             )
+            if contact.unreachable:
+                contact.unreachable = False  # as in _handle, whose transaction was undone
             inbound_id = await messages.insert_inbound(
                 session,
                 contact.id,
@@ -172,6 +174,10 @@ class Conversation:
                 now,
             )
             contact.last_seen_at = now
+            if contact.unreachable:
+                # They just wrote from this address: it reaches them again. Set only when
+                # true, so the turn's UPDATE of the contact carries nothing more otherwise.
+                contact.unreachable = False
             ctx = Context(
                 session=session,
                 contact=contact,

@@ -190,6 +190,15 @@ async def deliver_answer(ctx: Context, ticket: Ticket, answer: str) -> str | Non
     return None
 
 
+async def tell_staff_answered(ctx: Context, ticket: Ticket) -> None:
+    """A ticket answered outside the staff group (/reply in a private chat): the group is told,
+    the same way it was told of the ticket, so that no one there answers it a second time."""
+    if ctx.inbound.address == staff_group_address(ctx.config):
+        return  # answered in the group itself: everyone there saw it
+    by = ctx.inbound.user_name or f"telegram:{ctx.inbound.user_id}"
+    await _to_staff(ctx, ticket, "staff.consult_staff_answered", "answered", by=by)
+
+
 KEYWORDS = [
     # Before the core's MENU, which would leave the flow without saying the ticket stays open.
     Keyword(("menu", "accueil", "home", "0", "annuler", "retour", "back", "quitter"), leave),

@@ -70,6 +70,7 @@ async def _answer(ctx: Context, ticket, text: str) -> list[Reply]:  # type: igno
     why = await consultations.deliver_answer(ctx, ticket, text)
     if why == "already_answered":
         return [Reply(ctx.t("staff.ticket_already", id=ticket.id, by=ticket.answered_by or "?"))]
+    await consultations.tell_staff_answered(ctx, ticket)
     return [Reply(ctx.t("staff.reply_sent", id=ticket.id))]
 
 

@@ -26,6 +26,7 @@ class Inbound:
     received_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     language_hint: str | None = None  # e.g. Telegram's language_code, used on first contact
     user_id: str | None = None  # the sender inside a chat (Telegram user id), for staff checks
+    user_name: str | None = None  # the sender's display name (Telegram), for staff's notes
     reply_to: str | None = None  # provider id of the message this one replies to (staff answers)
     # "text", or what came instead of text ("sticker", "photo", "voice", "location", ...): the
     # core answers anything but text with a polite "I only understand text" and the menu.

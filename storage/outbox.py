@@ -231,10 +231,7 @@ async def record(
     unreachable.discard(None)
     opted_out.discard(None)
     if unreachable:
-        await session.execute(
-            update(Contact).where(Contact.id.in_(unreachable)).values(unreachable=True)
-        )
-        await _cancel_queued(session, unreachable, "unreachable")
+        await mark_unreachable(session, unreachable)
     if opted_out:
         await session.execute(
             update(Contact)
@@ -242,6 +239,15 @@ async def record(
             .values(opted_out=True, opted_out_at=now, subscribed=False)
         )
         await _cancel_queued(session, opted_out, "opted out at the provider")
+
+
+async def mark_unreachable(session: AsyncSession, contact_ids: set[int]) -> None:
+    """A provider said these people cannot receive messages on their channel: mark them and
+    cancel their queued rows (the dispatcher would cancel each at sending time anyway)."""
+    await session.execute(
+        update(Contact).where(Contact.id.in_(contact_ids)).values(unreachable=True)
+    )
+    await _cancel_queued(session, contact_ids, "unreachable")
 
 
 async def _cancel_queued(session: AsyncSession, contact_ids: set[int], reason: str) -> None:

@@ -36,6 +36,7 @@ class Chat:
         render: Renderer = render_plain,
         language_hint: str | None = None,
         user_id: str | None = None,
+        user_name: str | None = None,
     ) -> None:
         self.conversation = conversation
         self.address = address
@@ -43,6 +44,7 @@ class Chat:
         self.render = render
         self.language_hint = language_hint
         self.user_id = user_id
+        self.user_name = user_name
         self.turn: Turn | None = None
 
     async def send(self, text: str, provider_id: str | None = None) -> Turn:
@@ -53,6 +55,7 @@ class Chat:
             provider_id=provider_id,
             language_hint=self.language_hint,
             user_id=self.user_id,
+            user_name=self.user_name,
             received_at=self.conversation.config.clock(),
         )
         self.turn = await self.conversation.handle(inbound, self.render)

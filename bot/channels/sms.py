@@ -24,7 +24,7 @@ from bot.conversation import Outgoing
 from bot.services import Services
 from handlers.vocabulary import Inbound
 from knowledge.addresses import AddressError, mask, tel_address
-from storage import contacts, delivery
+from storage import contacts, delivery, outbox
 from storage.models import Contact
 
 logger = logging.getLogger(__name__)
@@ -51,6 +51,7 @@ class DeliveryReport:
     status: str | None  # queued | sending | sent | delivered | undelivered | failed; None: ignore
     error_code: str | None = None
     opted_out: bool = False  # the provider refuses to send to this person any more
+    unreachable: bool = False  # the number cannot receive SMS (a landline, an unknown handset)
     message_id: int | None = None  # our stored message, when the provider echoes it back
 
 
@@ -165,6 +166,15 @@ class SmsChannel:
                             self.provider.name,
                             mask(contact.address),
                         )
+            if report.unreachable and recorded.contact_ids:
+                # As the dispatcher does for the REST API's errors: their queued rows cancelled.
+                await outbox.mark_unreachable(session, recorded.contact_ids)
+                logger.info(
+                    "%s: contacts %s unreachable (provider error %s)",
+                    self.provider.name,
+                    sorted(recorded.contact_ids),
+                    report.error_code,
+                )
         if not recorded.found:
             # Still 2xx: the provider would retry an error, and the message may be one we do
             # not keep (sent from the console) or one whose sender has not recorded its id yet.

@@ -86,6 +86,7 @@ def inbound_from_update(update: Update, *, bot_username: str, bot_id: int) -> In
         received_at=message.date,
         language_hint=user.language_code,
         user_id=str(user.id),
+        user_name=user.full_name,
         reply_to=str(replied.message_id) if replied is not None else None,
         kind=kind,
     )
@@ -105,6 +106,7 @@ def _from_callback(update: Update) -> Inbound | None:
         provider_id=str(update.update_id),
         language_hint=query.from_user.language_code,
         user_id=str(query.from_user.id),
+        user_name=query.from_user.full_name,
     )
 
 

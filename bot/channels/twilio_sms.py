@@ -63,6 +63,11 @@ STATUSES = {
 }
 
 OPTED_OUT_CODE = 21610  # "Attempt to send to unsubscribed recipient": the person texted STOP
+# Delivery errors in a status callback that mean the number cannot receive SMS at all, as the
+# REST API's 21211/21614 do: 30005 "Unknown destination handset", 30006 "Landline or unreachable
+# carrier". Not 30003 (handset switched off or out of coverage) nor 30008 (unknown error): those
+# are often temporary, and one of them must not stop every later message to the person.
+UNREACHABLE_DELIVERY_CODES = frozenset({"30005", "30006"})
 
 
 @dataclass(frozen=True)
@@ -189,11 +194,14 @@ class TwilioSms:
             raise WebhookRejected(400, "missing MessageSid or MessageStatus")
         error_code = (form.get("ErrorCode") or "").strip() or None
         message_id = request.query_params.get(MESSAGE_ID_PARAM, "")
+        status = STATUSES.get(raw_status)
         return DeliveryReport(
             provider_id=sid,
-            status=STATUSES.get(raw_status),
+            status=status,
             error_code=error_code,
             opted_out=error_code == str(OPTED_OUT_CODE),
+            unreachable=status in ("undelivered", "failed")
+            and error_code in UNREACHABLE_DELIVERY_CODES,
             message_id=int(message_id) if message_id.isdigit() else None,
         )
 

@@ -116,25 +116,43 @@ async def test_an_unknown_sid_is_acknowledged_and_ignored(sms: SmsApp) -> None:
 
 
 @pytest.mark.parametrize(
-    ("twilio_status", "error_code", "outbox_status", "error"),
+    ("twilio_status", "error_code", "outbox_status", "error", "unreachable"),
     [
-        ("sent", None, "sent", None),
-        ("delivered", None, "delivered", None),
-        ("undelivered", "30003", "failed", "undelivered (provider error 30003)"),
-        ("failed", "30007", "failed", "failed (provider error 30007)"),
+        ("sent", None, "sent", None, False),
+        ("delivered", None, "delivered", None, False),
+        # Handset off or out of coverage, and "unknown": often temporary, the person stays.
+        ("undelivered", "30003", "failed", "undelivered (provider error 30003)", False),
+        ("undelivered", "30008", "failed", "undelivered (provider error 30008)", False),
+        ("failed", "30007", "failed", "failed (provider error 30007)", False),
+        # Unknown handset, landline: the number cannot receive SMS.
+        ("undelivered", "30005", "failed", "undelivered (provider error 30005)", True),
+        ("undelivered", "30006", "failed", "undelivered (provider error 30006)", True),
+        ("failed", "30006", "failed", "failed (provider error 30006)", True),
     ],
 )
 async def test_an_outbox_message_gets_its_status(
-    sms: SmsApp, twilio_status: str, error_code: str | None, outbox_status: str, error: str
+    sms: SmsApp,
+    twilio_status: str,
+    error_code: str | None,
+    outbox_status: str,
+    error: str,
+    unreachable: bool,
 ) -> None:
     await sms.say("bonjour")
     sid = TwilioWebhooks.new_sid()
     item_id = await _queued_for(sms, sid, status="sent")
+    waiting = await _queued_for(sms, None)  # another message, still in our outbox
     response = await sms.twilio.status(STATUS_URL, sid, twilio_status, error_code)
     assert response.status_code == 200
     item = await _outbox(sms, item_id)
     assert (item.status, item.error) == (outbox_status, error)
-    assert not (await sms.contact()).opted_out
+    contact = await sms.contact()
+    assert (contact.opted_out, contact.unreachable) == (False, unreachable)
+    other = await _outbox(sms, waiting)
+    if unreachable:
+        assert (other.status, other.error) == ("cancelled", "unreachable")
+    else:
+        assert (other.status, other.error) == ("queued", None)
 
 
 async def test_the_stored_outbound_message_gets_the_status_and_error(sms: SmsApp) -> None:
@@ -177,3 +195,19 @@ async def test_an_opted_out_reply_callback_opts_out_too(sms: SmsApp) -> None:
     action, _ = await _reply_with_action(sms)
     await sms.twilio.status(action, TwilioWebhooks.new_sid(), "failed", "21610")
     assert (await sms.contact()).opted_out
+
+
+async def test_a_reply_to_a_landline_marks_the_person_unreachable(sms: SmsApp) -> None:
+    action, _ = await _reply_with_action(sms)
+    await sms.twilio.status(action, TwilioWebhooks.new_sid(), "undelivered", "30006")
+    assert (await sms.contact()).unreachable
+
+
+async def test_an_unreachable_person_who_texts_again_is_reachable_again(sms: SmsApp) -> None:
+    await sms.say("bonjour")
+    sid = TwilioWebhooks.new_sid()
+    await _queued_for(sms, sid, status="sent")
+    await sms.twilio.status(STATUS_URL, sid, "undelivered", "30005")
+    assert (await sms.contact()).unreachable
+    assert await sms.say("menu")  # they write from that number: it reaches them
+    assert not (await sms.contact()).unreachable

@@ -75,6 +75,7 @@ def test_a_staff_reply_in_the_staff_group_names_the_message_it_answers() -> None
     inbound = parse(payload)
     assert inbound.address == f"telegram:{STAFF_GROUP}"
     assert inbound.user_id == "1001"  # staff are recognised by who writes, not by the chat
+    assert inbound.user_name == "Awa"  # how the group is told who answered a ticket
     assert inbound.reply_to == "4321"
     assert inbound.text == "Oui, au consulat."
 

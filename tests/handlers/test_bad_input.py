@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
-from storage.models import Message
+from storage.models import Contact, Message
 from tests.chat import Chat
 
 STRANGE = [
@@ -102,3 +102,20 @@ async def test_two_deliveries_of_one_message_at_once_are_stored_once(chat: Chat,
             select(func.count()).select_from(Message).where(Message.provider_id == "SM9")
         )
     assert count == 1
+
+
+async def test_a_bug_does_not_keep_a_person_who_writes_unreachable(
+    chat: Chat, db, monkeypatch
+) -> None:
+    await chat.say("bonjour")
+    async with db.transaction() as session:
+        await session.execute(update(Contact).values(unreachable=True))  # a provider said so
+
+    async def broken(ctx):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(chat.conversation.router, "fallback", broken)
+    assert "problème technique" in await chat.say("une question")
+    async with db.transaction() as session:
+        contact = await session.scalar(select(Contact).where(Contact.address == chat.address))
+    assert not contact.unreachable  # they just wrote from this address

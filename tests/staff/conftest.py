@@ -30,11 +30,18 @@ def sms_chat(conversation: Conversation, number: str = "+22376123456") -> Chat:
     )
 
 
-def telegram_chat(conversation: Conversation, user_id: str, language: str = "fr") -> Chat:
+def telegram_chat(
+    conversation: Conversation, user_id: str, language: str = "fr", name: str | None = None
+) -> Chat:
     """A person's private chat with the bot: the chat id is their user id; their Telegram app
-    says which language it is set to."""
+    says which language it is set to (and their name, when a test needs it)."""
     return Chat(
-        conversation, f"telegram:{user_id}", "telegram", user_id=user_id, language_hint=language
+        conversation,
+        f"telegram:{user_id}",
+        "telegram",
+        user_id=user_id,
+        language_hint=language,
+        user_name=name,
     )
 
 

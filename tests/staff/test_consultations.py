@@ -159,8 +159,45 @@ async def test_reply_command_answers_on_the_persons_telegram(
     assert to_person.text.endswith("Au consulat général du Mali à Paris.")  # no transliteration
     assert "déjà reçu une réponse" in await admin.say("/reply 1 encore")
     assert len(await rows_to(db, "telegram:77")) == 1
+    # The group is told who answered (no Telegram name in this chat: the user id).
+    notice, answered = await rows_to(db, f"telegram:{STAFF_GROUP}")
+    assert answered.text.startswith(f"Question n° 1 : réponse envoyée par telegram:{ADMIN}")
     assert "Aucune question en attente" in await admin.say("/tickets")
     assert "pas de question n° 9" in await admin.say("/reply 9 bonjour")
+
+
+async def test_a_reply_in_private_tells_the_staff_group_who_answered(
+    conversation: Conversation, db
+) -> None:
+    person = tg(conversation, "77")
+    await person.say("conseiller")
+    await person.say("Où déclarer une naissance à Paris ?")
+    group = f"telegram:{STAFF_GROUP}"
+    (notice,) = await rows_to(db, group)
+
+    agent = tg(conversation, AGENT, name="Awa Traoré")
+    assert "envoyée" in await agent.say("/reply 1 Au consulat général du Mali à Paris.")
+    notice_again, answered = await rows_to(db, group)
+    assert notice_again.id == notice.id
+    assert (answered.kind, answered.source, answered.status) == ("ticket", "ticket:1", "queued")
+    assert answered.text == (
+        "Question n° 1 : réponse envoyée par Awa Traoré (/reply en privé). Question close."
+    )
+
+    # Another staff member, about to answer the notice in the group, is stopped in time; the
+    # note itself, once sent, names the ticket too.
+    async with db.transaction() as session:
+        for row, provider_id in ((notice, "9001"), (answered, "9002")):
+            await session.execute(
+                update(OutboxItem)
+                .where(OutboxItem.id == row.id)
+                .values(status="sent", provider_id=provider_id)
+            )
+    for reply_to in ("9001", "9002"):
+        turn = await in_group(conversation, ADMIN, "Au consulat de Paris.", reply_to=reply_to)
+        assert "déjà reçu une réponse" in said(turn)
+    assert len(await rows_to(db, "telegram:77")) == 1
+    assert len(await rows_to(db, group)) == 2  # a refused answer tells the group nothing
 
 
 async def test_the_staff_group_is_never_an_audience(conversation: Conversation, db) -> None:
