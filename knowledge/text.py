@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # Longer texts are cut: nobody asks one question in more than this, and it bounds the cost of
 # matching a pasted essay or a flood of characters.
@@ -25,6 +26,9 @@ _CONTROL = re.compile(
 )
 
 
+# Cached: the same words are folded again and again (keywords, option labels, forum names, the
+# same greetings), and folding costs more than a lookup.
+@lru_cache(maxsize=16384)
 def fold(text: str) -> str:
     """Lower case, accents removed, anything but letters and digits as single spaces:
     'ARRÊT !' -> 'arret', "l'État" -> 'l etat'."""

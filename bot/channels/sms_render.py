@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from handlers.vocabulary import Option, Reply
 from knowledge.gsm7 import cut, segments, transliterate
@@ -64,6 +65,7 @@ def _strip_markup(text: str) -> str:
     return _MD_HEADING.sub("", text)
 
 
+@lru_cache(maxsize=4096)  # the bot's own texts and labels, rendered for every reply
 def sms_text(text: str) -> str:
     """Our text as it goes out by SMS: no markup, GSM-7 where possible, no wasted characters.
 

@@ -36,12 +36,23 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
+def _loop_factory():  # noqa: ANN202
+    """uvloop's event loop where it is installed (a dependency on Linux and macOS): the
+    service's webhooks cost less CPU each. asyncio's own loop elsewhere (Windows)."""
+    try:
+        import uvloop
+    except ImportError:
+        return None
+    return uvloop.new_event_loop
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     # Interactive commands keep the terminal for the conversation; logs only say what went wrong.
     setup_logging(getattr(args, "log_level", None) or "WARNING")
     try:
-        return asyncio.run(args.run(args)) or 0
+        with asyncio.Runner(loop_factory=_loop_factory()) as runner:
+            return runner.run(args.run(args)) or 0
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # `diaspora-bot chat | head`: the reader left, nothing to report
