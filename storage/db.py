@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from storage import sqlite_inline
+from storage.loop_session import LoopDatabase
 
 logger = logging.getLogger(__name__)
 
@@ -80,6 +81,11 @@ class Database:
             kwargs["async_creator"] = sqlite_inline.connector(
                 parsed.database, SQLITE_BUSY_TIMEOUT_MS
             )
+        # A SQLite file: transactions run on the event loop with a synchronous session (see
+        # loop_session); the async engine stays for migrations and direct connections.
+        self.loop_db: LoopDatabase | None = None
+        if "async_creator" in kwargs:
+            self.loop_db = LoopDatabase(parsed.database, SQLITE_BUSY_TIMEOUT_MS, echo=echo)
         self.engine = create_async_engine(url, **kwargs)
         if self.is_sqlite:
             _sqlite_setup(self.engine)
@@ -88,6 +94,10 @@ class Database:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """A session inside one transaction: committed on success, rolled back on error."""
+        if self.loop_db is not None:
+            async with self.loop_db.transaction() as session:
+                yield session  # type: ignore[misc]  # AsyncSession's surface, see loop_session
+            return
         async with self.sessions() as session, session.begin():
             yield session
 
@@ -97,7 +107,14 @@ class Database:
             await connection.run_sync(_run_upgrade)
 
     async def dispose(self) -> None:
+        if self.loop_db is not None:
+            self.loop_db.close()
         await self.engine.dispose()
+
+    @property
+    def sync_engine(self):  # type: ignore[no-untyped-def]
+        """The engine transactions run on (for event listeners: tests, diagnostics)."""
+        return self.loop_db.engine if self.loop_db is not None else self.engine.sync_engine
 
 
 def alembic_config(connection=None) -> Config:  # type: ignore[no-untyped-def]

@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 
-def _is_busy(error: sqlite3.OperationalError) -> bool:
+def is_busy(error: sqlite3.OperationalError) -> bool:
     code = getattr(error, "sqlite_errorcode", None)
     if code is not None:
         return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
@@ -123,7 +123,7 @@ class InlineConnection:
         try:
             return call(*args)
         except sqlite3.OperationalError as error:
-            if not _is_busy(error) or self.busy_timeout_ms <= 0:
+            if not is_busy(error) or self.busy_timeout_ms <= 0:
                 raise
         waiting = asyncio.ensure_future(asyncio.to_thread(self._wait_and_run, call, *args))
         try:

@@ -31,7 +31,7 @@ async def plans_of_one_cycle(db: Database) -> dict[str, str]:
 
     ids = await people(db, [f"telegram:{n}" for n in range(1, 26)])
     await queue(db, ids)
-    event.listen(db.engine.sync_engine, "before_cursor_execute", capture)
+    event.listen(db.sync_engine, "before_cursor_execute", capture)
     now = utcnow()
     async with db.transaction() as session:
         claimed = await outbox.claim(session, channel="telegram", worker="w", now=now, limit=20)
@@ -41,7 +41,7 @@ async def plans_of_one_cycle(db: Database) -> dict[str, str]:
         outcomes = [Outcome(row.id, "sent", 1, provider_id=str(row.id)) for row in sent]
         outcomes.append(Outcome(retried.id, "queued", 1, "timeout", next_attempt_at=now))
         await outbox.record(session, outcomes, worker="w", now=now)
-    event.remove(db.engine.sync_engine, "before_cursor_execute", capture)
+    event.remove(db.sync_engine, "before_cursor_execute", capture)
 
     plans = {}
     async with db.engine.connect() as connection:

@@ -1,0 +1,173 @@
+"""SQLite transactions run on the event loop, with SQLAlchemy's synchronous Session.
+
+`sqlite_inline` already runs SQLite's statements on the event loop's thread, under SQLAlchemy's
+asyncio layer. That layer still costs: every `await session.execute()` starts a greenlet, and
+every driver call inside it switches back to the loop and returns again, to await a coroutine
+that never waits. For an SMS turn that was about a third of the CPU of its database work.
+
+Here, for a SQLite file, `Database.transaction()` hands out a `LoopSession`: the methods of
+`AsyncSession` this project uses, as coroutines that call a plain synchronous `Session` at once.
+Callers cannot tell the difference (they await the same methods), and PostgreSQL keeps the
+real AsyncSession.
+
+Two rules keep it safe:
+
+- One transaction at a time: the one sqlite3 connection is taken with an asyncio lock, as the
+  async engine's pool of one connection did. (Transactions never nest here; they did not before.)
+- Waiting for another process's write lock happens in a worker thread, never on the loop:
+  `BEGIN IMMEDIATE` is tried at once with a busy timeout of 0, and only if the database is
+  locked is it run again in a thread with the real timeout. Later statements of the transaction
+  hold the lock and do not wait (WAL: readers never block).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import StaticPool
+
+from storage.sqlite_inline import is_busy
+
+PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA foreign_keys=ON", "PRAGMA synchronous=NORMAL")
+
+
+class LoopSession:
+    """`AsyncSession`'s surface over a synchronous `Session`: nothing here ever waits."""
+
+    def __init__(self, session: Session) -> None:
+        self.sync_session = session
+
+    async def execute(self, statement: Any, params: Any = None, **kwargs: Any) -> Any:
+        return self.sync_session.execute(statement, params, **kwargs)
+
+    async def scalar(self, statement: Any, params: Any = None, **kwargs: Any) -> Any:
+        return self.sync_session.scalar(statement, params, **kwargs)
+
+    async def scalars(self, statement: Any, params: Any = None, **kwargs: Any) -> Any:
+        return self.sync_session.scalars(statement, params, **kwargs)
+
+    async def stream_scalars(self, statement: Any, params: Any = None, **kwargs: Any) -> Any:
+        return _AsyncRows(self.sync_session.scalars(statement, params, **kwargs))
+
+    async def get(self, entity: Any, ident: Any, **kwargs: Any) -> Any:
+        return self.sync_session.get(entity, ident, **kwargs)
+
+    async def flush(self, objects: Any = None) -> None:
+        self.sync_session.flush(objects)
+
+    async def refresh(self, instance: Any, attribute_names: Any = None, **kwargs: Any) -> None:
+        self.sync_session.refresh(instance, attribute_names, **kwargs)
+
+    async def delete(self, instance: Any) -> None:
+        self.sync_session.delete(instance)
+
+    async def merge(self, instance: Any, **kwargs: Any) -> Any:
+        return self.sync_session.merge(instance, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        # The synchronous part of AsyncSession's surface: add, add_all, expunge, get_bind,
+        # no_autoflush, dirty, new, info...
+        return getattr(self.sync_session, name)
+
+    def __contains__(self, instance: object) -> bool:
+        return instance in self.sync_session
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.sync_session)
+
+
+class _AsyncRows:
+    """`async for` over rows already at hand (what `stream_scalars` returns)."""
+
+    def __init__(self, rows: Any) -> None:
+        self._rows = iter(rows)
+
+    def __aiter__(self) -> _AsyncRows:
+        return self
+
+    async def __anext__(self) -> Any:
+        try:
+            return next(self._rows)
+        except StopIteration:
+            raise StopAsyncIteration from None
+
+
+class LoopDatabase:
+    """One SQLite file, one connection, transactions one at a time on the event loop."""
+
+    def __init__(self, path: str, busy_timeout_ms: int, *, echo: bool = False) -> None:
+        self.path = path
+        self.busy_timeout_ms = busy_timeout_ms
+        self._raw: sqlite3.Connection | None = None  # opened by the first transaction
+        self.engine = create_engine(
+            "sqlite://", creator=lambda: self.raw, poolclass=StaticPool, echo=echo
+        )
+        # SQLAlchemy's own BEGIN is a no-op for pysqlite; ours happened before the session.
+        event.listen(self.engine, "begin", lambda connection: None)
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._lock = asyncio.Lock()
+
+    @property
+    def raw(self) -> sqlite3.Connection:
+        if self._raw is None:
+            # isolation_level=None: sqlite3 begins nothing by itself; we BEGIN IMMEDIATE.
+            # check_same_thread=False: the thread that waits for a lock uses it too (never at
+            # the same time as the loop: the loop awaits it).
+            raw = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            for pragma in PRAGMAS:
+                raw.execute(pragma)
+            raw.execute("PRAGMA busy_timeout=0")
+            self._raw = raw
+            # SQLAlchemy's first use of a connection ends with a ROLLBACK: let it happen now,
+            # not inside the first transaction (which it would silently end).
+            self.engine.connect().close()
+        return self._raw
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[LoopSession]:
+        async with self._lock:
+            await self._begin_immediate()
+            try:
+                with self.sessions() as session:
+                    session.begin()
+                    yield LoopSession(session)
+                    session.commit()
+            finally:
+                if self.raw.in_transaction:  # an error before the commit: undo everything
+                    self.raw.rollback()
+
+    async def _begin_immediate(self) -> None:
+        try:
+            self.raw.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as error:
+            if not is_busy(error):
+                raise
+        waiting = asyncio.ensure_future(asyncio.to_thread(self._wait_and_begin))
+        try:
+            await asyncio.shield(waiting)
+        except asyncio.CancelledError:
+            # The thread cannot be stopped: let it finish, undo its BEGIN, then be cancelled.
+            await asyncio.wait([waiting])
+            if self.raw.in_transaction:
+                self.raw.rollback()
+            raise
+
+    def _wait_and_begin(self) -> None:
+        self.raw.execute(f"PRAGMA busy_timeout={int(self.busy_timeout_ms)}")
+        try:
+            self.raw.execute("BEGIN IMMEDIATE")
+        finally:
+            self.raw.execute("PRAGMA busy_timeout=0")
+
+    def close(self) -> None:
+        self.engine.dispose()
+        if self._raw is not None:
+            self._raw.close()
+            self._raw = None
