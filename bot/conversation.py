@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy.exc import IntegrityError
 
@@ -26,6 +27,9 @@ logger = logging.getLogger(__name__)
 # Routes after which a newcomer is greeted with the welcome text first. A first message that is a
 # question gets its answer straight away: the answer is the best welcome (and SMS costs money).
 WELCOMED_ROUTES = ("keyword", "flow")
+# "Last seen" is kept to the minute: quick turns of one conversation write it once, and a turn
+# that changes nothing else on the contact does not rewrite its row.
+LAST_SEEN_STEP = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -173,7 +177,8 @@ class Conversation:
                 inbound.provider_id,
                 now,
             )
-            contact.last_seen_at = now
+            if contact.last_seen_at is None or now - contact.last_seen_at >= LAST_SEEN_STEP:
+                contact.last_seen_at = now
             if contact.unreachable:
                 # They just wrote from this address: it reaches them again. Set only when
                 # true, so the turn's UPDATE of the contact carries nothing more otherwise.

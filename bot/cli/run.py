@@ -64,7 +64,14 @@ async def _run(args: argparse.Namespace) -> int:
     routes = [route for channel in channels for route in channel.routes()]
     app = create_app(services, routes=routes, lifespan=lifespan)
     config = uvicorn.Config(
-        app, host=settings.host, port=settings.port, log_config=None, proxy_headers=True
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        proxy_headers=True,
+        # One line a request only when asked for (LOG_LEVEL=INFO or DEBUG): uvicorn builds it
+        # for every request otherwise, to be dropped by the level.
+        access_log=logging.getLogger().isEnabledFor(logging.INFO),
     )
     await uvicorn.Server(config).serve()
     return 0

@@ -97,6 +97,31 @@ async def test_inbound_webhook(sms: SmsApp, case: Case) -> None:
         assert stored == case.body_stored
 
 
+async def test_a_multipart_form_is_read_like_twilios_url_encoded_one(sms: SmsApp) -> None:
+    """Twilio posts URL-encoded forms, read with the standard library; any other encoding
+    goes to Starlette's parser and means the same."""
+    params = _params(Body="Bonjour, ça va ?")
+    signature = sms.twilio.signature("/sms/twilio", params)
+    response = await sms.twilio.client.post(
+        "/sms/twilio",
+        data=params,
+        files={"unused": ("empty.txt", b"")},  # makes httpx send multipart/form-data
+        headers={"X-Twilio-Signature": signature},
+    )
+    assert response.status_code == 200, response.text
+    async with sms.services.db.transaction() as session:
+        assert await session.scalar(select(Message.text)) == "Bonjour, ça va ?"
+
+
+async def test_a_form_with_thousands_of_fields_is_refused_and_nothing_stored(
+    sms: SmsApp,
+) -> None:
+    params = _params() | {f"Extra{n}": "x" for n in range(1200)}
+    response = await sms.twilio.post("/sms/twilio", params)
+    assert response.status_code == 400
+    assert await sms.count(Message) == 0
+
+
 async def test_a_signature_over_another_token_is_refused(sms: SmsApp) -> None:
     forged = TwilioWebhooks(sms.twilio.client, "someone-elses-token", PUBLIC_URL)
     response = await forged.sms(PERSON, "menu")

@@ -186,3 +186,21 @@ async def test_on_sms_a_yes_inside_a_flow_also_opts_back_in_as_twilio_does(
 
 async def test_an_email_address_alone_is_a_message_like_any_other(chat: Chat) -> None:
     assert "problème technique" not in await chat.say("awa@example.org")
+
+
+async def test_last_seen_is_kept_to_the_minute(chat: Chat, db, clock) -> None:  # noqa: ANN001
+    """Quick turns of one conversation write "last seen" once; a later turn moves it on."""
+
+    async def last_seen():  # noqa: ANN202
+        async with db.transaction() as session:
+            return await session.scalar(select(Contact.last_seen_at))
+
+    await chat.say("bonjour")
+    first = await last_seen()
+    assert first == clock()
+    clock.advance(seconds=30)
+    await chat.say("menu")
+    assert await last_seen() == first
+    clock.advance(seconds=40)
+    await chat.say("aide")
+    assert await last_seen() == clock()
