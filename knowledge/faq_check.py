@@ -21,8 +21,18 @@ from knowledge.normalise import normalise
 
 MIN_QUESTIONS = 5
 ENTRY_KEYS = frozenset(
-    {"id", "title", "questions", "keywords", "answer", "sms", "source", "reviewed", "related",
-     "forum"}
+    {
+        "id",
+        "title",
+        "questions",
+        "keywords",
+        "answer",
+        "sms",
+        "source",
+        "reviewed",
+        "related",
+        "forum",
+    }
 )
 REQUIRED_TEXTS = ("title", "answer")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -108,8 +118,9 @@ def _check_topic(topic: Any, report: Any, topic_ids: dict[str, str], name: str) 
 def _entry_problems(raw: dict[str, Any], forums: frozenset[str] | None) -> list[str]:
     problems = [f"unknown field {key!r}" for key in raw if key not in ENTRY_KEYS]
     for field in REQUIRED_TEXTS:
-        problems += [f"{field}: missing language {lang}" for lang in _missing_languages(
-            raw.get(field))]
+        problems += [
+            f"{field}: missing language {lang}" for lang in _missing_languages(raw.get(field))
+        ]
     questions = raw.get("questions")
     for lang in LANGUAGES:
         items = questions.get(lang) if isinstance(questions, dict) else None

@@ -57,9 +57,7 @@ def lexicon() -> Lexicon:
         spellings=spellings,
         synonyms=synonyms,
         longest_synonym=max((len(k) for k in synonyms), default=1),
-        synonym_words=frozenset(
-            w for k, v in synonyms.items() for w in (*k, *v.split())
-        ),
+        synonym_words=frozenset(w for k, v in synonyms.items() for w in (*k, *v.split())),
         stopwords=frozenset(stop),
         cues=cues,
     )

@@ -26,12 +26,24 @@ _CONTROL = re.compile(
 )
 
 
-# Cached: the same words are folded again and again (keywords, option labels, forum names, the
-# same greetings), and folding costs more than a lookup.
-@lru_cache(maxsize=16384)
 def fold(text: str) -> str:
     """Lower case, accents removed, anything but letters and digits as single spaces:
     'ARRÊT !' -> 'arret', "l'État" -> 'l etat'."""
+    return _fold_short(text) if len(text) <= CACHED_FOLD_LENGTH else _fold(text)
+
+
+# The same short texts are folded again and again (keywords, option labels, forum names,
+# greetings), and folding costs more than a lookup. Long texts are not kept: a stream of long
+# messages must not fill memory.
+CACHED_FOLD_LENGTH = 120
+
+
+@lru_cache(maxsize=8192)
+def _fold_short(text: str) -> str:
+    return _fold(text)
+
+
+def _fold(text: str) -> str:
     text = text[:MAX_CHARS].lower().translate(_SPECIAL_LETTERS)
     text = unicodedata.normalize("NFKD", text)
     text = "".join(ch for ch in text if not unicodedata.combining(ch))

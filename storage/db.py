@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from storage import sqlite_inline
-from storage.loop_session import LoopDatabase
+from storage.loop_session import PRAGMAS, LoopDatabase
 
 logger = logging.getLogger(__name__)
 
@@ -45,9 +45,8 @@ def _sqlite_setup(engine: AsyncEngine) -> None:
         if dbapi_connection.isolation_level is not None:
             dbapi_connection.isolation_level = None  # we emit BEGIN ourselves, below
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA synchronous=NORMAL")
+        for pragma in PRAGMAS:
+            cursor.execute(pragma)
         if not inline:  # an inline connection waits for locks in a thread, never on the loop
             cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.close()

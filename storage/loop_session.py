@@ -32,7 +32,7 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
-from storage.sqlite_inline import is_busy
+from storage.sqlite_inline import InlineConnection
 
 PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA foreign_keys=ON", "PRAGMA synchronous=NORMAL")
 
@@ -104,7 +104,7 @@ class LoopDatabase:
     def __init__(self, path: str, busy_timeout_ms: int, *, echo: bool = False) -> None:
         self.path = path
         self.busy_timeout_ms = busy_timeout_ms
-        self._raw: sqlite3.Connection | None = None  # opened by the first transaction
+        self._inline: InlineConnection | None = None  # opened by the first transaction
         self.engine = create_engine(
             "sqlite://", creator=lambda: self.raw, poolclass=StaticPool, echo=echo
         )
@@ -115,59 +115,41 @@ class LoopDatabase:
 
     @property
     def raw(self) -> sqlite3.Connection:
-        if self._raw is None:
+        return self._connection().raw
+
+    def _connection(self) -> InlineConnection:
+        if self._inline is None:
             # isolation_level=None: sqlite3 begins nothing by itself; we BEGIN IMMEDIATE.
             # check_same_thread=False: the thread that waits for a lock uses it too (never at
             # the same time as the loop: the loop awaits it).
             raw = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
             for pragma in PRAGMAS:
                 raw.execute(pragma)
-            raw.execute("PRAGMA busy_timeout=0")
-            self._raw = raw
+            self._inline = InlineConnection(raw, self.busy_timeout_ms)  # busy timeout 0 here
             # SQLAlchemy's first use of a connection ends with a ROLLBACK: let it happen now,
             # not inside the first transaction (which it would silently end).
             self.engine.connect().close()
-        return self._raw
+        return self._inline
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[LoopSession]:
         async with self._lock:
-            await self._begin_immediate()
+            connection = self._connection()
             try:
+                # Tried at once; if another process holds the lock, waited for in a thread.
+                await connection.run(connection.raw.execute, "BEGIN IMMEDIATE")
                 with self.sessions() as session:
                     session.begin()
                     yield LoopSession(session)
                     session.commit()
             finally:
-                if self.raw.in_transaction:  # an error before the commit: undo everything
-                    self.raw.rollback()
-
-    async def _begin_immediate(self) -> None:
-        try:
-            self.raw.execute("BEGIN IMMEDIATE")
-            return
-        except sqlite3.OperationalError as error:
-            if not is_busy(error):
-                raise
-        waiting = asyncio.ensure_future(asyncio.to_thread(self._wait_and_begin))
-        try:
-            await asyncio.shield(waiting)
-        except asyncio.CancelledError:
-            # The thread cannot be stopped: let it finish, undo its BEGIN, then be cancelled.
-            await asyncio.wait([waiting])
-            if self.raw.in_transaction:
-                self.raw.rollback()
-            raise
-
-    def _wait_and_begin(self) -> None:
-        self.raw.execute(f"PRAGMA busy_timeout={int(self.busy_timeout_ms)}")
-        try:
-            self.raw.execute("BEGIN IMMEDIATE")
-        finally:
-            self.raw.execute("PRAGMA busy_timeout=0")
+                # An error (or a cancellation, even while waiting for the lock) before the
+                # commit: undo everything.
+                if connection.raw.in_transaction:
+                    connection.raw.rollback()
 
     def close(self) -> None:
         self.engine.dispose()
-        if self._raw is not None:
-            self._raw.close()
-            self._raw = None
+        if self._inline is not None:
+            self._inline.stop()
+            self._inline = None

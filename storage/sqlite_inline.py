@@ -70,12 +70,12 @@ class InlineCursor:
 
     async def execute(self, sql: str, parameters: Sequence[Any] | None = None) -> InlineCursor:
         args = (sql,) if parameters is None else (sql, parameters)
-        await self._owner._run(self._cursor.execute, *args)
+        await self._owner.run(self._cursor.execute, *args)
         return self
 
     async def executemany(self, sql: str, parameters: Iterable[Sequence[Any]]) -> InlineCursor:
         rows = list(parameters)  # may be run twice (busy)
-        await self._owner._run(self._cursor.executemany, sql, rows)
+        await self._owner.run(self._cursor.executemany, sql, rows)
         return self
 
     async def fetchone(self) -> Any:
@@ -119,7 +119,11 @@ class InlineConnection:
         self.busy_timeout_ms = busy_timeout_ms
         conn.execute("PRAGMA busy_timeout=0")
 
-    async def _run(self, call: Callable[..., Any], *args: Any) -> Any:
+    @property
+    def raw(self) -> sqlite3.Connection:
+        return self._conn
+
+    async def run(self, call: Callable[..., Any], *args: Any) -> Any:
         try:
             return call(*args)
         except sqlite3.OperationalError as error:
@@ -157,7 +161,7 @@ class InlineConnection:
         return await cursor.execute(sql, parameters)
 
     async def commit(self) -> None:
-        await self._run(self._conn.commit)
+        await self.run(self._conn.commit)
 
     async def rollback(self) -> None:
         self._conn.rollback()
