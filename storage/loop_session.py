@@ -28,7 +28,7 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
@@ -108,8 +108,6 @@ class LoopDatabase:
         self.engine = create_engine(
             "sqlite://", creator=lambda: self.raw, poolclass=StaticPool, echo=echo
         )
-        # SQLAlchemy's own BEGIN is a no-op for pysqlite; ours happened before the session.
-        event.listen(self.engine, "begin", lambda connection: None)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._lock = asyncio.Lock()
 
@@ -139,7 +137,7 @@ class LoopDatabase:
                 # Tried at once; if another process holds the lock, waited for in a thread.
                 await connection.run(connection.raw.execute, "BEGIN IMMEDIATE")
                 with self.sessions() as session:
-                    session.begin()
+                    session.begin()  # nothing reaches SQLite (pysqlite's BEGIN is a no-op)
                     yield LoopSession(session)
                     session.commit()
             finally:
