@@ -46,8 +46,11 @@ CLAIM_AHEAD_SECONDS = 1.0
 # Rows are checked against the person's latest state (STOP, unreachable) in groups covering at
 # most this much sending time: STOP wins unless it arrives within this window before the call.
 RECHECK_SECONDS = 0.25
-# Kinds that answer the person's own question: they are not bulk and ignore quiet hours.
-QUIET_EXEMPT_KINDS = frozenset({"ticket", "reply"})
+# Kinds that answer the person's own question: they are not bulk, so they ignore quiet hours
+# and go even to someone who opted out of bulk messages (STOP). On SMS the provider still
+# refuses a number that opted out with it (Twilio 21610), and that is recorded.
+REPLY_KIND = "reply"  # a chat's reply that could not be sent at once (bot/channels/telegram.py)
+QUIET_EXEMPT_KINDS = ANSWER_KINDS = frozenset({"ticket", REPLY_KIND})
 # The only kind sent to a relative who has not yet said yes (family enrolment).
 CONSENT_KINDS = frozenset({"invitation"})
 RECORD_BATCH = 500
@@ -363,7 +366,7 @@ class Dispatcher:
         """Why this row must not go now (an outcome to record), or None to send it."""
         if person is None:
             return Outcome(row.id, "cancelled", row.attempts - 1, "the person erased their data")
-        if person.opted_out:
+        if person.opted_out and row.kind not in ANSWER_KINDS:
             return Outcome(row.id, "cancelled", row.attempts - 1, "opted out")
         if person.unreachable:
             return Outcome(row.id, "cancelled", row.attempts - 1, "unreachable")

@@ -53,9 +53,10 @@ from bot.channels.telegram_send import (
 )
 from bot.channels.telegram_updates import ChatOrderedProcessor
 from bot.conversation import Outgoing, Turn
+from bot.dispatcher import REPLY_KIND
 from bot.services import Services
 from knowledge.addresses import mask, telegram_address
-from storage import contacts, messages
+from storage import contacts, messages, outbox
 from storage.models import Contact
 from storage.models import Message as StoredMessage
 
@@ -245,11 +246,16 @@ class TelegramChannel:
         await _quietly(edit, "editMessageText")
 
     async def _deliver(self, chat_id: int, turn: Turn, outgoing: list[Outgoing]) -> None:
-        """Send the replies in order; record each one's Telegram id or failure."""
+        """Send the replies in order; record each one's Telegram id or failure.
+
+        A failure that surely did not deliver and may pass (a network error, Telegram's 5xx)
+        hands this reply and the ones after it to the outbox, which retries with backoff; a
+        timeout may have delivered, so it is not sent again (see the outbox guarantee)."""
         outcomes: list[tuple[int | None, str, str | None, str | None]] = []
         unreachable = False
         failed: str | None = None
-        for out in outgoing:
+        retry: list[str] = []
+        for index, out in enumerate(outgoing):
             if failed is not None:  # after a permanent failure the rest cannot go either
                 outcomes.append((out.message_id, "failed", None, failed))
                 continue
@@ -258,11 +264,18 @@ class TelegramChannel:
                 pid = provider_message_id(chat_id, int(result.provider_id or 0))
                 outcomes.append((out.message_id, "sent", pid, None))
                 continue
+            if not result.permanent and not result.uncertain:
+                # The log keeps these attempts as failed; the outbox row (source reply:<id>)
+                # and the message it logs once sent tell the rest.
+                left = outgoing[index:]
+                retry = [o.text for o in left]
+                outcomes += [(o.message_id, "failed", None, result.error) for o in left]
+                break
             outcomes.append((out.message_id, "failed", None, result.error))
             unreachable = unreachable or result.unreachable
             if result.permanent:
                 failed = result.error
-        await self._record(chat_id, turn, outcomes, unreachable)
+        await self._record(chat_id, turn, outcomes, unreachable, retry)
 
     async def _record(
         self,
@@ -270,6 +283,7 @@ class TelegramChannel:
         turn: Turn,
         outcomes: list[tuple[int | None, str, str | None, str | None]],
         unreachable: bool,
+        retry: list[str],
     ) -> None:
         now = self.services.conversation.config.clock()
         async with self.services.db.transaction() as session:
@@ -288,6 +302,18 @@ class TelegramChannel:
             # They just wrote to us: a delivered reply means they are reachable again.
             delivered = any(status == "sent" for _, status, _, _ in outcomes)
             contact.unreachable = unreachable or (contact.unreachable and not delivered)
+            if retry:
+                # One row for what is left of this turn, in order; the buttons do not travel
+                # (an outbox row is text), MENU brings them back.
+                await outbox.enqueue(
+                    session,
+                    contact,
+                    "\n\n".join(retry),
+                    kind=REPLY_KIND,
+                    source=f"reply:{turn.inbound_id}",
+                    dedupe_key=f"reply:{turn.inbound_id}",
+                    now=now,
+                )
 
     async def _unsent(self, outgoing: list[Outgoing]) -> list[Outgoing]:
         ids = [o.message_id for o in outgoing if o.message_id is not None]

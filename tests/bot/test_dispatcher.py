@@ -288,6 +288,18 @@ async def test_quiet_hours_off_when_empty(db: Database) -> None:
     assert await statuses(db) == {"delivered": 1}
 
 
+async def test_a_staff_answer_reaches_a_person_who_opted_out_of_bulk_messages(
+    db: Database,
+) -> None:
+    """STOP stops announcements, not the answer to the person's own question."""
+    [person] = await people(db, ["console:stopped"], opted_out=True)
+    await queue(db, [person], "Annonce", kind="broadcast", source="broadcast:1")
+    await queue(db, [person], "Votre réponse", kind="ticket", source="ticket:1")
+    await Dispatcher(db, {"console": ConsoleSender()}, config()).run_until_idle()
+    state = {r.kind: (r.status, r.error) for r in await rows(db)}
+    assert state == {"broadcast": ("cancelled", "opted out"), "ticket": ("delivered", None)}
+
+
 async def test_a_relative_who_has_not_agreed_gets_only_the_invitation(db: Database) -> None:
     [relative] = await people(db, ["tel:+22376123456"], consent="pending")
     await queue(db, [relative], "Invitation", kind="invitation", source="invitation:1")

@@ -9,10 +9,13 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 
 from bot.channels.telegram import TelegramChannel
+from bot.dispatcher import Dispatcher, DispatcherConfig
 from storage.db import Database
 from tests.bot.telegram_support import buttons, contact, running, settled, stored, wait_for
 from tests.chat import Chat
 from tests.fakes.telegram_api import BOT, FakeBotApi
+from tests.outbox_rows import rows as outbox_rows
+from tests.telegram_sender import PtbSender
 
 ME = 42
 
@@ -279,3 +282,32 @@ async def _unreachable(db: Database, address: str) -> bool:
 
 async def _reachable(db: Database, address: str) -> bool:
     return not (await contact(db, address)).unreachable
+
+
+async def test_a_reply_lost_to_a_network_error_is_sent_again_by_the_outbox(
+    telegram, api, db
+) -> None:
+    """Telegram's 5xx surely did not deliver: that reply and the next go through the outbox
+    (once, in order, buttons left behind); the log says what happened to the first attempt."""
+    api.fail_next("sendMessage", 502, "Bad Gateway")
+    api.push_text(46, "menu")
+    await wait_for(lambda: settled(db), what="the failure recorded")
+    assert api.sent_to(46) == []  # the menu was not tried after the welcome failed
+    welcome, menu = await stored(db, "out")
+    assert welcome.status == menu.status == "failed"
+    assert welcome.error_code == "network"
+    [row] = await outbox_rows(db)
+    assert (row.kind, row.address, row.status) == ("reply", "telegram:46", "queued")
+    assert row.source == f"reply:{welcome.reply_to_id}"
+
+    sender = PtbSender(api.url)
+    await sender.start()
+    try:
+        config = DispatcherConfig(rates={"telegram": 30.0}, worker_id="t", only_worker=True)
+        await Dispatcher(db, {"telegram": sender}, config).run_until_idle()
+    finally:
+        await sender.stop()
+    [again] = api.sent_to(46)
+    assert "Bienvenue" in again["text"] and "Menu" in again["text"]
+    assert again["text"].index("Bienvenue") < again["text"].index("Menu")
+    assert [r.status for r in await outbox_rows(db)] == ["sent"]

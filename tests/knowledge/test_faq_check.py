@@ -62,8 +62,7 @@ def test_missing_language_and_too_few_questions(faq_dir: Path) -> None:
 
 def test_sms_longer_than_300_gsm7_characters(faq_dir: Path) -> None:
     # 299 letters, then "€" which takes two septets in GSM-7, "ê" which becomes "e": 302.
-    edit(faq_dir, "nationality.yaml",
-         lambda d: d["entries"][1]["sms"].update(fr="a" * 299 + "€ê"))
+    edit(faq_dir, "nationality.yaml", lambda d: d["entries"][1]["sms"].update(fr="a" * 299 + "€ê"))
     assert check_faq(faq_dir) == [
         "nationality.yaml: nationality_vote: sms fr: 302 GSM-7 characters, at most 300 allowed"
     ]
@@ -71,8 +70,7 @@ def test_sms_longer_than_300_gsm7_characters(faq_dir: Path) -> None:
 
 def test_a_derived_sms_always_fits(faq_dir: Path) -> None:
     long_sentence = "Une très longue phrase sans point " * 30
-    edit(faq_dir, "investment.yaml",
-         lambda d: d["entries"][1]["answer"].update(fr=long_sentence))
+    edit(faq_dir, "investment.yaml", lambda d: d["entries"][1]["answer"].update(fr=long_sentence))
     assert check_faq(faq_dir, forum_ids={"fidima"}) == []
 
 
@@ -118,8 +116,11 @@ def test_schema_mistakes(faq_dir: Path) -> None:
 
 
 def test_same_question_under_two_entries(faq_dir: Path) -> None:
-    edit(faq_dir, "investment.yaml",
-         lambda d: d["entries"][1]["questions"]["en"].append("Can I hold dual citizenship?"))
+    edit(
+        faq_dir,
+        "investment.yaml",
+        lambda d: d["entries"][1]["questions"]["en"].append("Can I hold dual citizenship?"),
+    )
     assert check_faq(faq_dir, forum_ids={"fidima"}) == [
         "nationality.yaml: nationality_dual: question 'Can I hold dual citizenship?' is also a "
         "question of investment_land"

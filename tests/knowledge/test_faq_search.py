@@ -147,8 +147,12 @@ def test_a_long_story_is_answered_by_the_question_at_its_end(
 
 @pytest.mark.parametrize(
     ("question", "lang"),
-    [("national employment agency", "en"), ("smugglers promises", "en"),
-     ("exoneration douaniere", "fr"), ("codeveloppement", "fr")],
+    [
+        ("national employment agency", "en"),
+        ("smugglers promises", "en"),
+        ("exoneration douaniere", "fr"),
+        ("codeveloppement", "fr"),
+    ],
 )
 def test_words_only_one_language_of_the_faq_uses_tell_the_language(
     question: str, lang: str
