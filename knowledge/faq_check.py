@@ -18,6 +18,7 @@ import yaml
 from knowledge.faq_entries import LANGUAGES, SMS_LIMIT, derive_sms, faq_files, read_yaml
 from knowledge.gsm7 import is_gsm7, sendable_length, transliterate
 from knowledge.normalise import normalise
+from knowledge.openers import opener_problem
 
 MIN_QUESTIONS = 5
 ENTRY_KEYS = frozenset(
@@ -134,6 +135,7 @@ def _entry_problems(raw: dict[str, Any], forums: frozenset[str] | None) -> list[
     ):
         problems.append("keywords: expected lists per language")
     problems += _sms_problems(raw)
+    problems += _opener_problems(raw)
     for field in ("source", "reviewed"):
         if not raw.get(field):
             problems.append(f"missing {field}")
@@ -164,6 +166,23 @@ def _sms_problems(raw: dict[str, Any]) -> list[str]:
             problems.append(
                 f"{origin} {lang}: {length} GSM-7 characters, at most {SMS_LIMIT} allowed"
             )
+    return problems
+
+
+def _opener_problems(raw: dict[str, Any]) -> list[str]:
+    """An answer or SMS that opens with a bare yes/no reads backwards for a negated question."""
+    problems = []
+    answer = raw.get("answer") if isinstance(raw.get("answer"), dict) else {}
+    sms = raw.get("sms") if isinstance(raw.get("sms"), dict) else {}
+    for lang in LANGUAGES:
+        texts = {"answer": str(answer.get(lang) or "")}
+        texts["sms" if sms.get(lang) else "derived sms"] = str(
+            sms.get(lang) or derive_sms(texts["answer"])
+        )
+        for origin, text in texts.items():
+            problem = opener_problem(text)
+            if problem:
+                problems.append(f"{origin} {lang}: {problem}")
     return problems
 
 

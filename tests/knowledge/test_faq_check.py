@@ -144,3 +144,67 @@ def test_the_loader_skips_what_the_checker_reports(faq_dir: Path) -> None:
     (faq_dir / "broken.yaml").write_text("topic: [unclosed\n", encoding="utf-8")
     index = FaqIndex.load(faq_dir, semantic=False)
     assert len(index.entries) == 4
+
+
+@pytest.mark.parametrize(
+    ("field", "lang", "text", "word"),
+    [
+        ("answer", "fr", "Oui. Le Mali admet la double nationalité.", "Oui"),
+        ("answer", "en", "Yes: Mali allows dual nationality.", "Yes"),
+        ("sms", "fr", "Non, vous ne perdez pas la nationalité.", "Non"),
+        ("sms", "en", "No. You keep it unless you declare it.", "No"),
+        ("answer", "fr", "Bien sûr ! Le Mali admet la double nationalité.", "Bien sûr"),
+    ],
+)
+def test_an_answer_opening_with_a_bare_yes_or_no_is_rejected(
+    faq_dir: Path, field: str, lang: str, text: str, word: str
+) -> None:
+    edit(
+        faq_dir,
+        "nationality.yaml",
+        lambda d: d["entries"][0].setdefault(field, {}).update({lang: text}),
+    )
+    problems = check_faq(faq_dir)
+    assert any(
+        p.startswith(f"nationality.yaml: nationality_dual: {field} {lang}: opens with {word!r}")
+        for p in problems
+    ), problems
+
+
+def test_a_derived_sms_is_checked_for_its_opener_too(faq_dir: Path) -> None:
+    def change(d: dict) -> None:
+        entry = d["entries"][0]
+        entry.pop("sms", None)
+        entry["answer"]["fr"] = "Oui. " + entry["answer"]["fr"]
+
+    edit(faq_dir, "nationality.yaml", change)
+    assert "nationality.yaml: nationality_dual: derived sms fr: opens with 'Oui'" in "\n".join(
+        check_faq(faq_dir)
+    )
+
+
+def test_sentences_that_merely_start_with_the_same_letters_pass(faq_dir: Path) -> None:
+    def change(d: dict) -> None:
+        entry = d["entries"][0]
+        entry["answer"]["fr"] = "Si vous prenez une autre nationalité, vous restez Malien."
+        entry["answer"]["en"] = "No discrimination exists against Malians abroad."
+
+    edit(faq_dir, "nationality.yaml", change)
+    assert not [p for p in check_faq(faq_dir) if "opens with" in p]
+
+
+def test_an_awareness_message_opening_with_a_bare_no_is_rejected() -> None:
+    from knowledge.awareness import AwarenessMessage, Series, check
+
+    message = AwarenessMessage(
+        1,
+        "m1",
+        sms={"fr": "Non, la traversée n'est pas sûre.", "en": "Crossing the sea costs lives."},
+        text={"fr": "La traversée fait des morts.", "en": "No. Crossing the sea is not safe."},
+    )
+    assert check(Series("s", {}, (message,))) == [
+        "message 1 sms fr: opens with 'Non', whose meaning depends on how the question was "
+        "asked: start with the rule itself",
+        "message 1 text en: opens with 'No', whose meaning depends on how the question was "
+        "asked: start with the rule itself",
+    ]
