@@ -19,6 +19,8 @@ def _entry_option(entry: Entry, lang: str) -> Option:
 
 def _answer(ctx: Context, entry: Entry, lang: str) -> list[Reply]:
     options: list[Option] = []
+    if entry.kind == "pointer":  # what the sources cannot answer: a person can
+        options.append(ctx.option("faq.ask_staff", ASK_STAFF, lang))
     if entry.forum:
         options.append(ctx.option("faq.register", f"INSCRIPTION {entry.forum}", lang))
     if ctx.channel != "sms":
@@ -33,6 +35,12 @@ async def answer(ctx: Context) -> list[Reply]:
     match = ctx.knowledge.faq.search(ctx.text, lang_hint=ctx.lang)
     lang = match.lang if ctx.knowledge.locales.supports(match.lang) else ctx.lang
     if match.outcome == "answer":
+        if match.entry.urgent:  # someone in danger on the route: staff are told at once
+            # Imported here: consultations imports this module (ASK_STAFF).
+            from handlers.consultations import open_urgent
+
+            replies = _answer(ctx, match.entry, lang)
+            return [*replies, *await open_urgent(ctx, ctx.text)]
         return _answer(ctx, match.entry, lang)
     best = match.suggestions[0][0].id if match.suggestions else None
     await gaps.record(
@@ -54,6 +62,13 @@ async def show_entry(ctx: Context) -> list[Reply] | None:
     entry = ctx.knowledge.faq.entries.get(ctx.args.strip().lower())
     if entry is None:
         return await topics(ctx, ctx.t("faq.unknown_entry"))
+    offered = any(value == f"FAQ {entry.id}" for _, value in ctx.contact.last_options or [])
+    if entry.urgent and offered:
+        # Chosen from "did you mean" after describing someone in danger: staff are told at once.
+        from handlers.consultations import open_urgent, previous_question
+
+        question = await previous_question(ctx) or entry.title[ctx.lang]
+        return [*_answer(ctx, entry, ctx.lang), *await open_urgent(ctx, question)]
     return _answer(ctx, entry, ctx.lang)
 
 

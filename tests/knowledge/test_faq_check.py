@@ -208,3 +208,31 @@ def test_an_awareness_message_opening_with_a_bare_no_is_rejected() -> None:
         "message 1 text en: opens with 'No', whose meaning depends on how the question was "
         "asked: start with the rule itself",
     ]
+
+
+def test_a_pointer_holds_no_number_email_or_web_address(faq_dir: Path) -> None:
+    def change(d: dict) -> None:
+        entry = d["entries"][1]
+        entry["kind"] = "pointer"
+        entry["answer"]["fr"] = "Appelez le consulat au 01 23 45 67 89."
+        entry["sms"]["en"] = "Write to consulate@example.org."
+
+    edit(faq_dir, "nationality.yaml", change)
+    problems = check_faq(faq_dir)
+    rule = "a pointer holds no number, e-mail or web address"
+    assert f"nationality.yaml: nationality_vote: answer fr: {rule}" in problems
+    assert f"nationality.yaml: nationality_vote: sms en: {rule}" in problems
+
+
+def test_urgent_is_only_for_pointers_and_kinds_are_known(faq_dir: Path) -> None:
+    def change(d: dict) -> None:
+        d["entries"][0]["urgent"] = True
+        d["entries"][1]["kind"] = "advice"
+
+    edit(faq_dir, "nationality.yaml", change)
+    problems = check_faq(faq_dir)
+    assert "nationality.yaml: nationality_dual: urgent is for pointers (kind: pointer)" in problems
+    assert (
+        "nationality.yaml: nationality_vote: kind 'advice' must be one of answer, pointer"
+        in problems
+    )
