@@ -1,4 +1,9 @@
-"""`diaspora-bot kb check`: validate every knowledge file; exit 1 if anything is wrong."""
+"""`diaspora-bot kb check`: validate every knowledge file; exit 1 if anything is wrong.
+
+`kb check --guidance` lists the sentences marked as guidance (advice, not facts from a source)
+for the ministry's reviewer; `kb check --stale DAYS` lists entries not reviewed for that long;
+`kb review --format csv|md --output FILE` writes every entry for a reviewer to read and sign.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ import argparse
 from pathlib import Path
 
 from knowledge.check import KNOWLEDGE_DIR, check_knowledge
+from knowledge.faq_check import guidance_sentences
 
 
 def add(sub: argparse._SubParsersAction) -> None:
@@ -13,11 +19,21 @@ def add(sub: argparse._SubParsersAction) -> None:
     actions = parser.add_subparsers(dest="action", required=True)
     check = actions.add_parser("check", help="validate every knowledge file")
     check.add_argument("--dir", type=Path, default=KNOWLEDGE_DIR, help="a knowledge folder")
+    check.add_argument(
+        "--guidance",
+        action="store_true",
+        help="also list the sentences marked as guidance, for the ministry's reviewer",
+    )
     check.set_defaults(run=_check)
 
 
 async def _check(args: argparse.Namespace) -> int:
     problems = check_knowledge(args.dir)
+    if args.guidance:
+        found = guidance_sentences(args.dir / "faq")
+        print(f"guidance: {len(found)} sentence(s), advice rather than facts from a source")
+        for name, entry, lang, sentence in found:
+            print(f"{name}: {entry}: {lang}: {sentence}")
     for problem in problems:
         print(problem)
     print(f"{len(problems)} problem(s)" if problems else "knowledge: no problems")

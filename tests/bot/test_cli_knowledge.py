@@ -82,3 +82,13 @@ def test_ask_answers_with_sentence_embeddings_from_the_first_question(
     meaning = json.loads(run(["ask", "--json"], tmp_path, question).stdout)
     assert (words["matched"], words["id"]) == (False, "investment_api_mali")
     assert (meaning["matched"], meaning["id"]) == (True, "investment_api_mali")
+
+
+def test_kb_check_guidance_lists_the_advice_for_the_reviewer(tmp_path: Path) -> None:
+    result = run(["kb", "check", "--guidance"], tmp_path)
+    assert result.returncode == 0, result.stdout
+    assert "guidance:" in result.stdout
+    assert (
+        "migration.yaml: migration_smugglers: fr: Méfiez-vous de toute personne qui promet un "
+        "voyage facile ou un emploi à l'étranger contre de l'argent."
+    ) in result.stdout

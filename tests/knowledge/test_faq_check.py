@@ -236,3 +236,47 @@ def test_urgent_is_only_for_pointers_and_kinds_are_known(faq_dir: Path) -> None:
         "nationality.yaml: nationality_vote: kind 'advice' must be one of answer, pointer"
         in problems
     )
+
+
+def test_guidance_states_no_figure_or_law_and_is_a_sentence_of_the_answer(faq_dir: Path) -> None:
+    def change(d: dict) -> None:
+        entry = d["entries"][0]
+        entry["answer"]["fr"] += "\nAvant de payer, attendez 72 heures. Appliquez la loi 2011-087."
+        entry["guidance"] = {
+            "fr": [
+                "Avant de payer, attendez 72 heures.",
+                "Appliquez la loi 2011-087.",
+                "Une phrase qui n'est pas dans la réponse.",
+            ]
+        }
+
+    edit(faq_dir, "nationality.yaml", change)
+    problems = [p for p in check_faq(faq_dir) if "guidance" in p]
+    assert problems == [
+        "nationality.yaml: nationality_dual: guidance fr: 'Avant de payer, attendez 72 heures.' "
+        "states a figure",
+        "nationality.yaml: nationality_dual: guidance fr: 'Appliquez la loi 2011-087.' "
+        "states a figure",
+        "nationality.yaml: nationality_dual: guidance fr: 'Appliquez la loi 2011-087.' "
+        "names a law",
+        "nationality.yaml: nationality_dual: guidance fr: \"Une phrase qui n'est pas dans la "
+        'réponse." is not a sentence of the answer',
+    ]
+
+
+def test_an_answer_with_a_figure_needs_the_year_it_held(faq_dir: Path) -> None:
+    edit(faq_dir, "nationality.yaml", lambda d: d["entries"][0].pop("as_of"))
+    assert (
+        "nationality.yaml: nationality_dual: answer fr holds a figure: as_of (the year it held) "
+        "is required"
+    ) in check_faq(faq_dir)
+    edit(faq_dir, "nationality.yaml", lambda d: d["entries"][0].update(as_of="récent"))
+    assert "nationality.yaml: nationality_dual: as_of 'récent' must be a year (YYYY)" in (
+        check_faq(faq_dir)
+    )
+
+
+def test_an_answer_without_a_figure_needs_no_year(faq_dir: Path) -> None:
+    assert "as_of" not in "\n".join(check_faq(faq_dir, forum_ids={"fidima"}))
+    data = yaml.safe_load((faq_dir / "nationality.yaml").read_text(encoding="utf-8"))
+    assert "as_of" not in data["entries"][1]  # nationality_vote: no figure, no year
