@@ -92,3 +92,41 @@ def test_kb_check_guidance_lists_the_advice_for_the_reviewer(tmp_path: Path) -> 
         "migration.yaml: migration_smugglers: fr: Méfiez-vous de toute personne qui promet un "
         "voyage facile ou un emploi à l'étranger contre de l'argent."
     ) in result.stdout
+
+
+def test_kb_review_writes_every_entry_for_the_reviewer(tmp_path: Path) -> None:
+    import csv
+
+    out = tmp_path / "review.csv"
+    result = run(["kb", "review", "--format", "csv", "--output", str(out)], tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    rows = {row["id"]: row for row in csv.DictReader(out.open(encoding="utf-8"))}
+    dual = rows["nationality_dual"]
+    assert dual["answer_fr"].startswith("Le Mali admet la double nationalité")
+    assert "only if they declare it" in dual["sms_en"]
+    assert "249" in dual["source"] and dual["as_of"] == "2016" and dual["reviewed"]
+    assert "Si je prends la nationalité" in dual["questions_fr"]
+    assert "ambassade ou consulat" in dual["guidance_fr"]
+    assert rows["pointer_relative_in_danger"]["kind"] == "pointer (urgent)"
+
+    md = tmp_path / "review.md"
+    assert run(["kb", "review", "--format", "md", "--output", str(md)], tmp_path).returncode == 0
+    text = md.read_text(encoding="utf-8")
+    assert "## nationality_dual (nationality.yaml, answer)" in text
+    assert "- As of: 2016" in text and "Guidance:" in text
+
+
+def test_kb_check_stale_lists_entries_not_reviewed_for_that_long(tmp_path: Path) -> None:
+    old = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE_DIR, old, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    faq = old / "faq" / "nationality.yaml"
+    faq.write_text(
+        faq.read_text(encoding="utf-8").replace("reviewed: 2026-11-23", "reviewed: 2020-01-01", 1),
+        encoding="utf-8",
+    )
+    result = run(["kb", "check", "--dir", str(old), "--stale", "36500"], tmp_path)
+    assert result.returncode == 0, result.stdout  # a century: nothing is that old
+    result = run(["kb", "check", "--dir", str(old), "--stale", "365"], tmp_path)
+    assert result.returncode == 1
+    assert "nationality.yaml: nationality_dual: not reviewed since 2020-01-01" in result.stdout
+    assert "nationality_rights" not in result.stdout
