@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from handlers import basics, consultations, faq, privacy, registration, staff, subscriptions
+from handlers import (
+    basics,
+    consultations,
+    faq,
+    forum_editions,
+    privacy,
+    registration,
+    staff,
+    subscriptions,
+)
 from handlers.context import MenuItem
 from handlers.router import Router
 from knowledge.bundle import Knowledge
@@ -33,6 +42,7 @@ def build_router(knowledge: Knowledge) -> Router:
             *subscriptions.KEYWORDS,
             *faq.KEYWORDS,
             *registration.KEYWORDS,
+            *forum_editions.KEYWORDS,
             *staff.KEYWORDS,
         ],
         flows={

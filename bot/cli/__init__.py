@@ -14,6 +14,7 @@ from bot.cli import (
     contacts,
     db,
     export,
+    forum,
     gaps,
     kb,
     outbox,
@@ -22,7 +23,7 @@ from bot.cli import (
 )
 from bot.logs import setup as setup_logging
 
-COMMANDS = (chat, ask, stats, run, db, kb, export, broadcast, contacts, audit, gaps, outbox)
+COMMANDS = (chat, ask, stats, run, db, kb, export, broadcast, contacts, audit, gaps, outbox, forum)
 
 
 def parser() -> argparse.ArgumentParser:
