@@ -30,8 +30,10 @@ def test_the_shipped_forums_have_no_open_edition() -> None:
 
 
 def test_the_registration_window_counts_in_the_forums_local_date() -> None:
-    forum = load_forums().forums["fidima"].with_edition(
-        date(2027, 3, 15), date(2027, 3, 16), "Bamako", 500, date(2026, 11, 1)
+    forum = (
+        load_forums()
+        .forums["fidima"]
+        .with_edition(date(2027, 3, 15), date(2027, 3, 16), "Bamako", 500, date(2026, 11, 1))
     )
     tokyo = forum.__class__(**{**forum.__dict__, "timezone": "Asia/Tokyo"})
     evening = datetime(2027, 3, 15, 16, 0, tzinfo=UTC)  # 15 March in Bamako, 16th in Tokyo
