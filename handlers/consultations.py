@@ -134,7 +134,12 @@ async def open_urgent(ctx: Context, question: str) -> list[Reply]:
     )
     await _follow(ctx, ticket)
     logger.info("urgent ticket %s opened by %s", ticket.id, mask(ctx.contact.address))
-    return [Reply(ctx.t("content.urgent_created", id=ticket.id))]
+    return [
+        Reply(
+            ctx.t("content.urgent_created", id=ticket.id),
+            sms_text=ctx.t("content.urgent_created_sms", id=ticket.id),
+        )
+    ]
 
 
 async def ask_staff(ctx: Context) -> list[Reply]:

@@ -19,7 +19,7 @@ def _entry_option(entry: Entry, lang: str) -> Option:
 
 def _answer(ctx: Context, entry: Entry, lang: str) -> list[Reply]:
     options: list[Option] = []
-    if entry.kind == "pointer":  # what the sources cannot answer: a person can
+    if entry.kind == "pointer" and not entry.urgent:  # the sources cannot answer; a person can
         options.append(ctx.option("faq.ask_staff", ASK_STAFF, lang))
     if entry.forum:
         options.append(ctx.option("faq.register", f"INSCRIPTION {entry.forum}", lang))
@@ -39,8 +39,8 @@ async def answer(ctx: Context) -> list[Reply]:
             # Imported here: consultations imports this module (ASK_STAFF).
             from handlers.consultations import open_urgent
 
-            replies = _answer(ctx, match.entry, lang)
-            return [*replies, *await open_urgent(ctx, ctx.text)]
+            # The confirmation first: on SMS it is what must arrive before any "PLUS".
+            return [*await open_urgent(ctx, ctx.text), *_answer(ctx, match.entry, lang)]
         return _answer(ctx, match.entry, lang)
     best = match.suggestions[0][0].id if match.suggestions else None
     await gaps.record(
@@ -68,7 +68,7 @@ async def show_entry(ctx: Context) -> list[Reply] | None:
         from handlers.consultations import open_urgent, previous_question
 
         question = await previous_question(ctx) or entry.title[ctx.lang]
-        return [*_answer(ctx, entry, ctx.lang), *await open_urgent(ctx, question)]
+        return [*await open_urgent(ctx, question), *_answer(ctx, entry, ctx.lang)]
     return _answer(ctx, entry, ctx.lang)
 
 

@@ -131,3 +131,14 @@ async def test_staff_see_urgent_requests_first(
     listing = await tg(conversation, AGENT).say("/tickets")
     assert listing.index("URGENT") < listing.index("ferme à Ségou")
     assert listing.index("bloqué en Libye") < listing.index("ferme à Ségou")
+
+
+async def test_on_sms_the_urgent_confirmation_comes_first_and_whole(
+    conversation: Conversation, db
+) -> None:
+    person = sms_chat(conversation, "+15555550103")  # 555-01xx: reserved for fiction
+    reply = await person.say("mon fils est bloqué en Libye")
+    assert reply.startswith("Message transmis en urgent")
+    assert "PLUS" not in reply and "CONSEILLER" not in person.options
+    async with db.transaction() as session:
+        assert (await session.scalar(select(Ticket))).urgent
