@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import audit
@@ -140,6 +140,14 @@ async def waiting_for(session: AsyncSession, forum_id: str) -> list[Contact]:
         .order_by(ForumInterest.id)
     )
     return list(found)
+
+
+async def waiting_counts(session: AsyncSession) -> dict[str, int]:
+    """How many people wait for each forum's registration to open (staff's `forum list`)."""
+    rows = await session.execute(
+        select(ForumInterest.forum_id, func.count()).group_by(ForumInterest.forum_id)
+    )
+    return {forum_id: count for forum_id, count in rows.all()}
 
 
 async def forget_interest(session: AsyncSession, forum_id: str) -> None:

@@ -92,6 +92,7 @@ async def _list(args: argparse.Namespace) -> int:
     try:
         async with services.db.transaction() as session:
             editions = await forum_editions.all_editions(session)
+            waiting = await forum_editions.waiting_counts(session)
     finally:
         await services.close()
     forums = services.knowledge.forums
@@ -102,6 +103,7 @@ async def _list(args: argparse.Namespace) -> int:
             {
                 "id": forum_id,
                 "open": any(e.status == forum_editions.OPEN for e in mine),
+                "waiting": waiting.get(forum_id, 0),  # asked to be told when it opens
                 "editions": [
                     {
                         "edition": e.id,
@@ -125,7 +127,7 @@ async def _list(args: argparse.Namespace) -> int:
         return 0
     for record in records:
         state = "open" if record["open"] else "closed (no edition open)"
-        print(f"{record['id']}: {state}")
+        print(f"{record['id']}: {state}; {record['waiting']} waiting to be told of an opening")
         for e in record["editions"]:
             print(
                 f"  edition {e['edition']} {e['status']}: {e['starts_on']} to {e['ends_on']}, "

@@ -27,14 +27,17 @@ OPEN = ["forum", "open", "fidima", "--starts", "2030-03-15", "--ends", "2030-03-
 
 def test_staff_open_list_and_close_an_edition(tmp_path: Path) -> None:
     listing = json.loads(run(["forum", "list", "--json"], tmp_path).stdout)
-    assert [(f["id"], f["open"]) for f in listing] == [
-        ("fidima", False),
-        ("women_forum", False),
-        ("diaspo_istm", False),
+    assert [(f["id"], f["open"], f["waiting"]) for f in listing] == [
+        ("fidima", False, 0),
+        ("women_forum", False, 0),
+        ("diaspo_istm", False, 0),
     ]
+    run(["chat", "--address", "console:binta"], tmp_path, "PREVENIR fidima\n")
+    assert json.loads(run(["forum", "list", "--json"], tmp_path).stdout)[0]["waiting"] == 1
     opened = run([*OPEN, "--place", "Bamako", "--capacity", "300"], tmp_path)
     assert opened.returncode == 0, opened.stderr
     assert "edition 1 open" in opened.stdout and "300 places" in opened.stdout
+    assert "1 person(s) who asked will be told" in opened.stdout
     again = run([*OPEN, "--place", "Bamako", "--capacity", "300"], tmp_path)
     assert again.returncode == 1 and "already open" in again.stderr
 
