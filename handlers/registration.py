@@ -411,7 +411,11 @@ async def cancel_by_code(ctx: Context) -> list[Reply] | None:
         return [Reply(ctx.t("registration.not_yours", code=code))]
     if registration.status == "cancelled":
         return [Reply(ctx.t("registration.already_cancelled", code=code))]
-    forums = await _live(ctx)
+    # The latest edition's capacity, open or closed: a freed seat goes to the waitlist even
+    # after registration closed (the forum still takes place).
+    forums = await forum_editions.resolved_forums(
+        ctx.session, ctx.knowledge.forums, with_closed=True
+    )
     forum = forums.get(registration.forum_id) if forums else None
     promoted = await registrations.cancel(
         ctx.session, registration, forum.capacity if forum else None, ctx.now

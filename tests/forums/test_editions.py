@@ -178,3 +178,24 @@ async def test_reminders_follow_the_editions_dates(
     clock.now = clock.now.replace(month=12, day=3, hour=9)  # 7 days before, in Bamako
     async with db.transaction() as session:
         assert await queue_due_reminders(session, knowledge, clock.now) == 1
+
+
+async def test_a_seat_freed_after_registration_closed_goes_to_the_waitlist(
+    conversation: Conversation, db, knowledge: Knowledge, clock: FakeClock
+) -> None:
+    await open_fidima(db, knowledge, clock, capacity=1)
+    first, second = Chat(conversation, "console:awa"), Chat(conversation, "console:binta")
+    codes = []
+    for person in (first, second):
+        await person.say("INSCRIPTION fidima")
+        for answer in FIDIMA:
+            await person.say(answer)
+        codes.append(code_in(await person.say("OUI")))
+    async with db.transaction() as session:
+        await forum_editions.close_edition(session, "fidima", actor="cli:tester", now=clock.now)
+    await first.say(f"ANNULER {codes[0]}")
+    async with db.transaction() as session:
+        statuses = dict(
+            (await session.execute(select(Registration.code, Registration.status))).all()
+        )
+    assert statuses == {codes[0]: "cancelled", codes[1]: "confirmed"}
