@@ -142,3 +142,23 @@ async def test_on_sms_the_urgent_confirmation_comes_first_and_whole(
     assert "PLUS" not in reply and "CONSEILLER" not in person.options
     async with db.transaction() as session:
         assert (await session.scalar(select(Ticket))).urgent
+
+
+async def test_choosing_the_danger_entry_from_did_you_mean_opens_the_urgent_request(
+    conversation: Conversation, db
+) -> None:
+    person = tg(conversation, "559")
+    message = "mon fils est parti en Libye, il est détenu et on demande une rançon"
+    await person.say(message)
+    assert "FAQ pointer_relative_in_danger" in person.options  # "did you mean", not sure
+    assert "transmis en urgent" in await person.say("FAQ pointer_relative_in_danger")
+    async with db.transaction() as session:
+        ticket = await session.scalar(select(Ticket))
+    assert ticket.urgent and ticket.question == message
+
+
+async def test_browsing_to_the_danger_entry_opens_no_request(chat: Chat, db) -> None:
+    reply = await chat.say("FAQ pointer_relative_in_danger")
+    assert "OIM" in reply or "IOM" in reply
+    async with db.transaction() as session:
+        assert await session.scalar(select(Ticket)) is None
