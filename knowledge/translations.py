@@ -195,7 +195,7 @@ def pack_problems(locales: Locales, faq_dir: Path | None = None) -> list[str]:
         for key, translation in [*pack.strings.items(), *pack.content.items()]:
             unit = known.get(key)
             if unit is None:
-                if key.startswith(("faq.", "topic.", "awareness.")):
+                if key not in locales.strings[locales.default]:
                     found.append(f"{language}.yaml: {key}: no such text in the knowledge base")
                 continue  # UI keys: Locales.problems reports unknown ones
             reason = check(unit, translation.text)
@@ -401,9 +401,9 @@ def import_file(
     strings = dict(pack.strings)
     content = dict(pack.content)
     for key, translation in updates.items():
-        (content if key.startswith(("faq.", "topic.", "awareness.")) else strings)[key] = (
-            translation
-        )
+        # UI keys are those of the default language's file ("faq.none" is one); the rest are
+        # knowledge-base texts ("faq.<id>.answer").
+        (strings if key in locales.strings[locales.default] else content)[key] = translation
     assert pack.path is not None
     write_pack(replace(pack, strings=strings, content=content), pack.path)
     return result
@@ -430,8 +430,8 @@ def write_pack(pack: Pack, path: Path) -> None:
 def status(locales: Locales, faq_dir: Path | None = None) -> dict[str, dict[str, Any]]:
     """Per language: strings, FAQ entries and awareness messages total / translated / reviewed."""
     known = units(locales, faq_dir)
-    ui = [k for k in known if not k.startswith(("faq.", "topic.", "awareness."))]
-    faq_ids = {k.split(".")[1] for k in known if k.startswith("faq.")}
+    ui = [k for k in known if k in locales.strings[locales.default]]
+    faq_ids = {k.split(".")[1] for k in known if k.startswith("faq.") and k not in ui}
     messages = {k.rsplit(".", 1)[0] for k in known if k.startswith("awareness.")}
     report: dict[str, dict[str, Any]] = {}
     for language in locales.strings:
