@@ -7,7 +7,7 @@ from handlers.router import Keyword
 from handlers.vocabulary import Option, Reply
 from knowledge.faq import Entry, Topic, normalise
 from knowledge.language import LANGUAGES as MODEL_LANGUAGES
-from knowledge.language import recognise
+from knowledge.language import lexicon_hits, recognise
 from storage import gaps
 
 # How many related entries an answer offers as buttons (none on SMS: every line costs money).
@@ -89,6 +89,9 @@ def reply_language(ctx: Context, faq_language: str) -> str:
     (its fallback, French, while it is not offered), the person's own when the text does not
     tell, else the FAQ search's French or English."""
     knowledge = ctx.knowledge
+    _, hits = lexicon_hits(ctx.text)
+    if not hits and knowledge.locales.is_source(ctx.lang):  # most questions: nothing more to do
+        return faq_language if knowledge.locales.supports(faq_language) else ctx.lang
     recognition = recognise(ctx.text)
     decided_by_search = recognition.language in MODEL_LANGUAGES or (
         recognition.language is None and knowledge.locales.is_source(ctx.lang)

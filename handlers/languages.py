@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from handlers.context import Context
 from handlers.router import Keyword, Route
 from handlers.vocabulary import Option, Reply
-from knowledge.language import lexicon_hits
+from knowledge.language import lexicon_hits, short_text_lexicon
 from knowledge.locales import Locales
 from knowledge.text import fold
 
@@ -67,10 +67,12 @@ async def notes(ctx: Context, replies: list[Reply], route: Route) -> list[Reply]
 
 def _language_to_offer(ctx: Context) -> str | None:
     """An offered language other than the person's that their message holds words of."""
+    locales = ctx.knowledge.locales
     if not ctx.text or ctx.inbound.kind != "text":
         return None
+    if not any(lang in short_text_lexicon().languages for lang in locales.languages):
+        return None  # no offered language to offer (the default: fr, en): costs nothing
     _, hits = lexicon_hits(ctx.text)
-    locales = ctx.knowledge.locales
     for language in sorted(hits, key=lambda lang: -hits[lang]):
         if (
             language != ctx.contact.language
@@ -139,7 +141,7 @@ def keyword_problems(keywords: Iterable[Keyword], locales: Locales) -> list[str]
                         f"command {other[0]!r}"
                     )
                 earlier = claimed.get(folded)
-                if earlier and fold(earlier[1]) != fold(command):
+                if earlier and fold(earlier[1]) != fold(command) and not other:
                     problems.append(
                         f"{language}.yaml: keywords.{command}: {word!r} is also "
                         f"{earlier[0]}'s {earlier[1]!r}"

@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import yaml
@@ -113,7 +113,7 @@ def detect_language(
     return fallback
 
 
-@dataclass(frozen=True)
+@dataclass
 class ShortTextLexicon:
     phrases: dict[str, tuple[tuple[str, ...], ...]]  # language -> folded phrases, as words
     words: dict[str, frozenset[str]]  # language -> folded single words
@@ -121,6 +121,17 @@ class ShortTextLexicon:
     @property
     def languages(self) -> tuple[str, ...]:
         return tuple(self.words)
+
+    @cached_property
+    def phrase_starts(self) -> dict[str, dict[str, tuple[tuple[str, ...], ...]]]:
+        """Per language, its phrases by their first word: a message is read once."""
+        starts: dict[str, dict[str, tuple[tuple[str, ...], ...]]] = {}
+        for lang, phrases in self.phrases.items():
+            table: dict[str, list[tuple[str, ...]]] = {}
+            for phrase in phrases:
+                table.setdefault(phrase[0], []).append(phrase)
+            starts[lang] = {first: tuple(group) for first, group in table.items()}
+        return starts
 
 
 def load_lexicon(path: Path = LEXICON_FILE) -> ShortTextLexicon:
@@ -158,13 +169,14 @@ def lexicon_hits(text: str, lex: ShortTextLexicon | None = None) -> tuple[int, d
     hits: dict[str, int] = {}
     for lang in lex.languages:
         covered: set[int] = set()
-        for phrase in lex.phrases.get(lang, ()):
-            size = len(phrase)
-            for start in range(len(tokens) - size + 1):
-                if tuple(tokens[start : start + size]) == phrase:
-                    covered.update(range(start, start + size))
+        by_first = lex.phrase_starts.get(lang, {})
         own = lex.words.get(lang, frozenset())
-        covered.update(i for i, token in enumerate(tokens) if token in own)
+        for i, token in enumerate(tokens):
+            if token in own:
+                covered.add(i)
+            for phrase in by_first.get(token, ()):
+                if tuple(tokens[i : i + len(phrase)]) == phrase:
+                    covered.update(range(i, i + len(phrase)))
         if covered:
             hits[lang] = len(covered)
     return len(tokens), hits

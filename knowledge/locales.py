@@ -295,6 +295,14 @@ class Locales:
         return found
 
 
+class SourceTexts(dict):
+    """A text per source language ({"fr": ..., "en": ...}, from a knowledge file) that answers
+    a translated language (bm) with the default language's text instead of failing."""
+
+    def __missing__(self, language: str) -> str:
+        return dict.get(self, DEFAULT_LANGUAGE, "")
+
+
 def render(text: Any, values: dict[str, Any]) -> str:
     return str(text).format(**values).strip() if values else str(text).strip()
 

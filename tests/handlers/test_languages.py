@@ -109,3 +109,21 @@ async def test_a_bambara_speaker_gets_faq_answers_in_french_until_translated(
         await chat.say("LANGUE bm")
     topics = await chat.say("QUESTIONS")
     assert "Nationalité" in topics or "nationalité" in topics.lower()
+
+
+async def test_a_bambara_speaker_registers_for_a_forum(db, knowledge, config) -> None:
+    from tests.handlers.forum_helpers import register
+
+    chat = _chat(db, knowledge, config, drafts=True)
+    await chat.say("LANGUE bm")
+    choose = await chat.say("INSCRIPTION")
+    assert "forumu min na" in choose  # the Bambara draft of registration.choose
+    assert "INSCRIPTION fidima" in chat.options  # forum names: French until translated
+    confirmation = await register(chat)
+    assert "Votre code" in confirmation  # registration.confirmed: French, no crash
+
+
+async def test_a_bambara_speaker_subscribes(db, knowledge, config) -> None:
+    chat = _chat(db, knowledge, config, drafts=True)
+    await chat.say("LANGUE bm")
+    assert "i bɛna cikan kelen sɔrɔ dɔgɔkun o dɔgɔkun" in await chat.say("ABONNER")

@@ -33,4 +33,3 @@ def test_french_questions_are_not_pulled_into_bambara_by_shared_words() -> None:
     # "la", "de", "ni", "ma", "don", "te" are Bambara words too; alone they prove nothing.
     for text in ["je ne sais pas", "la carte de ma femme", "ni oui ni non", "don du sang"]:
         assert recognise(text).language == "fr", text
-

@@ -211,3 +211,22 @@ def test_a_csv_row_signed_by_a_reviewer_is_reviewed(tmp_path: Path, locales_dir:
     assert import_file(path, language="bm", locales_dir=locales_dir).reviewed == 1
     translation = Locales.load(locales_dir).packs["bm"].strings["greeting_back"]
     assert (translation.text, translation.is_reviewed) == (NEW_GREETING, True)
+
+
+def test_kb_check_refuses_colliding_keywords_and_over_budget_packs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = tmp_path / "knowledge"
+    shutil.copytree(LOCALES_DIR.parent, root, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    assert main(["kb", "check", "--dir", str(root)]) == 0
+    pack = root / "locales" / "bm.yaml"
+    text = pack.read_text(encoding="utf-8")
+    text = text.replace("  - kanw\n", "  - kanw\n  - menu\n")  # LANGUE's word = MENU's
+    text = text.replace(
+        "text: 'A sɛbɛnna: i tɛna nin cikanw sɔrɔ.'", "text: '" + "A sɛbɛnna. " * 20 + "'"
+    )
+    pack.write_text(text, encoding="utf-8")
+    assert main(["kb", "check", "--dir", str(root)]) == 1
+    out = capsys.readouterr().out
+    assert "bm.yaml: keywords.langue: 'menu' is already the command 'menu'" in out
+    assert "bm.yaml: subscriptions.family.declined: too long for SMS" in out
