@@ -7,7 +7,7 @@ from handlers.router import Keyword
 from handlers.vocabulary import Option, Reply
 from knowledge.faq import Entry, Topic, normalise
 from knowledge.language import LANGUAGES as MODEL_LANGUAGES
-from knowledge.language import lexicon_hits, recognise
+from knowledge.language import lexicon_hits, question_part, recognise
 from storage import gaps
 
 # How many related entries an answer offers as buttons (none on SMS: every line costs money).
@@ -38,7 +38,7 @@ def _answer(ctx: Context, entry: Entry, lang: str) -> list[Reply]:
 
 async def answer(ctx: Context) -> list[Reply]:
     """Answer a free-text question, or say honestly that we do not know and offer a person."""
-    match = ctx.knowledge.faq.search(ctx.text, lang_hint=ctx.lang)
+    match = ctx.knowledge.faq.search(question_part(ctx.text), lang_hint=ctx.lang)
     lang = reply_language(ctx, match.lang)
     if match.outcome == "answer":
         return _answer(ctx, match.entry, lang)

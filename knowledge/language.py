@@ -161,12 +161,10 @@ def short_text_lexicon() -> ShortTextLexicon:
     return load_lexicon()
 
 
-def lexicon_hits(text: str, lex: ShortTextLexicon | None = None) -> tuple[int, dict[str, int]]:
-    """The number of words of `text`, and per lexicon language how many of them are its own
-    (a word inside one of its phrases, or one of its single words)."""
-    lex = lex or short_text_lexicon()
-    tokens = fold(text[:2000]).split()
-    hits: dict[str, int] = {}
+def _coverage(tokens: list[str], lex: ShortTextLexicon) -> dict[str, set[int]]:
+    """Per lexicon language, the positions of `tokens` that are its words (in a phrase or
+    alone); languages with none are left out."""
+    found: dict[str, set[int]] = {}
     for lang in lex.languages:
         covered: set[int] = set()
         by_first = lex.phrase_starts.get(lang, {})
@@ -178,8 +176,29 @@ def lexicon_hits(text: str, lex: ShortTextLexicon | None = None) -> tuple[int, d
                 if tuple(tokens[i : i + len(phrase)]) == phrase:
                     covered.update(range(i, i + len(phrase)))
         if covered:
-            hits[lang] = len(covered)
-    return len(tokens), hits
+            found[lang] = covered
+    return found
+
+
+def lexicon_hits(text: str, lex: ShortTextLexicon | None = None) -> tuple[int, dict[str, int]]:
+    """The number of words of `text`, and per lexicon language how many of them are its own
+    (a word inside one of its phrases, or one of its single words)."""
+    tokens = fold(text[:2000]).split()
+    coverage = _coverage(tokens, lex or short_text_lexicon())
+    return len(tokens), {lang: len(covered) for lang, covered in coverage.items()}
+
+
+def question_part(text: str) -> str:
+    """`text` without its words of the lexicon's languages, folded ("i ni ce, comment envoyer
+    de l'argent" -> "comment envoyer de l argent"): what the FAQ should search, since a greeting's
+    words only blur the question. `text` itself when it has none of them, or nothing else."""
+    tokens = fold(text[:2000]).split()
+    coverage = _coverage(tokens, short_text_lexicon())
+    if not coverage:
+        return text
+    covered = set().union(*coverage.values())
+    rest = [token for i, token in enumerate(tokens) if i not in covered]
+    return " ".join(rest) if rest else text
 
 
 @dataclass(frozen=True)

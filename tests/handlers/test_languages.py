@@ -127,3 +127,12 @@ async def test_a_bambara_speaker_subscribes(db, knowledge, config) -> None:
     chat = _chat(db, knowledge, config, drafts=True)
     await chat.say("LANGUE bm")
     assert "i bɛna cikan kelen sɔrɔ dɔgɔkun o dɔgɔkun" in await chat.say("ABONNER")
+
+
+async def test_a_bambara_greeting_does_not_blur_the_french_question(db, knowledge, config) -> None:
+    conversation = Conversation(db, knowledge, config)
+    plain = Chat(conversation, address="console:plain")
+    answer = (await plain.say("Je voudrais la carte consulaire svp")).splitlines()[0]
+    assert "pas sûr" not in answer and "pas de réponse" not in answer  # a real answer
+    greeted = Chat(conversation, address="console:greeted")
+    assert answer in await greeted.say("I ni sogoma. Je voudrais la carte consulaire svp")

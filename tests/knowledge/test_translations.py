@@ -230,3 +230,44 @@ def test_kb_check_refuses_colliding_keywords_and_over_budget_packs(
     out = capsys.readouterr().out
     assert "bm.yaml: keywords.langue: 'menu' is already the command 'menu'" in out
     assert "bm.yaml: subscriptions.family.declined: too long for SMS" in out
+
+
+def _with_content(locales_dir: Path, key: str, text: str, *, reviewed: bool) -> Locales:
+    from knowledge.locales import Translation
+    from knowledge.translations import write_pack
+
+    pack = Locales.load(locales_dir).packs["bm"]
+    status = ("reviewed", "Test Reviewer", "2026-11-29") if reviewed else ("draft", None, None)
+    content = {**pack.content, key: Translation(text, *status)}
+    write_pack(replace(pack, content=content), pack.path)
+    return Locales.load(locales_dir, languages=("fr", "en", "bm"), drafts=True)
+
+
+def test_awareness_messages_in_bambara_once_reviewed(locales_dir: Path) -> None:
+    from knowledge.awareness import series
+
+    message = series().message(1)
+    assert message is not None
+    key = f"awareness.{series().id}.{message.id}.sms"
+    draft = _with_content(locales_dir, key, "Dɔgɔkun o dɔgɔkun cikan kelen.", reviewed=False)
+    hidden = Locales.load(locales_dir, languages=("fr", "en", "bm"))
+    assert message.for_channel("sms", "bm", locales=hidden) == message.sms["fr"]
+    assert message.for_channel("sms", "bm", locales=draft) == "Dɔgɔkun o dɔgɔkun cikan kelen."
+    reviewed = _with_content(locales_dir, key, "Dɔgɔkun o dɔgɔkun cikan kelen.", reviewed=True)
+    shown = replace(reviewed, drafts=False)
+    assert message.for_channel("sms", "bm", locales=shown) == "Dɔgɔkun o dɔgɔkun cikan kelen."
+
+
+async def test_an_faq_answer_in_bambara_once_reviewed(
+    locales_dir: Path, db, knowledge, config
+) -> None:
+    entry = knowledge.faq.entries["bot_language"]
+    locales = _with_content(
+        locales_dir, "faq.bot_language.answer", "LANGUE sɛbɛn ka kan sugandi.", reviewed=True
+    )
+    chat = Chat(Conversation(db, replace(knowledge, locales=locales), config))
+    await chat.say("LANGUE bm")
+    assert "LANGUE sɛbɛn ka kan sugandi." in await chat.say("FAQ bot_language")
+    other = await chat.say("FAQ bot_stop")  # not translated: French
+    assert knowledge.faq.entries["bot_stop"].answer["fr"].strip()[:40] in other
+    assert entry.answer["fr"].strip()[:40] not in await chat.say("FAQ bot_language")
