@@ -83,7 +83,7 @@ class Context:
         # A translated language's text that came from its fallback: the turn ends with a note,
         # once per person (handlers/languages.py). A source language missing a key is kb
         # check's business, not the person's.
-        if used != language and not self.knowledge.locales.is_source(language):
+        if used != language and language in self.knowledge.locales.packs:
             self.extra["fell_back"] = (language, used)
 
     def option(self, key: str, value: str, lang: str | None = None) -> Option:

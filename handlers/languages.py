@@ -37,7 +37,7 @@ def _remember(ctx: Context, notice: str) -> None:
 
 async def notes(ctx: Context, replies: list[Reply], route: Route) -> list[Reply]:
     """After a turn: the "some answers in French" note and the language offer, each once."""
-    if ctx.deleted or not replies:
+    if ctx.deleted or not replies or route.kind == "before":  # "before": staff's group
         return replies
     added: list[Reply] = []
     fell_back = ctx.extra.get("fell_back")
@@ -57,7 +57,9 @@ async def notes(ctx: Context, replies: list[Reply], route: Route) -> list[Reply]
                     )
                 )
             )
-    offer = _language_to_offer(ctx)
+    # Not inside a flow: there the message answers a question (a name, a town), and an offer
+    # would come between the question and the next.
+    offer = None if ctx.flow is not None else _language_to_offer(ctx)
     if offer and not added:  # one note a turn: SMS costs money
         _remember(ctx, f"offer:{offer}")
         name = ctx.knowledge.locales.name(offer)
