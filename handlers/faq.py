@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from handlers.context import Context, MenuItem
+from handlers.languages import reply_language
 from handlers.router import Keyword
 from handlers.vocabulary import Option, Reply
 from knowledge.faq import Entry, Topic, normalise
-from knowledge.language import LANGUAGES as MODEL_LANGUAGES
-from knowledge.language import lexicon_hits, question_part, recognise
+from knowledge.language import question_part
 from storage import gaps
 
 # How many related entries an answer offers as buttons (none on SMS: every line costs money).
@@ -82,23 +82,6 @@ async def topic_entries(ctx: Context) -> list[Reply]:
         return await topics(ctx)
     options = tuple(_entry_option(ctx, faq.entries[i], ctx.lang) for i in topic.entry_ids)
     return [Reply(ctx.t("faq.topic_entries", topic=_topic_title(ctx, topic)), options)]
-
-
-def reply_language(ctx: Context, faq_language: str) -> str:
-    """The language to answer a question in: Bambara (or Soninke) when it is written in it
-    (its fallback, French, while it is not offered), the person's own when the text does not
-    tell, else the FAQ search's French or English."""
-    knowledge = ctx.knowledge
-    _, hits = lexicon_hits(ctx.text)
-    if not hits and knowledge.locales.is_source(ctx.lang):  # most questions: nothing more to do
-        return faq_language if knowledge.locales.supports(faq_language) else ctx.lang
-    recognition = recognise(ctx.text)
-    decided_by_search = recognition.language in MODEL_LANGUAGES or (
-        recognition.language is None and knowledge.locales.is_source(ctx.lang)
-    )
-    if decided_by_search:  # the search also weighs the FAQ's own vocabulary
-        return faq_language if knowledge.locales.supports(faq_language) else ctx.lang
-    return knowledge.answer_language(recognition, ctx.lang)
 
 
 KEYWORDS = [

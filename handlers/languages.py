@@ -4,7 +4,7 @@
   (French) is told so once: "some answers come in French".
 - A person who writes some words of an offered language that is not theirs (a Bambara greeting
   around a French question) is answered in the language of the question, and offered the other
-  language once, with a button.
+  language once, with a button. `reply_language` chooses the language of an FAQ reply.
 - Each translated pack lists its words for the bot's commands (`keywords:` in bm.yaml: "menu" ->
   its Bambara words); they become keywords with the same handler as the command word, for the
   offered languages only. `keyword_problems` (run by `kb check`) refuses a word that would
@@ -18,7 +18,8 @@ from collections.abc import Iterable
 from handlers.context import Context
 from handlers.router import Keyword, Route
 from handlers.vocabulary import Option, Reply
-from knowledge.language import lexicon_hits, short_text_lexicon
+from knowledge.language import LANGUAGES as MODEL_LANGUAGES
+from knowledge.language import lexicon_hits, recognise, short_text_lexicon
 from knowledge.locales import Locales
 from knowledge.text import fold
 
@@ -83,6 +84,23 @@ def _language_to_offer(ctx: Context) -> str | None:
         ):
             return language
     return None
+
+
+def reply_language(ctx: Context, faq_language: str) -> str:
+    """The language to answer a question in: Bambara (or Soninke) when it is written in it
+    (its fallback, French, while it is not offered), the person's own when the text does not
+    tell, else the FAQ search's French or English."""
+    knowledge = ctx.knowledge
+    _, hits = lexicon_hits(ctx.text)
+    if not hits and knowledge.locales.is_source(ctx.lang):  # most questions: nothing more to do
+        return faq_language if knowledge.locales.supports(faq_language) else ctx.lang
+    recognition = recognise(ctx.text)
+    decided_by_search = recognition.language in MODEL_LANGUAGES or (
+        recognition.language is None and knowledge.locales.is_source(ctx.lang)
+    )
+    if decided_by_search:  # the search also weighs the FAQ's own vocabulary
+        return faq_language if knowledge.locales.supports(faq_language) else ctx.lang
+    return knowledge.answer_language(recognition, ctx.lang)
 
 
 AFTER_TURN = (notes,)
