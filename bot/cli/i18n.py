@@ -50,6 +50,9 @@ def _locales(args: argparse.Namespace) -> Locales:
 
 async def _export(args: argparse.Namespace) -> int:
     locales = _locales(args)
+    if locales.is_source(args.lang):
+        print(f"{args.lang} is a source language: its texts are written, not translated")
+        return 1
     if args.lang not in locales.packs:
         print(f"no translated pack for {args.lang!r}: knowledge/locales/{args.lang}.yaml")
         return 1
