@@ -142,7 +142,9 @@ def keyword_problems(keywords: Iterable[Keyword], locales: Locales) -> list[str]
     problems: list[str] = []
     claimed: dict[str, tuple[str, str]] = {}  # folded pack word -> (language, command)
     for language, pack in sorted(locales.packs.items()):
-        for command, words in pack.keywords.items():
+        # meta.keywords choose the language: they are words of LANGUE too.
+        choosing = [str(w) for w in pack.meta.get("keywords") or ()]
+        for command, words in [("langue", choosing), *pack.keywords.items()]:
             targets = by_word.get(fold(command))
             if not targets:
                 problems.append(f"{language}.yaml: keywords.{command}: no such command")
