@@ -12,13 +12,14 @@ force UCS-2) and as the bot sends them (transliterated to è, ò, ny, ng: GSM-7)
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from pathlib import Path
 
 import yaml
 
 from knowledge.gsm7 import segments, transliterate
-from knowledge.language import detect_language, recognise
+from knowledge.language import detect_language, lexicon_hits, question_part, recognise
 from knowledge.locales import Locales
 
 HELDOUT = Path(__file__).parent.parent / "tests" / "knowledge" / "language_heldout.yaml"
@@ -48,6 +49,27 @@ def main() -> None:
     print(
         f"mixed {len(mixed)}: answered in the question's language {lang_right}/{len(mixed)}, "
         f"other language noticed {noticed}/{len(mixed)}"
+    )
+
+    # What a question costs the FAQ path on top of the search (handlers/faq.py): the lexicon
+    # read twice (question_part, reply_language), plus recognise when it has Bambara words.
+    every = [t for lang in ("bm", "snk", "fr", "en") for t in data[lang]]
+    every += [m["text"] for m in mixed]
+    rounds = 200
+    started = time.perf_counter()
+    for _ in range(rounds):
+        for text in every:
+            question_part(text)
+            lexicon_hits(text)
+    lexicon_us = (time.perf_counter() - started) / (rounds * len(every)) * 1e6
+    started = time.perf_counter()
+    for _ in range(rounds // 10):
+        for text in every:
+            recognise(text)
+    recognise_us = (time.perf_counter() - started) / (rounds // 10 * len(every)) * 1e6
+    print(
+        f"cost per text ({len(every)} texts): lexicon twice {lexicon_us:.0f} us; "
+        f"recognise (with the fr/en model) {recognise_us:.0f} us"
     )
 
     pack = Locales.load(drafts=True).packs["bm"]
