@@ -16,6 +16,7 @@ from bot.cli import (
     export,
     forum,
     gaps,
+    i18n,
     kb,
     outbox,
     run,
@@ -23,7 +24,22 @@ from bot.cli import (
 )
 from bot.logs import setup as setup_logging
 
-COMMANDS = (chat, ask, stats, run, db, kb, export, broadcast, contacts, audit, gaps, outbox, forum)
+COMMANDS = (
+    chat,
+    ask,
+    stats,
+    run,
+    db,
+    kb,
+    i18n,
+    export,
+    broadcast,
+    contacts,
+    audit,
+    gaps,
+    outbox,
+    forum,
+)
 
 
 def parser() -> argparse.ArgumentParser:

@@ -11,9 +11,12 @@ import argparse
 import datetime as dt
 from pathlib import Path
 
+from handlers.languages import keyword_problems
+from handlers.routes import command_keywords
 from knowledge import review
 from knowledge.check import KNOWLEDGE_DIR, check_knowledge
 from knowledge.faq_check import guidance_sentences
+from knowledge.locales import LOCALES_DIR, Locales
 
 
 def add(sub: argparse._SubParsersAction) -> None:
@@ -42,6 +45,13 @@ def add(sub: argparse._SubParsersAction) -> None:
 
 async def _check(args: argparse.Namespace) -> int:
     problems = check_knowledge(args.dir)
+    # Keywords per language against every command of the bot, in any language (handlers/).
+    try:
+        locales = Locales.load(args.dir / LOCALES_DIR.name)
+    except (ValueError, OSError):
+        locales = None  # check_knowledge has said why
+    if locales is not None:
+        problems += keyword_problems(command_keywords(), locales)
     if args.guidance:
         found = guidance_sentences(args.dir / "faq")
         print(f"guidance: {len(found)} sentence(s), advice rather than facts from a source")
