@@ -18,6 +18,7 @@ from handlers.router import Keyword
 from handlers.vocabulary import Option, Reply
 from knowledge.bundle import Knowledge
 from knowledge.forums import Forum, Forums
+from knowledge.text import fold
 from storage import forum_editions, outbox
 from storage.models import ForumEdition
 
@@ -82,6 +83,8 @@ async def notify_me(ctx: Context) -> list[Reply] | None:
     if forums is None:
         return None
     forum = registration.find_forum(forums, ctx.args) if ctx.args else None
+    if forum is None and ctx.args and not set(fold(ctx.args).split()) & registration.FORUM_WORDS:
+        return None  # "prévenir ma famille ..." is a question for the FAQ, not a forum
     if forum is None:
         return offer_all(ctx, forums)
     if forum.is_open(ctx.now):  # already open: no need to wait
@@ -157,7 +160,7 @@ async def open_and_notify(
 
 KEYWORDS = [
     Keyword(
-        ("prevenir", "me prevenir", "notify", "notify me", "tell me"),
+        ("prevenir", "me prevenir", "notify", "notify me"),
         notify_me,
         takes_argument=True,
     ),

@@ -199,3 +199,9 @@ async def test_a_seat_freed_after_registration_closed_goes_to_the_waitlist(
             (await session.execute(select(Registration.code, Registration.status))).all()
         )
     assert statuses == {codes[0]: "cancelled", codes[1]: "confirmed"}
+
+
+async def test_prevenir_about_something_else_is_a_question_not_a_forum(chat: Chat) -> None:
+    said = await chat.say("prévenir ma famille que je suis bien arrivé")
+    assert "Aucun forum n'est ouvert" not in said
+    assert "PREVENIR fidima" not in chat.options
