@@ -127,7 +127,7 @@ async def open_urgent(ctx: Context, question: str) -> list[Reply]:
     await _to_staff(
         ctx,
         ticket,
-        "content.urgent_staff_new",
+        "urgent.staff_new",
         f"urgent:{message.id if message else ctx.now.timestamp()}",
         language=ctx.contact.language,
         question=question[:QUESTION_PREVIEW],
@@ -136,8 +136,8 @@ async def open_urgent(ctx: Context, question: str) -> list[Reply]:
     logger.info("urgent ticket %s opened by %s", ticket.id, mask(ctx.contact.address))
     return [
         Reply(
-            ctx.t("content.urgent_created", id=ticket.id),
-            sms_text=ctx.t("content.urgent_created_sms", id=ticket.id),
+            ctx.t("urgent.created", id=ticket.id),
+            sms_text=ctx.t("urgent.created_sms", id=ticket.id),
         )
     ]
 

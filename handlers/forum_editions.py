@@ -60,8 +60,8 @@ def offer(ctx: Context, forum: Forum) -> list[Reply]:
     """A forum with no open edition: say so, and offer to tell the person when it opens."""
     return [
         Reply(
-            ctx.t("content.forum_closed", forum=forum.short_name[ctx.lang], id=forum.id),
-            (ctx.option("content.forum_notify_button", f"{NOTIFY} {forum.id}"),),
+            ctx.t("editions.closed", forum=forum.short_name[ctx.lang], id=forum.id),
+            (ctx.option("editions.notify_button", f"{NOTIFY} {forum.id}"),),
         )
     ]
 
@@ -72,7 +72,7 @@ def offer_all(ctx: Context, forums: Forums) -> list[Reply]:
         Option(forum.short_name[ctx.lang], f"{NOTIFY} {forum.id}")
         for forum in forums.forums.values()
     )
-    return [Reply(ctx.t("content.forum_none_open"), options)]
+    return [Reply(ctx.t("editions.none_open"), options)]
 
 
 async def notify_me(ctx: Context) -> list[Reply] | None:
@@ -90,7 +90,7 @@ async def notify_me(ctx: Context) -> list[Reply] | None:
     if forum.is_open(ctx.now):  # already open: no need to wait
         return await registration.start_forum(ctx, forum)
     added = await forum_editions.add_interest(ctx.session, ctx.contact, forum.id, ctx.now)
-    key = "content.forum_interest_added" if added else "content.forum_interest_already"
+    key = "editions.interest_added" if added else "editions.interest_already"
     return [Reply(ctx.t(key, forum=forum.short_name[ctx.lang]))]
 
 
@@ -137,7 +137,7 @@ async def open_and_notify(
         lang = person.language if knowledge.locales.supports(person.language) else "fr"
         text = knowledge.locales.t(
             lang,
-            "content.forum_opened_notice",
+            "editions.opened_notice",
             forum=opened.short_name[lang],
             dates=dates_text(knowledge.locales, opened, lang),
             place=edition.place,

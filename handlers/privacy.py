@@ -34,7 +34,7 @@ async def my_data(ctx: Context) -> list[Reply]:
             forums.forums[f].short_name[ctx.lang] if forums and f in forums.forums else f
             for f in waiting
         ]
-        summary += "\n" + ctx.t("content.privacy_interests", forums=", ".join(names))
+        summary += "\n" + ctx.t("editions.privacy_interests", forums=", ".join(names))
     return [Reply(summary)]
 
 
