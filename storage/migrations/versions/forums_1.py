@@ -1,7 +1,7 @@
 """content and forums: urgent counsellor requests; forum editions opened by staff; interest list
 
 Revision ID: forums_1
-Revises: outbox_1
+Revises: i18n_1 (main's head when this branch merged main; the lead re-chains at merge)
 """
 
 from typing import Sequence, Union
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "forums_1"
-down_revision: Union[str, Sequence[str], None] = "outbox_1"
+down_revision: Union[str, Sequence[str], None] = "i18n_1"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
