@@ -102,6 +102,12 @@ class Conversation:
         except Exception:
             # A bug must cost the person an apology, not their message.
             logger.exception("failed to handle a message from %s", mask(inbound.address))
+            if inbound.provider_id is not None:
+                # A concurrent delivery of the same message may have stored it meanwhile: its
+                # replies, not a second copy (which the unique provider id would refuse).
+                replayed = await self._replay(inbound)
+                if replayed is not None:
+                    return replayed
             return await self._apologise(inbound, reply_status)
 
     async def _replay(self, inbound: Inbound) -> Turn | None:
