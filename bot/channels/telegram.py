@@ -201,7 +201,8 @@ class TelegramChannel:
             logger.exception("telegram: update %s failed", update.update_id)
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        logger.error("telegram: %s", context.error, exc_info=context.error)
+        # The type, not the message: an error may quote what it was given (a text, a chat).
+        logger.error("telegram: %s", type(context.error).__name__, exc_info=context.error)
 
     async def _handle(self, update: Update) -> None:
         if update.my_chat_member is not None:
