@@ -22,6 +22,7 @@ class Settings(BaseSettings):
     port: int = 8080
     public_url: str = ""  # https://bot.example.org: turns on webhooks (Telegram, Twilio)
     log_level: str = "INFO"
+    max_request_bytes: int = 256 * 1024  # a larger request body is refused (413) while read
 
     default_language: str = "fr"
     default_region: str = "ML"  # how national phone numbers are read: 76 12 34 56 in Mali
