@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from sqlalchemy.exc import IntegrityError
 
+from handlers import limits
 from handlers.context import Context, HandlerConfig, MenuItem
 from handlers.router import Route, Router, chosen_option
 from handlers.routes import MENU, build_router
@@ -202,7 +203,12 @@ class Conversation:
                 is_new=is_new,
                 router=self.router,
             )
-            replies, route = await self._route(ctx, text)
+            verdict = await limits.check_inbound(ctx, inbound_id)
+            if verdict is None:
+                replies, route = await self._route(ctx, text)
+            else:  # stored; the one polite notice, or nothing until the window passes
+                replies = [Reply(ctx.t("limits.slow_down"))] if verdict.notice else []
+                route = Route("limit", verdict.name)
             # No reply is a choice (STOP on SMS is Twilio's to answer): not even a welcome.
             if is_new and replies and route.kind in WELCOMED_ROUTES:
                 replies = [Reply(ctx.t("welcome"), sms_text=ctx.t("welcome_sms")), *replies]

@@ -8,6 +8,7 @@ from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from handlers.context import HandlerConfig
+from handlers.limits import CostLimits
 
 
 def _ids(raw: str) -> frozenset[str]:
@@ -63,6 +64,15 @@ class Settings(BaseSettings):
     broadcast_poll_seconds: float = 10.0
     leader_retry_seconds: float = 5.0
 
+    # Cost limits per sender (handlers/limits.py; README "Cost limits").
+    limit_inbound_per_minute: int = 10
+    limit_replies_per_hour: int = 60
+    limit_loop_repeats: int = 5
+    limit_loop_fast_replies: int = 6
+    limit_family_per_day: int = 3
+    limit_family_per_number: int = 2
+    ticket_notice_minutes: float = 5.0
+
     # Forum reminders: days before a forum's start (its local date), comma-separated.
     reminder_days: str = "7,1"
 
@@ -101,4 +111,13 @@ class Settings(BaseSettings):
             staff_admins=_ids(self.staff_telegram_ids),
             staff_agents=_ids(self.staff_agent_telegram_ids),
             staff_chat_id=self.staff_chat_id.strip(),
+            limits=CostLimits(
+                inbound_per_minute=self.limit_inbound_per_minute,
+                replies_per_hour=self.limit_replies_per_hour,
+                loop_repeats=self.limit_loop_repeats,
+                loop_fast_replies=self.limit_loop_fast_replies,
+                family_invitations_per_day=self.limit_family_per_day,
+                family_invitations_per_number=self.limit_family_per_number,
+                ticket_notice_minutes=self.ticket_notice_minutes,
+            ),
         )
