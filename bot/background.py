@@ -66,10 +66,12 @@ def scheduler(services: Services) -> Scheduler:
                 services.knowledge,
                 days_before=settings.reminder_days_before,
             ),
+            "retention": partial(jobs.retention, db, days=settings.message_retention_days),
         },
         defaults={
             "awareness": settings.awareness_cron,
             "forum_reminders": settings.forum_reminders_cron,
+            "retention": settings.retention_cron,
         },
         pollers=(
             Poller(

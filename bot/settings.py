@@ -73,6 +73,10 @@ class Settings(BaseSettings):
     limit_family_per_number: int = 2
     ticket_notice_minutes: float = 5.0
 
+    # Message texts older than this are removed, daily (counts kept; docs/privacy.md). 0: kept.
+    message_retention_days: int = 180
+    retention_cron: str = "30 3 * * *"
+
     # Forum reminders: days before a forum's start (its local date), comma-separated.
     reminder_days: str = "7,1"
 
