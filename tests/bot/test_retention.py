@@ -51,6 +51,9 @@ async def test_zero_keeps_everything(conversation: Conversation, db: Database) -
 
 async def test_the_scheduler_runs_it_daily(db: Database) -> None:
     services = Services(
-        Settings(_env_file=None, database_url=db.url), db, None, None  # type: ignore[arg-type]
+        Settings(_env_file=None, database_url=db.url),
+        db,
+        None,
+        None,  # type: ignore[arg-type]
     )
     assert scheduler(services).defaults["retention"] == "30 3 * * *"
