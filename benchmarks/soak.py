@@ -3,6 +3,7 @@ final state, an RSS curve, no error logged, no 500.
 
     python benchmarks/soak.py --minutes 10            # the recorded figure (docs/benchmarks.md)
     python benchmarks/soak.py --minutes 2 --sms-rate 10
+    python benchmarks/soak.py --minutes 3 --fuzz 3000   # with junk and 30 MB bodies half-way
 
 Starts, on loopback: the fast fake Bot API (benchmarks/fake_bot_api.py), a fake Twilio REST API
 (here, for the dispatcher's SMS), and `python -m bot run` under uvicorn with Telegram in webhook
@@ -248,6 +249,46 @@ async def drive(
             await asyncio.sleep(min(30, seconds / 4))
             await asyncio.gather(*(load.sms("+22379999999", f"flood {i}") for i in range(30)))
 
+        async def fuzz() -> None:
+            """Half-way: 24 unsigned 30 MB bodies (refused while read), then junk to every
+            webhook; the RSS before and after goes into `fuzz_rss`."""
+            if not args.fuzz:
+                return
+            await asyncio.sleep(seconds / 2)
+            fuzz_rss.append(rss_mb(server.pid))
+            big = b"x" * (30 * 1024 * 1024)
+            for path in ("/sms/twilio", "/telegram/webhook") * 12:
+                try:
+                    response = await client.post(path, content=big)
+                    load._count(response.status_code)
+                except httpx.HTTPError:  # the server may close the connection after its 413
+                    load._count(413)
+            rng = random.Random(19)
+            for i in range(args.fuzz):
+                path = ("/sms/twilio", "/sms/twilio/status", "/telegram/webhook")[i % 3]
+                body = rng.randbytes(rng.randint(0, 2000))
+                headers = {
+                    "content-type": rng.choice(
+                        ["application/x-www-form-urlencoded", "application/json", "text/plain"]
+                    )
+                }
+                if path.startswith("/sms"):
+                    headers["X-Twilio-Signature"] = "bm90IGEgc2lnbmF0dXJl"
+                else:
+                    headers["X-Telegram-Bot-Api-Secret-Token"] = SECRET
+                    body = json.dumps(
+                        {
+                            "update_id": rng.choice([i, "x", None, -1]),
+                            "message": {
+                                "chat": {"id": rng.choice([1, "a", None])},
+                                "text": body.decode("latin-1"),
+                            },
+                        }
+                    ).encode()
+                response = await client.post(path, content=body, headers=headers)
+                load._count(response.status_code)
+            fuzz_rss.append(rss_mb(server.pid))
+
         async def broadcast() -> None:
             await asyncio.sleep(seconds / 3)
             proc = await asyncio.create_subprocess_exec(
@@ -272,6 +313,7 @@ async def drive(
             print(f"broadcast: exit {proc.returncode}: {out.decode().strip()[-200:]}", flush=True)
 
         rss: list[tuple[float, float]] = []
+        fuzz_rss: list[float] = []
 
         async def sample() -> None:
             started = time.monotonic()
@@ -280,8 +322,9 @@ async def drive(
                 await asyncio.sleep(args.sample)
 
         sampler = asyncio.create_task(sample())
-        await asyncio.gather(*tasks, flood(), broadcast())
+        await asyncio.gather(*tasks, flood(), broadcast(), fuzz())
         sampler.cancel()
+        load.fuzz_rss = fuzz_rss  # type: ignore[attr-defined]
         return load, rss
 
 
@@ -300,6 +343,7 @@ def main() -> int:
     )
     parser.add_argument("--sample", type=float, default=10, help="seconds between RSS samples")
     parser.add_argument("--drain", type=float, default=180, help="seconds allowed to drain")
+    parser.add_argument("--fuzz", type=int, default=0, help="junk requests half-way (0: none)")
     args = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="soak-"))
@@ -421,6 +465,12 @@ def main() -> int:
         if warm
         else "no RSS samples"
     )
+    fuzz_rss = getattr(load, "fuzz_rss", [])
+    if len(fuzz_rss) == 2:
+        print(
+            f"fuzz ({args.fuzz} junk requests, 24 x 30 MB): RSS {fuzz_rss[0]:.0f} -> "
+            f"{fuzz_rss[1]:.0f} MB"
+        )
     print(f"errors logged: {len(errors)}")
     for line in errors[:5]:
         print("  " + line[:200])
