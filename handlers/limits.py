@@ -7,11 +7,12 @@ log already holds: no counter in memory, so limits hold across processes and res
   messages are stored (nothing is lost: staff can read them) but not answered until the minute
   has passed.
 - **Replies per hour** (`replies_per_hour`): over it, messages are stored unanswered.
-- **Loop breaker** for automatic senders (an auto-responder answering our replies, a gateway
-  echoing): the same text `loop_repeats` times in a row, or `loop_fast_replies` messages in a
-  row each arriving sooner after our reply than a person could read and type it (2 s plus
-  0.15 s a character: a fast thumb types about 7 characters a second; SMS only). Stored,
-  unanswered; after a fast loop, so is whatever follows within `loop_window` (10 minutes).
+- **Loop breaker** for automatic senders on SMS (an auto-responder answering our replies, a
+  gateway echoing): the same text of 8 letters or more `loop_repeats` times in a row, or
+  `loop_fast_replies` messages in a row each arriving sooner after our reply than a person could
+  read and type it (2 s plus 0.15 s a character: a fast thumb types about 7 characters a
+  second). Stored, unanswered; after a fast loop, so is whatever follows within `loop_window`
+  (10 minutes). Not on Telegram: bots cannot write to bots there.
 - **Family invitations** (FAMILLE): per inviting person per day, and per invited number ever.
 - **Ticket follow-ups**: one staff notice per ticket per `ticket_notice_minutes`; follow-ups
   written meanwhile join the notice still waiting in the outbox.
@@ -40,6 +41,9 @@ FAMILY_DAY = "family_day"
 FAMILY_NUMBER = "family_number"
 TICKET_BATCHED = "ticket_batched"
 
+# The same-text rule ignores short texts: a person may well send "1", "OUI" or "MENU" five times
+# running; an auto-responder's text is a sentence.
+MIN_LOOP_TEXT = 8
 TYPING_BASE_SECONDS = 2.0
 TYPING_SECONDS_PER_CHAR = 0.15
 
@@ -96,13 +100,16 @@ async def check_inbound(ctx: Context, inbound_id: int) -> Verdict | None:
 def _verdict(
     recent: list[usage.Recent], now: datetime, limits: CostLimits, *, count_speed: bool
 ) -> Verdict | None:
-    """`recent`: newest first, the current message included. `count_speed`: SMS only. On
-    Telegram, bots cannot write to bots, and a person pressing buttons is fast by design."""
+    """`recent`: newest first, the current message included. `count_speed`: the loop rules
+    apply to SMS only: on Telegram bots cannot write to bots, and a person presses the same
+    button (MENU) again and again, fast, by design."""
     inbound = [m for m in recent if m.direction == "in"]
     minute = sum(1 for m in inbound if m.created_at > now - timedelta(minutes=1))
     if limits.inbound_per_minute and minute > limits.inbound_per_minute:
         return Verdict(INBOUND_MINUTE, notice=minute == limits.inbound_per_minute + 1)
-    if inbound and limits.loop_repeats > 1:
+    if not count_speed:
+        return None
+    if inbound and limits.loop_repeats > 1 and len(fold(inbound[0].text)) >= MIN_LOOP_TEXT:
         same = fold(inbound[0].text)
         repeats = 0
         for message in inbound:
@@ -115,7 +122,7 @@ def _verdict(
         # A loop stays broken while it goes on: with no reply of ours to answer, the next
         # message would otherwise look slow again and restart it.
         return Verdict(LOOP_FAST, notice=False)
-    if not (count_speed and limits.loop_fast_replies):
+    if not limits.loop_fast_replies:
         return None
     fast = 0
     for index, message in enumerate(recent):

@@ -76,7 +76,7 @@ async def test_a_flood_gets_one_notice_then_silence_until_the_minute_passes(
 async def test_the_same_text_again_and_again_is_stored_unanswered(
     limited: Conversation, db: Database, clock: FakeClock
 ) -> None:
-    bot = Chat(limited, "telegram:502", "telegram")
+    bot = sms(limited, "+22376000502")
     for _ in range(4):
         assert await bot.say("Je suis absent, je vous répondrai plus tard.") != ""
         clock.advance(minutes=1)
@@ -100,6 +100,19 @@ async def test_an_sms_auto_responder_answering_faster_than_anyone_types_is_cut_o
     stored = await inbound(db)
     assert len(stored) == 10
     assert {m.error_code for m in stored[6:]} == {"limit:loop_fast"}
+
+
+async def test_a_person_pressing_the_same_button_again_and_again_is_answered(
+    limited: Conversation, db: Database, clock: FakeClock
+) -> None:
+    awa = Chat(limited, "telegram:509", "telegram")
+    for _ in range(8):
+        assert await awa.say("MENU") != ""
+        clock.advance(seconds=8)
+    short = sms(limited, "+22376000509")
+    for _ in range(6):
+        assert await short.say("menu") != ""
+        clock.advance(seconds=30)
 
 
 async def test_a_person_typing_at_a_human_pace_is_always_answered(
@@ -207,10 +220,10 @@ async def test_ticket_follow_ups_reach_staff_as_one_notice_per_few_minutes(
 async def test_staff_see_who_hit_a_limit(
     limited: Conversation, db: Database, clock: FakeClock
 ) -> None:
-    bot = Chat(limited, "telegram:5080", "telegram")
+    bot = sms(limited, "+22376005080")
     for _ in range(6):
-        await bot.say("absent")
+        await bot.say("Je suis absent")
         clock.advance(minutes=1)
     async with db.transaction() as session:
         figures = await stats.summary(session)
-    assert figures["limits"]["loop_repeat"] == "2 messages: telegram:…080 (2)"
+    assert figures["limits"]["loop_repeat"] == "2 messages: tel:…080 (2)"
