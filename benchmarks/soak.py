@@ -409,7 +409,12 @@ def main() -> int:
         rss.append((rss[-1][0] + drained if rss else 0, rss_mb(server.pid)))
     finally:
         server.terminate()
-        server.wait(30)
+        try:
+            server.wait(90)  # the dispatcher finishes what is in flight (a group's pace)
+        except subprocess.TimeoutExpired:
+            print("the service took more than 90 s to stop; killed", flush=True)
+            server.kill()
+            server.wait(10)
         bot_api.stdin.close()  # type: ignore[union-attr]
         bot_api.wait(10)
         twilio_server.close()

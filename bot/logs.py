@@ -55,16 +55,14 @@ def exception_without_values(exc: BaseException) -> str:
 
 
 class SafeFormatter(logging.Formatter):
-    """Formats records with tracebacks that carry no values (see the module docstring)."""
+    """Formats records with tracebacks that carry no values (see the module docstring). The
+    message itself is redacted by RedactingFilter; the line's timestamp is left alone."""
 
     def formatException(self, ei) -> str:  # type: ignore[no-untyped-def]  # noqa: N802
         _, value, _ = ei
         if value is None:
-            return super().formatException(ei)
-        return exception_without_values(value)
-
-    def format(self, record: logging.LogRecord) -> str:
-        return redact(super().format(record))
+            return redact(super().formatException(ei))
+        return redact(exception_without_values(value))
 
 
 class RedactingFilter(logging.Filter):
