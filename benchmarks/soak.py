@@ -7,7 +7,7 @@ final state, an RSS curve, no error logged, no 500.
 
 Starts, on loopback: the fast fake Bot API (benchmarks/fake_bot_api.py), a fake Twilio REST API
 (here, for the dispatcher's SMS), and `python -m bot run` under uvicorn with Telegram in webhook
-mode and Twilio on, on a temporary SQLite database (or `--database-url`). Then for the duration:
+mode and Twilio on, on a temporary SQLite database. Then for the duration:
 - inbound SMS from many people (signed as Twilio signs), each at a human pace: menus, numbered
   choices, questions, and whole forum registrations;
 - Telegram updates (webhook, with the secret) from other people: questions, and questions for a

@@ -12,6 +12,7 @@ from bot.background import scheduler
 from bot.conversation import Conversation
 from bot.services import Services
 from bot.settings import Settings
+from knowledge.bundle import Knowledge
 from storage import stats
 from storage.db import Database
 from storage.models import Message, OutboxItem
@@ -49,11 +50,7 @@ async def test_zero_keeps_everything(conversation: Conversation, db: Database) -
     assert await jobs.retention(db, conversation.config.clock() + timedelta(days=999), days=0) == 0
 
 
-async def test_the_scheduler_runs_it_daily(db: Database) -> None:
-    services = Services(
-        Settings(_env_file=None, database_url=db.url),
-        db,
-        None,
-        None,  # type: ignore[arg-type]
-    )
+async def test_the_scheduler_runs_it_daily(db: Database, knowledge: Knowledge) -> None:
+    settings = Settings(_env_file=None, database_url=db.url)
+    services = Services(settings, db, knowledge, None)  # type: ignore[arg-type]
     assert scheduler(services).defaults["retention"] == "30 3 * * *"
