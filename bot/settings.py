@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     broadcast_poll_seconds: float = 10.0
     leader_retry_seconds: float = 5.0
 
+    # Back office (/admin): a signed-in browser left alone this long is signed out.
+    admin_idle_minutes: int = 30
+
     # Forum reminders: days before a forum's start (its local date), comma-separated.
     reminder_days: str = "7,1"
 

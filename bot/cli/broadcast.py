@@ -41,7 +41,9 @@ def add(sub: argparse._SubParsersAction) -> None:
     listing = actions.add_parser("list", help="announcements with their progress")
     listing.add_argument("--limit", type=int, default=20)
     listing.set_defaults(run=_list)
-    cancel = actions.add_parser("cancel", help="cancel a scheduled announcement")
+    cancel = actions.add_parser(
+        "cancel", help="cancel a scheduled or queued announcement (unsent messages withdrawn)"
+    )
     cancel.add_argument("id", type=int)
     cancel.set_defaults(run=_cancel)
 
@@ -102,7 +104,7 @@ async def _send(args: argparse.Namespace) -> int:
                 text_en=text_en,
                 audience=audience,
                 send_at=when,
-                actor=cli_actor(),
+                actor=await cli_actor(session, admin=True),
                 now=utcnow(),
             )
         print(
@@ -138,7 +140,9 @@ async def _cancel(args: argparse.Namespace) -> int:
     services = await Services.start(answers=False)
     try:
         async with services.db.transaction() as session:
-            broadcast, why = await broadcasts.cancel(session, args.id, cli_actor(), utcnow())
+            broadcast, why = await broadcasts.cancel(
+                session, args.id, await cli_actor(session, admin=True), utcnow()
+            )
             status = broadcast.status if broadcast else None
     finally:
         await services.close()
@@ -146,7 +150,10 @@ async def _cancel(args: argparse.Namespace) -> int:
         print(f"{PROG} cancel: no broadcast {args.id}", file=sys.stderr)
         return 1
     if why is not None:
-        print(f"{PROG} cancel: broadcast {args.id} is {status}, not scheduled", file=sys.stderr)
+        print(
+            f"{PROG} cancel: broadcast {args.id} is {status}: nothing left to cancel",
+            file=sys.stderr,
+        )
         return 1
     print(f"broadcast {args.id} cancelled")
     return 0

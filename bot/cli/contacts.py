@@ -142,7 +142,12 @@ async def _import(args: argparse.Namespace) -> int:
                 if outcome.note == "opted_out":
                     print(f"line {line}: note: this person opted out (STOP): not subscribed again")
             await audit.record(
-                session, cli_actor(), "contacts.imported", args.file.name[:64], counts, at=now
+                session,
+                await cli_actor(session, admin=True),
+                "contacts.imported",
+                args.file.name[:64],
+                counts,
+                at=now,
             )
     finally:
         await services.close()
@@ -185,7 +190,11 @@ async def _export(args: argparse.Namespace) -> int:
                 written += 1
             target = args.output.name[:64] if args.output else "stdout"
             await audit.record(
-                session, cli_actor(), "contacts.exported", target, {"contacts": written}
+                session,
+                await cli_actor(session, admin=True),
+                "contacts.exported",
+                target,
+                {"contacts": written},
             )
     finally:
         out.flush()
