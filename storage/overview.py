@@ -13,6 +13,7 @@ from storage import stats, tickets
 from storage.models import Contact, KnowledgeGap, Message, OutboxItem, Registration
 
 DAYS = 30
+UNKNOWN = "?"  # a person whose country is not known (shown as such by the page)
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,7 @@ async def messages_per_day(
 async def load(session: AsyncSession, now: datetime) -> Overview:
     people = stats.PEOPLE
     days, incoming, outgoing = await messages_per_day(session, now)
-    country = func.coalesce(Contact.country, "?")
+    country = func.coalesce(Contact.country, UNKNOWN)
     return Overview(
         people=await stats._count(session, Contact, people),
         by_channel=await stats._grouped(session, Contact.channel, people),

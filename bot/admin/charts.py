@@ -13,10 +13,20 @@ from markupsafe import Markup
 INK, BAR_IN, BAR_OUT, GRID = "#1f2933", "#1d5fa8", "#b54708", "#d9dee3"
 
 
-def bars(title: str, items: Sequence[tuple[str, int]], width: int = 360) -> Markup:
+def nice_top(n: int) -> int:
+    """The scale's top: 1, 2 or 5 times a power of ten, at least n (4 for 3, 50 for 41)."""
+    magnitude = 1
+    while True:
+        for m in (1, 2, 5):
+            if m * magnitude >= n:
+                return m * magnitude
+        magnitude *= 10
+
+
+def bars(title: str, items: Sequence[tuple[str, int]], width: int = 300) -> Markup:
     """Horizontal bars, one row per item, the count at the end of each bar."""
     items = list(items)[:12]
-    row, label_w = 26, 110
+    row, label_w = 26, 84
     height = max(row * len(items), row) + 8
     top = max((n for _, n in items), default=0) or 1
     parts = [
@@ -29,13 +39,13 @@ def bars(title: str, items: Sequence[tuple[str, int]], width: int = 360) -> Mark
         y = 4 + i * row
         w = max(round(room * n / top), 1 if n else 0)
         parts.append(
-            f'<text x="{label_w - 6}" y="{y + 17}" text-anchor="end" font-size="13" '
-            f'fill="{INK}">{escape(str(label)[:16])}</text>'
+            f'<text x="{label_w - 6}" y="{y + 17}" text-anchor="end" font-size="14" '
+            f'fill="{INK}">{escape(str(label)[:12])}</text>'
             f'<rect x="{label_w}" y="{y + 4}" width="{w}" height="18" fill="{BAR_IN}" rx="2"/>'
-            f'<text x="{label_w + w + 6}" y="{y + 17}" font-size="13" fill="{INK}">{n:,}</text>'
+            f'<text x="{label_w + w + 6}" y="{y + 17}" font-size="14" fill="{INK}">{n:,}</text>'
         )
     if not items:
-        parts.append(f'<text x="8" y="20" font-size="13" fill="{INK}">—</text>')
+        parts.append(f'<text x="8" y="20" font-size="14" fill="{INK}">—</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
 
@@ -51,7 +61,7 @@ def daily(
 ) -> Markup:
     """Messages in and out per day: two bars a day, a scale on the left, dates below."""
     left, bottom, top_pad = 48, 28, 24
-    top = max([*incoming.values(), *outgoing.values(), 1])
+    top = nice_top(max([*incoming.values(), *outgoing.values(), 1]))
     plot_h = height - bottom - top_pad
     step = (width - left - 8) / max(len(days), 1)
     bar = max(step / 2 - 1, 1)
@@ -59,7 +69,7 @@ def daily(
         f'<svg class="chart" role="img" viewBox="0 0 {width} {height}" width="100%" '
         f'aria-label="{escape(title)}"><title>{escape(title)}</title>'
     ]
-    for fraction in (0, 0.5, 1):
+    for fraction in (0, 0.5, 1) if top % 2 == 0 else (0, 1):
         y = top_pad + plot_h * (1 - fraction)
         parts.append(
             f'<line x1="{left}" x2="{width - 4}" y1="{y:.1f}" y2="{y:.1f}" stroke="{GRID}"/>'
@@ -75,7 +85,7 @@ def daily(
                 f'<rect x="{x + j * bar:.1f}" y="{top_pad + plot_h - h:.1f}" width="{bar:.1f}" '
                 f'height="{h:.1f}" fill="{colour}"><title>{day.isoformat()}: {n}</title></rect>'
             )
-        if i % 7 == 0 or i == len(days) - 1:
+        if i % 7 == 0 and i + 3 < len(days) or i == len(days) - 1:
             parts.append(
                 f'<text x="{x:.1f}" y="{height - 8}" font-size="11" fill="{INK}">'
                 f"{day.strftime('%d/%m')}</text>"

@@ -39,12 +39,18 @@ def routes(services: Services) -> list[tuple[str, object, list[str]]]:
     @staff_page(services)
     async def home(request: Request, ctx: PageContext) -> Response:
         seen = await overview.load(ctx.session, ctx.now)
+        unknown = ctx_t(ctx, request, "unknown")
+        countries = [
+            (unknown if code == overview.UNKNOWN else code, n)
+            for code, n in _sorted(seen.by_country)
+        ]
         return ctx.render(
             request,
             "overview.html",
             o=seen,
             charts=charts,
             by_count=_sorted,
+            countries=countries,
         )
 
     # --- inbox -------------------------------------------------------------------------------

@@ -138,7 +138,7 @@ def test_broadcast_send_list_cancel_and_audit(tmp_path: Path) -> None:
 
     assert run(["broadcast", "cancel", "1"], tmp_path).stdout.strip() == "broadcast 1 cancelled"
     again = run(["broadcast", "cancel", "1"], tmp_path)
-    assert again.returncode == 1 and "is cancelled, not scheduled" in again.stderr
+    assert again.returncode == 1 and "is cancelled: nothing left to cancel" in again.stderr
     assert run(["broadcast", "cancel", "9"], tmp_path).returncode == 1
 
     audit = run(["audit", "--limit", "2"], tmp_path).stdout.splitlines()
