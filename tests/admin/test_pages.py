@@ -58,7 +58,7 @@ async def test_a_second_answer_is_refused(admin, services) -> None:
     assert "déjà reçu une réponse" in again.text
 
 
-async def test_the_composer_counts_recipients_and_names_the_ucs2_character(admin, services) -> None:
+async def test_the_composer_counts_recipients_and_names_the_ucs2_char(admin, services) -> None:
     await add_people(
         services.db,
         {"address": "tel:+22376000001", "channel": "sms"},
