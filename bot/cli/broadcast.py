@@ -11,6 +11,7 @@ import asyncio
 import sys
 
 from bot.cli.actor import cli_actor
+from bot.cli.table import table
 from bot.services import Services
 from handlers import announcements
 from handlers.announcements import Preview, WhenError
@@ -125,14 +126,15 @@ async def _list(args: argparse.Namespace) -> int:
         await services.close()
     if not found:
         print("no broadcasts")
-    for broadcast, progress in found:
-        recipients = broadcast.recipients if broadcast.recipients is not None else "-"
-        print(
-            f"{broadcast.id}\t{broadcast.status}\t{announcements.local(broadcast.send_at)}\t"
-            f"{broadcast.segment}\trecipients {recipients}\tqueued {progress.queued}\t"
-            f"sent {progress.sent}\tdelivered {progress.delivered}\tfailed {progress.failed}\t"
-            f"by {broadcast.created_by}"
-        )
+        return 0
+    header = ("id", "status", "send at (Bamako)", "audience", "recipients", "queued", "sent",
+              "delivered", "failed", "by")  # fmt: skip
+    rows = [
+        (b.id, b.status, announcements.local(b.send_at), b.segment, b.recipients, p.queued,
+         p.sent, p.delivered, p.failed, b.created_by)
+        for b, p in found
+    ]  # fmt: skip
+    print(table(header, rows))
     return 0
 
 

@@ -22,6 +22,8 @@ PAGES = [
     "/admin/audit",
     "/admin/registrations",
     "/admin/simulator",
+    "/admin/contacts",
+    "/admin/contacts.csv",
     "/admin/logout",
 ]
 POSTS = [
@@ -30,9 +32,17 @@ POSTS = [
     "/admin/broadcasts/1/cancel",
     "/admin/simulator/say",
     "/admin/simulator/reset",
+    "/admin/contacts/import",
     "/admin/logout",
 ]
-ADMIN_ONLY = ["/admin/broadcasts", "/admin/broadcasts/new", "/admin/audit", "/admin/registrations"]
+ADMIN_ONLY = [
+    "/admin/broadcasts",
+    "/admin/broadcasts/new",
+    "/admin/audit",
+    "/admin/registrations",
+    "/admin/contacts",
+    "/admin/contacts.csv",
+]
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -148,3 +158,10 @@ async def test_the_language_switch_shows_the_pages_in_english(admin) -> None:
     await admin.get("/admin/language?to=en&next=/admin")
     page = await admin.get("/admin")
     assert "Messages per day" in page.text and 'lang="en"' in page.text
+
+
+async def test_an_agent_cannot_import_contacts(agent) -> None:
+    token = csrf_of((await agent.get("/admin/tickets")).text)
+    files = {"file": ("people.csv", b"telephone;langue\n+22376123456;fr\n", "text/csv")}
+    response = await agent.post("/admin/contacts/import", data={"csrf_token": token}, files=files)
+    assert response.status_code == 403

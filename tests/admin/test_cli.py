@@ -74,3 +74,17 @@ def test_tickets_list_show_and_reply(tmp_path: Path) -> None:
     assert [(i["channel"], i["status"]) for i in answer] == [("sms", "queued")]
     audit = run(["audit", "--json"], tmp_path).stdout
     assert f'"actor": "staff:{AGENT}"' in audit
+
+
+def test_a_french_excel_csv_imports_and_a_missing_folder_is_one_line(tmp_path: Path) -> None:
+    file = tmp_path / "liste.csv"
+    file.write_bytes("Téléphone;Langue;Pays;Nom;Abonné\n+223 76 12 34 56;fr;ML;Awa Traoré;oui\n"
+                     .encode("cp1252"))  # fmt: skip
+    result = run(["contacts", "import", str(file)], tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "imported: 1, updated: 0, unchanged: 0, rejected: 0" in result.stdout
+    missing = run(["contacts", "export", "--output", str(tmp_path / "nope" / "x.csv")], tmp_path)
+    assert missing.returncode == 2
+    assert missing.stderr.count("\n") == 1 and "cannot write" in missing.stderr
+    exported = run(["contacts", "export"], tmp_path).stdout
+    assert "Awa Traoré" in exported

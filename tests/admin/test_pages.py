@@ -141,3 +141,26 @@ async def test_the_simulator_talks_to_the_bot_without_becoming_a_person(admin, s
     )
     assert reset.status_code == 303
     assert "GSM-7" not in (await admin.get("/admin/simulator?channel=sms")).text
+
+
+FRENCH_EXCEL = (
+    "Téléphone;Langue;Pays;Nom;Abonné\n+223 76 12 34 56;français;ML;Awa Traoré;oui\n12;fr;;;\n"
+)
+
+
+async def test_a_french_excel_file_is_imported_with_the_cli_report(admin, services) -> None:
+    page = await admin.get("/admin/contacts")
+    files = {"file": ("liste.csv", FRENCH_EXCEL.encode("cp1252"), "text/csv")}
+    response = await admin.post(
+        "/admin/contacts/import", data={"csrf_token": csrf_of(page.text)}, files=files
+    )
+    assert response.status_code == 200
+    text = html.unescape(response.text)
+    assert "imported: 1, updated: 0, unchanged: 0, rejected: 1" in text
+    assert "line 3: rejected: address: not a phone number or an address: '12'" in text
+    assert "Awa Traoré" in text  # read as Windows-1252, not mojibake
+    found = await admin.get("/admin/contacts", params={"q": "76 12 34 56"})
+    assert "Awa Traoré" in found.text and "+22376123456" not in found.text
+    exported = await admin.get("/admin/contacts.csv")
+    assert exported.headers["content-type"].startswith("text/csv")
+    assert "tel:+22376123456,fr,ML,Awa Traoré,yes" in exported.text
