@@ -24,6 +24,7 @@ PAGES = [
     "/admin/simulator",
     "/admin/contacts",
     "/admin/contacts.csv",
+    "/admin/staff",
     "/admin/logout",
 ]
 POSTS = [
@@ -33,6 +34,8 @@ POSTS = [
     "/admin/simulator/say",
     "/admin/simulator/reset",
     "/admin/contacts/import",
+    "/admin/staff/add",
+    "/admin/staff/remove",
     "/admin/logout",
 ]
 ADMIN_ONLY = [
@@ -42,6 +45,7 @@ ADMIN_ONLY = [
     "/admin/registrations",
     "/admin/contacts",
     "/admin/contacts.csv",
+    "/admin/staff",
 ]
 
 
@@ -165,3 +169,31 @@ async def test_an_agent_cannot_import_contacts(agent) -> None:
     files = {"file": ("people.csv", b"telephone;langue\n+22376123456;fr\n", "text/csv")}
     response = await agent.post("/admin/contacts/import", data={"csrf_token": token}, files=files)
     assert response.status_code == 403
+
+
+async def test_an_admin_adds_and_removes_an_agent_and_an_agent_cannot(admin, agent) -> None:
+    page = await admin.get("/admin/staff")
+    token = csrf_of(page.text)
+    new = {"csrf_token": token, "email": "Fanta@Ministere.ml", "role": "agent",
+           "password": "a long enough password"}  # fmt: skip
+    assert (await admin.post("/admin/staff/add", data=new)).status_code == 303
+    assert "fanta@ministere.ml" in (await admin.get("/admin/staff")).text
+    short = await admin.post("/admin/staff/add", data={**new, "email": "x@y.ml", "password": "1"})
+    assert short.status_code == 400 and "at least 10 characters" in short.text
+    agent_token = csrf_of((await agent.get("/admin/tickets")).text)
+    refused = await agent.post(
+        "/admin/staff/remove", data={"csrf_token": agent_token, "email": "fanta@ministere.ml"}
+    )
+    assert refused.status_code == 403
+    gone = await admin.post(
+        "/admin/staff/remove", data={"csrf_token": token, "email": "fanta@ministere.ml"}
+    )
+    assert gone.status_code == 303
+    assert "fanta@ministere.ml" not in (await admin.get("/admin/staff")).text
+
+
+async def test_a_removed_account_is_signed_out_at_once(admin, agent) -> None:
+    assert (await agent.get("/admin")).status_code == 200
+    token = csrf_of((await admin.get("/admin/staff")).text)
+    await admin.post("/admin/staff/remove", data={"csrf_token": token, "email": AGENT})
+    assert (await agent.get("/admin")).status_code == 303
