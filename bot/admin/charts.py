@@ -23,7 +23,9 @@ def nice_top(n: int) -> int:
         magnitude *= 10
 
 
-def bars(title: str, items: Sequence[tuple[str, int]], width: int = 300) -> Markup:
+def bars(
+    title: str, items: Sequence[tuple[str, int]], width: int = 300, empty: str = "—"
+) -> Markup:
     """Horizontal bars, one row per item, the count at the end of each bar."""
     items = list(items)[:12]
     row, label_w = 26, 84
@@ -45,7 +47,7 @@ def bars(title: str, items: Sequence[tuple[str, int]], width: int = 300) -> Mark
             f'<text x="{label_w + w + 6}" y="{y + 17}" font-size="14" fill="{INK}">{n:,}</text>'
         )
     if not items:
-        parts.append(f'<text x="8" y="20" font-size="14" fill="{INK}">—</text>')
+        parts.append(f'<text x="8" y="20" font-size="14" fill="{INK}">{escape(empty)}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
 

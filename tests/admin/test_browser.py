@@ -120,6 +120,9 @@ def test_staff_work_in_the_back_office_in_a_real_browser(service) -> None:
         assert page.get_by_role("heading", name="Messages par jour (30 jours)").is_visible()
         ARTEFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTEFACTS / "admin-overview.png"), full_page=True)
+        page.set_viewport_size({"width": 390, "height": 844})  # a phone
+        page.screenshot(path=str(ARTEFACTS / "admin-overview-phone.png"), full_page=True)
+        page.set_viewport_size({"width": 1200, "height": 1000})
 
         # Answer the question: it reaches the person's Telegram chat.
         page.get_by_role("link", name="Questions à traiter").click()
