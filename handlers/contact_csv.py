@@ -64,13 +64,17 @@ def decode(raw: bytes) -> str:
     if len(raw) > MAX_BYTES:
         raise FileError(f"the file is larger than {MAX_BYTES // 1_000_000} MB")
     try:
-        return raw.decode("utf-8-sig")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        pass
-    try:
-        return raw.decode("cp1252")
-    except UnicodeDecodeError:
-        raise FileError("the file is not text (UTF-8 or Windows-1252): save it as CSV") from None
+        try:
+            text = raw.decode("cp1252")
+        except UnicodeDecodeError:
+            raise FileError(
+                "the file is not text (UTF-8 or Windows-1252): save it as CSV"
+            ) from None
+    if "\x00" in text:
+        raise FileError("the file is not text (it holds NUL bytes): save it as CSV")
+    return text
 
 
 def validate(

@@ -40,8 +40,13 @@ def actor(account: StaffAccount) -> str:
 def normalise_email(raw: str) -> str:
     email = raw.strip().lower()
     local, at, domain = email.partition("@")
-    if not (local and at and "." in domain) or len(email) > 254 or any(c.isspace() for c in email):
-        raise AccountError(f"{raw.strip()!r} is not an email address")
+    if (
+        not (local and at and "." in domain)
+        or len(email) > 254
+        or not email.isprintable()
+        or any(c.isspace() for c in email)
+    ):
+        raise AccountError(f"{raw.strip()[:254]!r} is not an email address")
     return email
 
 

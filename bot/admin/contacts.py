@@ -17,6 +17,7 @@ from handlers import contact_csv
 from knowledge.addresses import AddressError, normalise_address
 from storage import audit
 from storage.contact_import import export_rows
+from storage.messages import storable
 from storage.models import Contact
 
 PAGE = 50
@@ -60,7 +61,7 @@ def routes(services: Services) -> list[tuple[str, object, list[str]]]:
                 error = str(problem)
             else:
                 await audit.record(
-                    ctx.session, ctx.actor, "contacts.imported", file.filename[:64],
+                    ctx.session, ctx.actor, "contacts.imported", storable(file.filename)[:64],
                     report.counts, at=ctx.now,
                 )  # fmt: skip
         found = await _search(ctx, "")

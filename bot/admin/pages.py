@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from bot.admin import charts
-from bot.admin.web import PageContext, redirect, staff_page
+from bot.admin.web import PageContext, form_text, redirect, staff_page
 from bot.services import Services
 from handlers import announcements, consultations
 from handlers.announcements import WhenError
@@ -22,6 +22,8 @@ from storage import audit, broadcasts, gaps, overview, tickets
 from storage.models import Contact, Message, Registration, Ticket
 
 PAGE = 50
+# A broadcast is one Telegram message at most (4,096 characters); longer is cut, not refused.
+MAX_BROADCAST = 4096
 SMS_BUDGET = 3  # segments a message past which the composer warns (each segment is paid)
 
 
@@ -91,7 +93,7 @@ def routes(services: Services) -> list[tuple[str, object, list[str]]]:
         if ticket is None:
             return ctx.render(request, "error.html", 404, message=ctx_t(ctx, request, "not_found"))
         assert ctx.form is not None
-        text = str(ctx.form.get("answer", ""))[: services.settings.max_text_length]
+        text = form_text(ctx.form, "answer", services.settings.max_text_length)
         why = await answer_ticket(ctx, ticket, text)
         if why is not None:
             person = await ctx.session.get(Contact, ticket.contact_id)
@@ -127,7 +129,10 @@ def routes(services: Services) -> list[tuple[str, object, list[str]]]:
             return ctx.render(request, "broadcast_new.html", form={}, error=None,
                               budget=SMS_BUDGET)  # fmt: skip
         assert ctx.form is not None
-        form = {k: str(ctx.form.get(k, "")) for k in ("text_fr", "text_en", "segment", "at")}
+        form = {
+            k: form_text(ctx.form, k, MAX_BROADCAST)
+            for k in ("text_fr", "text_en", "segment", "at")
+        }
         lang = request.cookies.get("admin_lang", "fr")
         text_fr, text_en = form["text_fr"].strip() or None, form["text_en"].strip() or None
         error = None

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import Response
 
-from bot.admin.web import PageContext, redirect, staff_page
+from bot.admin.web import PageContext, form_text, redirect, staff_page
 from bot.channels.render import renderer_for
 from bot.services import Services
 from handlers.vocabulary import Inbound
@@ -79,7 +79,7 @@ def routes(services: Services) -> list[tuple[str, object, list[str]]]:
     async def say(request: Request, ctx: PageContext) -> Response:
         assert ctx.form is not None
         channel = _channel(str(ctx.form.get("channel", "")))
-        text = str(ctx.form.get("text", ""))[: services.settings.max_text_length * 2]
+        text = form_text(ctx.form, "text", services.settings.max_text_length * 2)
         if not text.strip():
             return redirect(f"/simulator?channel={channel}")
         async with services.db.transaction() as session:

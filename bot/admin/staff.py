@@ -39,7 +39,7 @@ def routes(services: Services) -> list[tuple[str, object, list[str]]]:
     async def remove(request: Request, ctx: PageContext) -> Response:
         assert ctx.form is not None
         email = str(ctx.form.get("email", ""))
-        if staff_accounts.normalise_email(email) == ctx.account.email:
+        if email.strip().lower() == ctx.account.email:
             return await _page(request, ctx, 400, error="you cannot remove your own account")
         await staff_accounts.remove(ctx.session, email, ctx.actor, ctx.now)
         return redirect("/staff")

@@ -26,6 +26,7 @@ from starlette.templating import Jinja2Templates
 from bot.services import Services
 from knowledge.addresses import mask
 from storage import staff_accounts
+from storage.messages import storable
 from storage.models import StaffAccount, StaffSession, utcnow
 
 COOKIE = "admin_session"
@@ -170,6 +171,13 @@ def staff_page(
         return endpoint
 
     return decorate
+
+
+def form_text(form: FormData | None, name: str, limit: int) -> str:
+    """A text field as it can be stored on every database: at most `limit` characters, NUL
+    (which PostgreSQL refuses) made U+FFFD, like people's messages."""
+    value = form.get(name, "") if form is not None else ""
+    return storable(value if isinstance(value, str) else "")[:limit]
 
 
 def redirect(path: str) -> RedirectResponse:
