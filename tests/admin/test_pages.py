@@ -164,3 +164,35 @@ async def test_a_french_excel_file_is_imported_with_the_cli_report(admin, servic
     exported = await admin.get("/admin/contacts.csv")
     assert exported.headers["content-type"].startswith("text/csv")
     assert "tel:+22376123456,fr,ML,Awa Traoré,yes" in exported.text
+
+
+async def test_bad_input_gets_a_clear_answer_never_a_500(admin, anonymous, services) -> None:
+    ticket_id = await _ticket(services)
+    token = csrf_of((await admin.get(f"/admin/tickets/{ticket_id}")).text)
+    answered = await admin.post(
+        f"/admin/tickets/{ticket_id}/reply",
+        data={"csrf_token": token, "answer": "Bonjour\x00 🙂 \uffff" + "x" * 20_000},
+    )
+    assert answered.status_code == 303
+    async with services.db.transaction() as session:
+        ticket = await session.get(Ticket, ticket_id)
+    assert ticket.answer.startswith("Bonjour\ufffd 🙂")
+    assert len(ticket.answer) <= services.settings.max_text_length
+    for path in ("/admin/tickets/abc", "/admin/tickets/99999999999999"):
+        assert (await admin.get(path)).status_code == 404
+    blank = await admin.post(f"/admin/tickets/{ticket_id}/reply", data={"csrf_token": token})
+    assert blank.status_code == 400
+    page = await anonymous.get("/admin/login")
+    odd = await anonymous.post(
+        "/admin/login",
+        data={"email": "a\x00@b.ml", "password": "x", "csrf_token": csrf_of(page.text)},
+    )
+    assert odd.status_code == 401
+    files = {"file": ("x.csv", b"telephone\n\x00\x00\n", "text/csv")}
+    nul = await admin.post("/admin/contacts/import", data={"csrf_token": token}, files=files)
+    assert nul.status_code == 400 and "NUL" in nul.text
+    bad_segment = await admin.post(
+        "/admin/broadcasts/new",
+        data={"csrf_token": token, "text_fr": "x", "segment": "pays:ML", "at": ""},
+    )
+    assert bad_segment.status_code == 400 and "pays:ML" in html.unescape(bad_segment.text)
