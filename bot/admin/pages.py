@@ -121,6 +121,7 @@ def routes(services: Services) -> list[tuple[str, object, list[str]]]:
         return ctx.render(
             request, "broadcasts.html", found=found, local=announcements.local,
             cancellable=broadcasts.CANCELLABLE,
+            running=any(b.status == "queuing" or p.queued for b, p in found),
         )  # fmt: skip
 
     @staff_page(services, admin=True)

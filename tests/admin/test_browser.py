@@ -148,6 +148,7 @@ def test_staff_work_in_the_back_office_in_a_real_browser(service) -> None:
             return page.locator("tr[data-broadcast] td.sent").first.inner_text() == "1"
 
         _wait(sent, "the broadcast to be sent", 40)
+        assert page.locator("tr[data-broadcast] td.status").first.inner_text() == "envoyée à tous"
         assert any("forum de la diaspora" in m["text"] for m in api.sent_to(PERSON))
 
         # The simulator: the bot's menu as an SMS user, with segments.
