@@ -196,3 +196,28 @@ async def test_bad_input_gets_a_clear_answer_never_a_500(admin, anonymous, servi
         data={"csrf_token": token, "text_fr": "x", "segment": "pays:ML", "at": ""},
     )
     assert bad_segment.status_code == 400 and "pays:ML" in html.unescape(bad_segment.text)
+
+
+async def test_registrations_gaps_and_audit_show_what_staff_need(admin, services) -> None:
+    from storage import gaps
+    from tests.staff.people import register
+
+    [awa] = await add_people(
+        services.db, {"address": "tel:+22376000001", "channel": "sms", "name": "Awa Traoré"}
+    )
+    await register(services.db, awa, "fidima")
+    page = await admin.get("/admin/registrations", params={"forum": "fidima", "q": "Awa"})
+    assert "Awa Traoré" in page.text and "FID-" in page.text
+    assert "Awa Traoré" not in (await admin.get("/admin/registrations?q=Moussa")).text
+    csv_file = await admin.get("/admin/registrations", params={"forum": "fidima", "format": "csv"})
+    assert csv_file.headers["content-type"].startswith("text/csv")
+    assert csv_file.text.lstrip("\ufeff").splitlines()[1].startswith("fidima,FID-")
+    async with services.db.transaction() as session:
+        await gaps.record(
+            session, "visa chine", "Visa pour la Chine ?", "fr", "none", None, utcnow()
+        )
+        await gaps.record(session, "carte nina", "carte NINA", "fr", "unsure", "nina", utcnow())
+    listed = html.unescape((await admin.get("/admin/gaps")).text)
+    assert "Visa pour la Chine ?" in listed and "nina" in listed and "incertain" in listed
+    journal = (await admin.get("/admin/audit")).text
+    assert "staff.signed_in" in journal and f"staff:{ADMIN}" in journal
