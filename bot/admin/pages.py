@@ -40,7 +40,7 @@ def routes(services: Services) -> list[tuple[str, object, list[str]]]:
 
     @staff_page(services)
     async def home(request: Request, ctx: PageContext) -> Response:
-        seen = await overview.load(ctx.session, ctx.now)
+        seen = await overview.load(ctx.session, ctx.now, cache_key=services.db.url)
         unknown = ctx_t(ctx, request, "unknown")
         countries = [
             (unknown if code == overview.UNKNOWN else code, n)

@@ -47,8 +47,9 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_staff_sessions_staff_id"), "staff_sessions", ["staff_id"])
     op.create_index("ix_messages_created_direction", "messages", ["created_at", "direction"])
-    op.create_index("ix_contacts_channel_language", "contacts", ["channel", "language"])
-    op.create_index("ix_contacts_country", "contacts", ["country"])
+    op.create_index(
+        "ix_contacts_profile", "contacts", ["staff_chat", "channel", "language", "country"]
+    )
     op.create_index("ix_tickets_status_created", "tickets", ["status", "created_at"])
     op.create_index("ix_knowledge_gaps_count", "knowledge_gaps", ["count"])
 
@@ -56,8 +57,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_knowledge_gaps_count", table_name="knowledge_gaps")
     op.drop_index("ix_tickets_status_created", table_name="tickets")
-    op.drop_index("ix_contacts_country", table_name="contacts")
-    op.drop_index("ix_contacts_channel_language", table_name="contacts")
+    op.drop_index("ix_contacts_profile", table_name="contacts")
     op.drop_index("ix_messages_created_direction", table_name="messages")
     op.drop_index(op.f("ix_staff_sessions_staff_id"), table_name="staff_sessions")
     op.drop_table("staff_sessions")
