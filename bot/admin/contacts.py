@@ -38,7 +38,7 @@ def routes(services: Services) -> list[tuple[str, object, list[str]]]:
 
     @staff_page(services, admin=True)
     async def listing(request: Request, ctx: PageContext) -> Response:
-        q = request.query_params.get("q", "").strip()[:100]
+        q = storable(request.query_params.get("q", "")).strip()[:100]
         found = await _search(ctx, q)
         return ctx.render(request, "contacts.html", found=found, q=q, report=None, error=None)
 

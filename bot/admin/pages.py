@@ -19,6 +19,7 @@ from handlers.announcements import WhenError
 from handlers.segments import SegmentError, parse
 from knowledge import gsm7
 from storage import audit, broadcasts, gaps, overview, tickets
+from storage.messages import storable
 from storage.models import Contact, Message, Registration, Ticket
 
 PAGE = 50
@@ -208,14 +209,16 @@ def routes(services: Services) -> list[tuple[str, object, list[str]]]:
 
     @staff_page(services, admin=True)
     async def audit_log(request: Request, ctx: PageContext) -> Response:
-        found = await audit.latest(ctx.session, 100, request.query_params.get("action") or None)
+        action = storable(request.query_params.get("action", ""))[:32]
+        found = await audit.latest(ctx.session, 100, action or None)
         return ctx.render(request, "audit.html", found=found)
 
     # --- registrations -----------------------------------------------------------------------
     @staff_page(services, admin=True)
     async def registration_list(request: Request, ctx: PageContext) -> Response:
-        forum = request.query_params.get("forum", "")
-        search = request.query_params.get("q", "").strip()
+        forum = storable(request.query_params.get("forum", ""))[:32]
+        search = storable(request.query_params.get("q", "")).strip()[:100]
+        as_csv = request.query_params.get("format") == "csv"
         forums = await ctx.session.execute(
             select(Registration.forum_id, func.count()).group_by(Registration.forum_id)
         )
@@ -225,10 +228,18 @@ def routes(services: Services) -> list[tuple[str, object, list[str]]]:
         if search:
             like = f"%{search}%"
             query = query.where(or_(Registration.code.ilike(like), Contact.name.ilike(like)))
-        rows = (
-            await ctx.session.execute(query.order_by(Registration.id.desc()).limit(PAGE))
-        ).all()
-        if request.query_params.get("format") == "csv":
+        query = (
+            query.order_by(Registration.forum_id, Registration.id)
+            if as_csv
+            else query.order_by(Registration.id.desc())
+        )
+        # The page shows the newest; the CSV holds every registration that matches.
+        rows = (await ctx.session.execute(query if as_csv else query.limit(PAGE))).all()
+        if as_csv:
+            await audit.record(
+                ctx.session, ctx.actor, "registrations.exported", forum or "all",
+                {"registrations": len(rows)}, at=ctx.now,
+            )  # fmt: skip
             return _csv(
                 "registrations.csv",
                 ("forum", "code", "status", "name", "channel", "language", "created_at"),

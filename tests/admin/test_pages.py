@@ -196,6 +196,16 @@ async def test_bad_input_gets_a_clear_answer_never_a_500(admin, anonymous, servi
         data={"csrf_token": token, "text_fr": "x", "segment": "pays:ML", "at": ""},
     )
     assert bad_segment.status_code == 400 and "pays:ML" in html.unescape(bad_segment.text)
+    for path in (
+        "/admin/registrations?q=%00&forum=%00",
+        "/admin/registrations?q=%00&format=csv",
+        "/admin/contacts?q=%00%F0%9F%99%82",
+        "/admin/audit?action=%00",
+        "/admin/tickets?status=%00",
+        "/admin/simulator?channel=%00",
+        "/admin/broadcasts/preview?segment=%00&text_fr=%00",
+    ):
+        assert (await admin.get(path)).status_code == 200, path
 
 
 async def test_registrations_gaps_and_audit_show_what_staff_need(admin, services) -> None:
