@@ -60,12 +60,8 @@ def routes(services: Services) -> list[tuple[str, object, list[str]]]:
     @staff_page(services)
     async def ticket_list(request: Request, ctx: PageContext) -> Response:
         status = request.query_params.get("status", "open")
-        query = select(Ticket, Contact).join(Contact, Contact.id == Ticket.contact_id)
-        if status in ("open", "answered"):
-            query = query.where(Ticket.status == status)
-        # Newest first. (Urgent first as well once tickets carry an urgency flag: issue 12.)
-        query = query.order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(PAGE)
-        rows = (await ctx.session.execute(query)).all()
+        wanted = status if status in ("open", "answered") else None
+        rows = await tickets.inbox(ctx.session, wanted, PAGE)
         return ctx.render(request, "tickets.html", rows=rows, status=status)
 
     @staff_page(services)

@@ -18,7 +18,7 @@ from bot.services import Services
 from handlers import announcements, consultations
 from knowledge.addresses import mask
 from storage import tickets
-from storage.models import Contact, Message, Ticket, utcnow
+from storage.models import Contact, Message, utcnow
 
 PROG = "diaspora-bot tickets"
 
@@ -26,7 +26,7 @@ PROG = "diaspora-bot tickets"
 def add(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("tickets", help="people's questions to staff: list, show, reply")
     actions = parser.add_subparsers(dest="action", required=True)
-    listing = actions.add_parser("list", help="open questions, newest first")
+    listing = actions.add_parser("list", help="open questions, urgent and newest first")
     listing.add_argument("--all", action="store_true", help="answered ones too")
     listing.add_argument("--limit", type=int, default=50)
     listing.add_argument("--json", action="store_true", help="one JSON object per line")
@@ -44,11 +44,7 @@ async def _list(args: argparse.Namespace) -> int:
     services = await Services.start(answers=False)
     try:
         async with services.db.transaction() as session:
-            query = select(Ticket, Contact).join(Contact, Contact.id == Ticket.contact_id)
-            if not args.all:
-                query = query.where(Ticket.status == "open")
-            query = query.order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(args.limit)
-            rows = (await session.execute(query)).all()
+            rows = await tickets.inbox(session, None if args.all else "open", args.limit)
     finally:
         await services.close()
     if args.json:

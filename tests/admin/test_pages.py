@@ -231,3 +231,10 @@ async def test_registrations_gaps_and_audit_show_what_staff_need(admin, services
     assert "Visa pour la Chine ?" in listed and "nina" in listed and "incertain" in listed
     journal = (await admin.get("/admin/audit")).text
     assert "staff.signed_in" in journal and f"staff:{ADMIN}" in journal
+
+
+async def test_the_inbox_shows_the_newest_question_first(admin, services) -> None:
+    await _ticket(services, "tel:+22376000001", "Première question, plus ancienne")
+    await _ticket(services, "tel:+22376000002", "Seconde question, plus récente")
+    page = html.unescape((await admin.get("/admin/tickets")).text)
+    assert page.index("Seconde question") < page.index("Première question")
