@@ -1,7 +1,7 @@
 """admin: staff accounts and their sessions (back office); indexes for the overview
 
 Revision ID: admin_1
-Revises: outbox_1
+Revises: i18n_1
 """
 
 from typing import Sequence, Union
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "admin_1"
-down_revision: Union[str, Sequence[str], None] = "outbox_1"
+down_revision: Union[str, Sequence[str], None] = "i18n_1"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
