@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers import limits
 from handlers.context import Context, HandlerConfig, MenuItem
 from handlers.faq import ASK_STAFF
 from handlers.router import Keyword
@@ -76,6 +77,7 @@ async def post_to_staff(
     key: str,
     dedupe: str,
     now: datetime,
+    not_before: datetime | None = None,
     **values: str,
 ) -> None:
     """Post to the staff group through the outbox (the group gets a contact row, flagged)."""
@@ -92,14 +94,23 @@ async def post_to_staff(
         source=tickets.source(ticket.id),
         dedupe_key=f"ticket:{ticket.id}:{dedupe}",
         now=now,
+        not_before=not_before,
     )
 
 
-async def _to_staff(ctx: Context, ticket: Ticket, key: str, dedupe: str, **values: str) -> None:
+async def _to_staff(
+    ctx: Context,
+    ticket: Ticket,
+    key: str,
+    dedupe: str,
+    not_before: datetime | None = None,
+    **values: str,
+) -> None:
     values.setdefault("who", describe_person(ctx.contact))
     await post_to_staff(
-        ctx.session, ctx.knowledge.locales, ctx.config, ticket, key, dedupe, ctx.now, **values
-    )
+        ctx.session, ctx.knowledge.locales, ctx.config, ticket, key, dedupe, ctx.now,
+        not_before, **values,
+    )  # fmt: skip
 
 
 async def _follow(ctx: Context, ticket: Ticket) -> None:
@@ -153,13 +164,20 @@ async def consultation(ctx: Context) -> list[Reply] | None:
     message = await _current_message(ctx)
     if message is not None:
         message.ticket_id = ticket.id
-    await _to_staff(
-        ctx,
-        ticket,
-        "staff.consult_staff_follow_up",
-        f"msg:{message.id if message else ctx.now.timestamp()}",
-        text=ctx.text[:QUESTION_PREVIEW],
+    # One staff notice per ticket per few minutes: a follow-up joins the notice still queued.
+    preview = ctx.text[:QUESTION_PREVIEW]
+    joined, not_before = await limits.batched_notice(
+        ctx, tickets.source(ticket.id), tickets.KIND, f"+ {preview}"
     )
+    if not joined:
+        await _to_staff(
+            ctx,
+            ticket,
+            "staff.consult_staff_follow_up",
+            f"msg:{message.id if message else ctx.now.timestamp()}",
+            not_before=not_before,
+            text=preview,
+        )
     await _follow(ctx, ticket)  # the wait starts again from the person's last word
     return [Reply(ctx.t("staff.consult_added", id=ticket.id))]
 

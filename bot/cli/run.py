@@ -17,6 +17,7 @@ from bot.channels.twilio_sms import twilio_channel
 from bot.logs import setup as setup_logging
 from bot.services import Services
 from bot.settings import Settings
+from bot.warmup import warm_up
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +55,9 @@ async def _run(args: argparse.Namespace) -> int:
         link = await admin.setup_link(services)
         if link:  # first run: the way in, once (a secret: shown once, at WARNING to be seen)
             logger.warning("no staff account yet: create the first admin at %s", link)
+        # Before uvicorn opens its socket and Telegram polling starts: the first request is as
+        # fast as the thousandth.
+        await warm_up(services, app)
         for channel in channels:
             await channel.start()
         await background.start()
