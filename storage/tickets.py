@@ -145,3 +145,17 @@ async def response_times(session: AsyncSession) -> dict[str, int | None]:
         "median_minutes": round(statistics.median(minutes)) if minutes else None,
         "max_minutes": round(max(minutes)) if minutes else None,
     }
+
+
+async def inbox(
+    session: AsyncSession, status: str | None = "open", limit: int = 50
+) -> list[tuple[Ticket, Contact]]:
+    """The staff's inbox (back office, `diaspora-bot tickets list`): urgent first when tickets
+    carry an urgency flag (issue 12 adds one), then newest first."""
+    query = select(Ticket, Contact).join(Contact, Contact.id == Ticket.contact_id)
+    if status is not None:
+        query = query.where(Ticket.status == status)
+    urgent = getattr(Ticket, "urgent", None)
+    order = [urgent.desc()] if urgent is not None else []
+    query = query.order_by(*order, Ticket.created_at.desc(), Ticket.id.desc()).limit(limit)
+    return [(t, c) for t, c in (await session.execute(query)).all()]
