@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "admin_1"
-down_revision: Union[str, Sequence[str], None] = "i18n_1"
+down_revision: Union[str, Sequence[str], None] = "forums_1"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
