@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from handlers import polls
 from handlers.context import Context, MenuItem
 from handlers.router import Keyword
 from handlers.vocabulary import Reply
@@ -27,7 +28,8 @@ async def my_data(ctx: Context) -> list[Reply]:
         registrations=counts["registrations"],
         messages=counts["messages"],
     )
-    return [Reply(summary)]
+    answers = await polls.my_answers(ctx)
+    return [Reply(f"{summary.rstrip()}\n{answers}" if answers else summary)]
 
 
 async def ask_delete(ctx: Context) -> list[Reply]:

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from handlers import basics, consultations, faq, privacy, registration, staff, subscriptions
+from handlers import (
+    basics,
+    consultations,
+    faq,
+    polls,
+    privacy,
+    registration,
+    staff,
+    subscriptions,
+)
 from handlers.context import MenuItem
 from handlers.router import Router
 from knowledge.bundle import Knowledge
@@ -34,6 +43,7 @@ def build_router(knowledge: Knowledge) -> Router:
             *faq.KEYWORDS,
             *registration.KEYWORDS,
             *staff.KEYWORDS,
+            *polls.KEYWORDS,
         ],
         flows={
             **privacy.FLOWS,
@@ -41,8 +51,10 @@ def build_router(knowledge: Knowledge) -> Router:
             **consultations.FLOWS,
             **staff.FLOWS,
             **subscriptions.FLOWS,
+            **polls.FLOWS,
         },
-        fallback=faq.answer,
+        # A word naming an option of a waiting poll question is its answer; else the FAQ.
+        fallback=polls.or_answer(faq.answer),
         before=staff.BEFORE,
         after=subscriptions.AFTER_TURN,
     )

@@ -17,12 +17,13 @@ from bot.cli import (
     gaps,
     kb,
     outbox,
+    poll,
     run,
     stats,
 )
 from bot.logs import setup as setup_logging
 
-COMMANDS = (chat, ask, stats, run, db, kb, export, broadcast, contacts, audit, gaps, outbox)
+COMMANDS = (chat, ask, stats, run, db, kb, export, broadcast, contacts, audit, gaps, outbox, poll)
 
 
 def parser() -> argparse.ArgumentParser:
