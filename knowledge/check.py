@@ -9,6 +9,7 @@ import yaml
 from knowledge.faq_check import check_faq
 from knowledge.forums import check_forums
 from knowledge.locales import LOCALES_DIR, Locales
+from knowledge.polls import check_polls
 
 KNOWLEDGE_DIR = Path(__file__).parent
 
@@ -26,4 +27,5 @@ def check_knowledge(root: Path = KNOWLEDGE_DIR) -> list[str]:
         problems.append(f"locales: {exc}")
     problems += check_faq(root / "faq", _forum_ids(root / "forums.yaml"))
     problems += check_forums(root / "forums.yaml")
+    problems += check_polls(root / "polls")
     return problems

@@ -210,8 +210,16 @@ def load(
     return parse(data, locales=locales, max_segments=max_segments)
 
 
-def load_all(directory: Path = POLLS_DIR) -> list[Poll]:
-    return [load(path) for path in sorted(directory.glob("*.yaml"))]
+def check_polls(directory: Path = POLLS_DIR) -> list[str]:
+    """`kb check`'s lines for the poll files (`file: problem`), at the default SMS budget."""
+    problems = []
+    locales = Locales.load()
+    for path in sorted(directory.glob("*.yaml")):
+        try:
+            load(path, locales)
+        except PollError as error:
+            problems += [f"{path.name}: {problem}" for problem in error.problems]
+    return problems
 
 
 def parse(
