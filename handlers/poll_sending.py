@@ -23,8 +23,11 @@ def invitations(locales: Locales, poll: Poll) -> dict[str, store.Invitation]:
     found = {}
     for lang in LANGUAGES:
         found[lang] = store.Invitation(
-            telegram=sms_question(locales, poll, first, lang, invitation=True, sms=False),
             sms=sms_question(locales, poll, first, lang, invitation=True),
+            plain=sms_question(locales, poll, first, lang, invitation=True, sms=False),
+            buttons=sms_question(
+                locales, poll, first, lang, invitation=True, sms=False, buttons=True
+            ),
             options=[
                 [pick(o.label, lang), option_value(poll.id, first.id, o.value)]
                 for o in first.options

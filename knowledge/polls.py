@@ -120,11 +120,13 @@ def sms_question(
     *,
     invitation: bool = False,
     sms: bool = True,
+    buttons: bool = False,
 ) -> str:
     """A question as an SMS: (the invitation's header,) the question, numbered options, a hint.
 
     The conversation's replies are laid out the same way by the SMS renderer; the invitation
-    goes through the outbox as this text (in GSM-7 for SMS, as written for Telegram).
+    goes through the outbox as this text (in GSM-7 for SMS; on Telegram with `buttons`, the
+    options are left out of the text: they are the buttons under it).
     """
     number = poll.questions.index(question) + 1
     lines = []
@@ -139,11 +141,12 @@ def sms_question(
             text=pick(question.text, lang),
         )
     )
-    lines += [f"{n}. {pick(o.label, lang)}" for n, o in enumerate(question.options, 1)]
+    if not buttons:
+        lines += [f"{n}. {pick(o.label, lang)}" for n, o in enumerate(question.options, 1)]
     if question.free_text:
         key = "polls.hint_free_optional" if question.optional else "polls.hint_free"
     else:
-        key = "polls.hint_choice"
+        key = "polls.hint_buttons" if buttons else "polls.hint_choice"
     lines.append(locales.t(lang, key))
     if invitation:
         lines.append(locales.t(lang, "polls.invitation_footer"))
@@ -249,6 +252,9 @@ def parse(
         question = _question(raw, n, poll_id, problems)
         if question is not None:
             questions.append(question)
+    if questions and questions[0].free_text:
+        # The invitation carries the first question: it is answered by a number or a word.
+        problems.append("the first question must be multiple choice (options), not free text")
     ids = [q.id for q in questions]
     for duplicate in sorted({i for i in ids if ids.count(i) > 1}):
         problems.append(f"question id {duplicate!r} is used twice")

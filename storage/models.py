@@ -265,6 +265,8 @@ class OutboxItem(Base):
     channel: Mapped[str] = mapped_column(String(16))
     address: Mapped[str] = mapped_column(String(64))
     text: Mapped[str] = mapped_column(Text)
+    # Buttons under a Telegram message, [[label, value], ...] (a poll's invitation); None: none.
+    options: Mapped[list | None] = mapped_column(JSON)
     kind: Mapped[str] = mapped_column(
         String(16)
     )  # awareness | broadcast | reminder | ticket | ...

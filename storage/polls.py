@@ -124,11 +124,18 @@ def send_conditions(poll_id: str, now: datetime, interval: timedelta) -> list[Co
 
 @dataclass(frozen=True)
 class Invitation:
-    """An invitation's text and the options its numbers mean, per language."""
+    """An invitation's texts and the options its numbers mean, in one language."""
 
-    telegram: str
-    sms: str
-    options: list[list[str]]  # [[label, value], ...]: what "2" means (Contact.last_options)
+    sms: str  # GSM-7, numbered options
+    plain: str  # numbered options, as written (the console)
+    buttons: str  # without the options, which are Telegram buttons under it
+    options: list[list[str]]  # [[label, value], ...]: the buttons, and what "2" means
+
+    def for_channel(self, channel: str) -> tuple[str, list[list[str]] | None]:
+        """The text a channel's person receives, and its buttons (Telegram only)."""
+        if channel == "telegram" and self.options:
+            return self.buttons, self.options
+        return (self.sms if channel == "sms" else self.plain), None
 
 
 async def send(
@@ -178,13 +185,14 @@ async def send(
         outbox_rows, invitation_rows = [], []
         by_language: dict[str, list[int]] = {}
         for contact_id, channel, address, language in people:
-            texts = invitations.get(language) or invitations["fr"]
+            text, buttons = (invitations.get(language) or invitations["fr"]).for_channel(channel)
             outbox_rows.append(
                 {
                     "contact_id": contact_id,
                     "channel": channel,
                     "address": address,
-                    "text": texts.sms if channel == "sms" else texts.telegram,
+                    "text": text,
+                    "options": buttons,
                     "kind": KIND,
                     "source": source(record.id),
                     "dedupe_key": dedupe_key(record.id, contact_id),

@@ -4,15 +4,18 @@ too late; and the results staff see."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from functools import partial
 
 import pytest
 from sqlalchemy import func, select
+from telegram import Bot
 
 from bot.channels.base import SendResult
 from bot.channels.render import render_for_sms
 from bot.channels.telegram_render import render_telegram
+from bot.channels.telegram_send import TelegramSender
 from bot.conversation import Conversation
 from bot.dispatcher import Dispatcher, DispatcherConfig
 from handlers import poll_sending
@@ -23,6 +26,7 @@ from storage.audience import Audience
 from storage.db import Database
 from storage.models import Contact, OutboxItem, PollAnswer, PollInvitation
 from tests.chat import Chat, FakeClock
+from tests.fakes.telegram_request import RecordingRequest
 from tests.staff.people import add_people
 
 WEEK = timedelta(days=7)
@@ -36,9 +40,12 @@ class Provider:
     def __init__(self, channel: str) -> None:
         self.channel = channel
         self.sent: dict[str, list[str]] = {}
+        self.buttons: dict[str, list[list[str]]] = {}
 
-    async def send(self, address: str, text: str) -> SendResult:
+    async def send(self, address: str, text: str, options: list | None = None) -> SendResult:
         self.sent.setdefault(address, []).append(text)
+        if options:
+            self.buttons[address] = options
         return SendResult(ok=True, provider_id=f"{self.channel}-{len(self.sent)}")
 
 
@@ -85,6 +92,24 @@ async def dispatch(db: Database, clock: FakeClock) -> dict[str, Provider]:
     return providers
 
 
+async def dispatch_telegram_for_real(
+    db: Database, clock: FakeClock
+) -> tuple[Provider, RecordingRequest]:
+    """The real Telegram sender, its Bot API requests recorded at the HTTP seam."""
+    request, sms_provider = RecordingRequest(), Provider("sms")
+    async with Bot("123:TEST", request=request) as bot:
+        providers = {"sms": sms_provider, "telegram": TelegramSender(bot)}
+        config = DispatcherConfig(rates={}, worker_id="t")
+        await Dispatcher(db, providers, config, clock=clock).run_until_idle()
+    return sms_provider, request
+
+
+def buttons(call: dict) -> list[str]:
+    markup = call["reply_markup"]
+    markup = json.loads(markup) if isinstance(markup, str) else markup
+    return [button["callback_data"] for row in markup["inline_keyboard"] for button in row]
+
+
 def sms(conversation: Conversation, address: str) -> Chat:
     return Chat(conversation, address, "sms", render=partial(render_for_sms, max_segments=2))
 
@@ -110,19 +135,22 @@ async def test_a_poll_reaches_a_mixed_audience_and_is_answered_every_way(
     await mixed_audience(db)
     await create(db, knowledge, invest, clock)
     assert await send(db, knowledge, invest, clock) == 4
-    providers = await dispatch(db, clock)
+    sms_provider, request = await dispatch_telegram_for_real(db, clock)
 
     # Each person's invitation, in their language; on SMS in GSM-7, within the 2-segment budget.
-    (sms_fr,) = providers["sms"].sent[SMS_FR]
+    (sms_fr,) = sms_provider.sent[SMS_FR]
     assert "Sondage du ministère : Investir au Mali" in sms_fr  # è is in GSM-7
     assert "Dans quel secteur investiriez-vous d'abord ?" in sms_fr and "2. Commerce" in sms_fr
     assert segments(sms_fr).encoding == "GSM-7" and segments(sms_fr).segments <= 2
-    (sms_en,) = providers["sms"].sent[SMS_EN]
+    (sms_en,) = sms_provider.sent[SMS_EN]
     assert "Which sector would you invest in first?" in sms_en and "3. Housing" in sms_en
-    (tg_fr,) = providers["telegram"].sent[TG_FR]
-    assert "Sondage du ministère : Investir au Mali" in tg_fr
-    (tg_en,) = providers["telegram"].sent[TG_EN]
-    assert "Ministry poll: Investing in Mali" in tg_en
+    # On Telegram the options are buttons under the invitation, as Telegram receives them.
+    tg_fr, tg_en = request.calls("sendMessage")
+    assert "Sondage du ministère : Investir au Mali" in tg_fr["text"]
+    assert "Touchez votre réponse" in tg_fr["text"] and "2. Commerce" not in tg_fr["text"]
+    assert "POLL invest_sector sector trade" in buttons(tg_fr)
+    assert "Ministry poll: Investing in Mali" in tg_en["text"]
+    assert len(buttons(tg_en)) == 5
 
     # By number on SMS: the invitation's numbers mean its options.
     sms_fr_chat = sms(conversation, SMS_FR)
@@ -143,7 +171,7 @@ async def test_a_poll_reaches_a_mixed_audience_and_is_answered_every_way(
     assert "Noté : La confiance." in await tg_fr_chat.say("POLL invest_sector obstacle trust")
     assert "Un mot pour le ministère ?" in tg_fr_chat.turn.outgoing[-1].text
 
-    # By number typed on Telegram after the outbox invitation.
+    # By number typed on Telegram, under the invitation's buttons.
     tg_en_chat = telegram(conversation, TG_EN)
     assert "Noted: Trade." in await tg_en_chat.say("2")
 

@@ -94,6 +94,11 @@ def test_the_question_with_its_options_must_fit_the_sms_budget() -> None:
     assert "question 'sector' (fr): 4 SMS segments with its options, the budget is 2" in found
 
 
+def test_the_first_question_offers_options() -> None:
+    data = changed(questions=list(reversed(GOOD["questions"])))
+    assert "the first question must be multiple choice" in problems(data)
+
+
 def test_characters_outside_gsm7_are_refused() -> None:
     data = changed()
     data["questions"][0]["text"] = {"fr": "Quel secteur ? 🌱", "en": "Which sector?"}

@@ -16,6 +16,8 @@ depends_on: Union[str, Sequence[str], None] = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("options", sa.JSON(), nullable=True))
     op.create_table(
         "polls",
         sa.Column("id", sa.String(length=32), nullable=False),
@@ -118,3 +120,5 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_poll_sends_poll_id"), table_name="poll_sends")
     op.drop_table("poll_sends")
     op.drop_table("polls")
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.drop_column("options")
