@@ -18,6 +18,7 @@ from bot.channels.telegram_render import render_telegram
 from bot.channels.telegram_send import TelegramSender
 from bot.conversation import Conversation
 from bot.dispatcher import Dispatcher, DispatcherConfig
+from bot.quiet_hours import QuietHours
 from handlers import poll_sending
 from knowledge.gsm7 import segments
 from knowledge.polls import POLLS_DIR, Poll, load
@@ -395,3 +396,38 @@ async def test_a_thousand_respondents_are_tallied(
     assert sum(o["count"] for o in sector["options"]) == 1000
     assert round(sum(o["percent"] for o in sector["options"])) == 100
     assert sum(by_channel["questions"][0]["by"]["sms"].values()) == 500
+
+
+async def test_invitations_wait_for_the_end_of_quiet_hours(
+    db: Database, knowledge, clock: FakeClock, invest: Poll
+) -> None:
+    await mixed_audience(db)
+    await create(db, knowledge, invest, clock)
+    clock.now = clock.now.replace(hour=22)  # 22:00 in Bamako (and 23:00 in Paris)
+    await send(db, knowledge, invest, clock)
+    providers = {name: Provider(name) for name in ("sms", "telegram")}
+    quiet = DispatcherConfig(rates={}, worker_id="t", quiet_hours=QuietHours.parse("21:00-08:00"))
+    await Dispatcher(db, providers, quiet, clock=clock).run_until_idle()
+    assert providers["sms"].sent == {} and providers["telegram"].sent == {}
+    clock.advance(hours=11)  # 09:00 in Bamako, 10:00 in Paris and Abidjan's 09:00
+    await Dispatcher(db, providers, quiet, clock=clock).run_until_idle()
+    assert set(providers["sms"].sent) == {SMS_FR, SMS_EN}
+    assert set(providers["telegram"].sent) == {TG_FR, TG_EN}
+
+
+async def test_forged_stale_or_odd_poll_commands_get_a_clear_answer(
+    db: Database, knowledge, conversation: Conversation, clock: FakeClock, invest: Poll
+) -> None:
+    await mixed_audience(db)
+    await create(db, knowledge, invest, clock)
+    await send(db, knowledge, invest, clock)
+    await dispatch(db, clock)
+    chat = telegram(conversation, TG_FR)
+    # A value that is no option: the poll is shown where it stands, nothing is recorded.
+    answer = await chat.say("POLL invest_sector sector bitcoin")
+    assert "Dans quel secteur investiriez-vous d'abord ?" in answer
+    assert "POLL invest_sector sector trade" in chat.options
+    assert "Je ne trouve pas ce sondage" in await chat.say("POLL 🌱\uffff")
+    assert "Je ne trouve pas ce sondage" in await chat.say("POLL " + "x" * 1500)
+    async with db.transaction() as session:
+        assert await session.scalar(select(func.count()).select_from(PollAnswer)) == 0
