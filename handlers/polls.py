@@ -72,10 +72,9 @@ async def _ask(ctx: Context, poll: Poll, question: Question) -> Reply:
 
 
 async def _after(
-    ctx: Context, record: PollRecord, poll: Poll, question: Question, lead: str
+    ctx: Context, poll: Poll, question: Question, lead: str, answers: dict[str, str]
 ) -> list[Reply]:
     """What follows an answer: the next unanswered question, or thanks."""
-    answers = await store.answers_of(ctx.session, poll.id, ctx.contact.id)
     later = poll.questions[poll.questions.index(question) + 1 :]
     following = next((q for q in later if q.id not in answers), None)
     if following is not None:
@@ -94,25 +93,46 @@ async def _allowed(ctx: Context, record: PollRecord) -> bool:
 
 
 async def record_choice(
-    ctx: Context, record: PollRecord, poll: Poll, question: Question, option: PollOption
+    ctx: Context,
+    record: PollRecord,
+    poll: Poll,
+    question: Question,
+    option: PollOption,
+    *,
+    invited: bool = False,
+    answers: dict[str, str] | None = None,
 ) -> list[Reply]:
-    """Keep a chosen option (replacing an earlier answer), then go on."""
+    """Keep a chosen option (replacing an earlier answer), then go on. `invited`: the person's
+    invitation row exists; `answers`: their answers to this poll, when the caller has them."""
     if store.is_closed(record, ctx.now):
         return _closed(ctx, poll)
     if not store.is_open(record, ctx.now):
         return [Reply(ctx.t("polls.not_open", title=pick(poll.title, ctx.lang)))]
-    await store.join(ctx.session, poll.id, ctx.contact.id, ctx.now)
-    previous = await store.save_answer(
-        ctx.session, poll.id, question.id, ctx.contact, option.value, free_text=False, now=ctx.now
+    if not invited:
+        await store.join(ctx.session, poll.id, ctx.contact.id, ctx.now)
+    if answers is None:
+        answers = await store.answers_of(ctx.session, poll.id, ctx.contact.id)
+    previous = answers.get(question.id)
+    await store.record_answer(
+        ctx.session,
+        poll.id,
+        question.id,
+        ctx.contact,
+        option.value,
+        free_text=False,
+        now=ctx.now,
+        previous=previous,
     )
+    answers = {**answers, question.id: option.value}
     label = _label(ctx, option)
     if previous is None:
-        return await _after(ctx, record, poll, question, ctx.t("polls.noted", answer=label))
-    if previous == option.value:
-        return await _after(ctx, record, poll, question, ctx.t("polls.same", answer=label))
-    old = question.option(previous)
-    lead = ctx.t("polls.changed", answer=label, previous=_label(ctx, old) if old else previous)
-    return await _after(ctx, record, poll, question, lead)
+        lead = ctx.t("polls.noted", answer=label)
+    elif previous == option.value:
+        lead = ctx.t("polls.same", answer=label)
+    else:
+        old = question.option(previous)
+        lead = ctx.t("polls.changed", answer=label, previous=_label(ctx, old) if old else previous)
+    return await _after(ctx, poll, question, lead, answers)
 
 
 # --- SONDAGE / POLL, and option values ---------------------------------------------------------
@@ -124,7 +144,14 @@ async def keyword(ctx: Context) -> list[Reply] | None:
     if not parts:
         return await _listing(ctx)
     record = await store.get(ctx.session, parts[0])
-    if record is None or record.status == "draft" or not await _allowed(ctx, record):
+    invited = record is not None and (
+        await store.invitation(ctx.session, record.id, ctx.contact.id) is not None
+    )
+    if (
+        record is None
+        or record.status == "draft"
+        or not (invited or await store.in_audience(ctx.session, record, ctx.contact.id))
+    ):
         # Someone else's poll gets the same answer as an unknown one.
         return await _listing(ctx, ctx.t("polls.unknown"))
     poll = definition(record)
@@ -134,7 +161,7 @@ async def keyword(ctx: Context) -> list[Reply] | None:
     option = question.option(parts[2]) if question is not None and len(parts) == 3 else None
     if option is None:  # a forged or outdated button: show the poll where it stands
         return await _join(ctx, record, poll)
-    return await record_choice(ctx, record, poll, question, option)
+    return await record_choice(ctx, record, poll, question, option, invited=invited)
 
 
 async def _listing(ctx: Context, lead: str | None = None) -> list[Reply]:
@@ -179,16 +206,25 @@ async def free_text_step(ctx: Context) -> list[Reply] | None:
     if store.is_closed(record, ctx.now):
         await ctx.end_flow()
         return _closed(ctx, poll)
+    answers = await store.answers_of(ctx.session, poll.id, ctx.contact.id)
     if fold(ctx.text) in SKIP_WORDS:
         if not question.optional:
             return [Reply(ctx.t("polls.needs_answer")), question_reply(ctx, poll, question)]
-        return await _after(ctx, record, poll, question, ctx.t("polls.skipped"))
+        return await _after(ctx, poll, question, ctx.t("polls.skipped"), answers)
     text = ctx.text[:FREE_TEXT_MAX]
-    previous = await store.save_answer(
-        ctx.session, poll.id, question.id, ctx.contact, text, free_text=True, now=ctx.now
+    previous = answers.get(question.id)
+    await store.record_answer(
+        ctx.session,
+        poll.id,
+        question.id,
+        ctx.contact,
+        text,
+        free_text=True,
+        now=ctx.now,
+        previous=previous,
     )
     lead = ctx.t("polls.noted_text" if previous is None else "polls.changed_text")
-    return await _after(ctx, record, poll, question, lead)
+    return await _after(ctx, poll, question, lead, {**answers, question.id: text})
 
 
 # --- a word while a question waits ---------------------------------------------------------------
@@ -211,7 +247,9 @@ async def word_answer(ctx: Context) -> list[Reply] | None:
         for question in waiting[:1] or choices:
             option = match_option(question, ctx.text)
             if option is not None:
-                return await record_choice(ctx, record, poll, question, option)
+                return await record_choice(
+                    ctx, record, poll, question, option, invited=True, answers=answers
+                )
     return None
 
 

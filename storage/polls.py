@@ -335,6 +335,11 @@ async def may_join(session: AsyncSession, record: PollRecord, contact_id: int) -
     """Invited, or in the audience of one of the poll's sends."""
     if await invitation(session, record.id, contact_id) is not None:
         return True
+    return await in_audience(session, record, contact_id)
+
+
+async def in_audience(session: AsyncSession, record: PollRecord, contact_id: int) -> bool:
+    """In the audience of one of the poll's sends, as the person is now."""
     segments = await session.scalars(select(PollSend.segment).where(PollSend.poll_id == record.id))
     for segment in set(segments):
         audience = Audience.from_canonical(segment)
@@ -373,18 +378,50 @@ async def save_answer(
     now: datetime,
 ) -> str | None:
     """Keep the person's answer, replacing an earlier one; returns the earlier value, if any."""
-    answer = await session.scalar(
-        select(PollAnswer).where(
+    previous = await session.scalar(
+        select(PollAnswer.value).where(
             PollAnswer.poll_id == poll_id,
             PollAnswer.question_id == question_id,
             PollAnswer.contact_id == contact.id,
         )
     )
-    if answer is not None:
-        previous = answer.value
+    await record_answer(
+        session,
+        poll_id,
+        question_id,
+        contact,
+        value,
+        free_text=free_text,
+        now=now,
+        previous=previous,
+    )
+    return previous
+
+
+async def record_answer(
+    session: AsyncSession,
+    poll_id: str,
+    question_id: str,
+    contact: Contact,
+    value: str,
+    *,
+    free_text: bool,
+    now: datetime,
+    previous: str | None,
+) -> None:
+    """`save_answer` for a caller that already read the earlier answer (`answers_of`)."""
+    if previous is not None:
         if previous != value:
-            answer.value, answer.changed_at = value, now
-        return previous
+            await session.execute(
+                update(PollAnswer)
+                .where(
+                    PollAnswer.poll_id == poll_id,
+                    PollAnswer.question_id == question_id,
+                    PollAnswer.contact_id == contact.id,
+                )
+                .values(value=value, changed_at=now)
+            )
+        return
     session.add(
         PollAnswer(
             poll_id=poll_id,
@@ -399,7 +436,6 @@ async def save_answer(
         )
     )
     await session.flush()
-    return None
 
 
 async def personal_answers(
