@@ -9,7 +9,7 @@ from datetime import timedelta
 from functools import partial
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from telegram import Bot
 
 from bot.channels.base import SendResult
@@ -354,9 +354,11 @@ async def test_an_invitation_waiting_in_the_outbox_takes_no_answer(
     assert queued == 4
 
 
-async def test_a_thousand_respondents_are_tallied(
-    db: Database, knowledge, clock: FakeClock, invest: Poll
+async def test_a_thousand_respondents_answer_and_are_tallied(
+    db: Database, knowledge, conversation: Conversation, clock: FakeClock, invest: Poll
 ) -> None:
+    """Each of 1,000 people answers in a conversation turn of their own: the number, the word
+    or a misspelt word, each on their channel; the tallies match what they said."""
     countries = ("FR", "CI", "GA", "ML", None)
     values = ("agriculture", "trade", "housing", "industry", "services")
     people = [
@@ -371,20 +373,23 @@ async def test_a_thousand_respondents_are_tallied(
     ids = await add_people(db, *people)
     await create(db, knowledge, invest, clock)
     assert await send(db, knowledge, invest, clock) == 1000
+    async with db.transaction() as session:
+        await session.execute(update(OutboxItem).values(status="sent"))  # as if dispatched
+    said = {  # value -> what people type: its number, its word, a misspelt word
+        "agriculture": ("1", "agriculture", "agricultur"),
+        "trade": ("2", "COMMERCE", "comerce"),
+        "housing": ("3", "housing", "immobiler"),
+        "industry": ("4", "Industrie", "industri"),
+        "services": ("5", "services", "service"),
+    }
     expected: dict[str, dict[str, int]] = {}
-    for start in range(0, 1000, 100):
-        async with db.transaction() as session:
-            contacts = await session.scalars(
-                select(Contact).where(Contact.id.in_(ids[start : start + 100]))
-            )
-            for contact in contacts:
-                value = values[(contact.id * 7) % 5]
-                await store.save_answer(
-                    session, invest.id, "sector", contact, value, free_text=False, now=clock()
-                )
-                group = contact.country or store.UNKNOWN_GROUP
-                expected.setdefault(group, {}).setdefault(value, 0)
-                expected[group][value] += 1
+    for n, (person, contact_id) in enumerate(zip(people, ids, strict=True)):
+        value = values[(contact_id * 7) % 5]
+        chat = Chat(conversation, person["address"], person["channel"])
+        assert "Not" in await chat.say(said[value][n % 3])  # Noté / Noted
+        group = person["country"] or store.UNKNOWN_GROUP
+        expected.setdefault(group, {}).setdefault(value, 0)
+        expected[group][value] += 1
     async with db.transaction() as session:
         record = await store.get(session, invest.id)
         found = await store.results(session, record, by="country")
@@ -431,3 +436,29 @@ async def test_forged_stale_or_odd_poll_commands_get_a_clear_answer(
     assert "Je ne trouve pas ce sondage" in await chat.say("POLL " + "x" * 1500)
     async with db.transaction() as session:
         assert await session.scalar(select(func.count()).select_from(PollAnswer)) == 0
+
+
+async def test_a_poll_sent_for_later_waits_for_its_time(
+    db: Database, knowledge, conversation: Conversation, clock: FakeClock, invest: Poll
+) -> None:
+    await mixed_audience(db)
+    await create(db, knowledge, invest, clock)
+    async with db.transaction() as session:
+        record = await store.get(session, invest.id)
+        await poll_sending.send(
+            session,
+            knowledge.locales,
+            record,
+            invest,
+            Audience(channel="sms"),
+            send_at=clock() + timedelta(hours=3),
+            interval=WEEK,
+            actor="cli:test",
+            now=clock(),
+        )
+    assert (await dispatch(db, clock))["sms"].sent == {}
+    chat = sms(conversation, SMS_FR)
+    assert "Noté" not in await chat.say("commerce")  # not received yet: an ordinary word
+    clock.advance(hours=3)
+    assert set((await dispatch(db, clock))["sms"].sent) == {SMS_FR, SMS_EN}
+    assert "Noté : Commerce." in await chat.say("commerce")
