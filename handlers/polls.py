@@ -17,6 +17,7 @@ its sends) and joins one. A second answer before closing replaces the first and 
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from handlers.context import Context
@@ -35,6 +36,9 @@ WORD_ANSWER_MAX = 40
 # options; after that the word is an ordinary message again.
 CLOSED_NOTE_DAYS = 7
 FREE_TEXT_MAX = 1000  # characters of a free-text answer kept
+# What a poll id looks like (with an underscore or a digit): "POLL <id> ..." names a poll, while
+# "sondage sur l'emploi" is a sentence.
+_ID_LIKE = re.compile(r"^[A-Za-z0-9]*[_0-9][A-Za-z0-9_]*$")
 
 
 def definition(record: PollRecord) -> Poll:
@@ -144,6 +148,8 @@ async def keyword(ctx: Context) -> list[Reply] | None:
     if not parts:
         return await _listing(ctx)
     record = await store.get(ctx.session, parts[0])
+    if record is None and len(parts) > 1 and not _ID_LIKE.match(parts[0]):
+        return None  # "sondage sur l'investissement ?" is a question for the FAQ
     invited = record is not None and (
         await store.invitation(ctx.session, record.id, ctx.contact.id) is not None
     )

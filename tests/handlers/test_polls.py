@@ -434,6 +434,10 @@ async def test_forged_stale_or_odd_poll_commands_get_a_clear_answer(
     assert "POLL invest_sector sector trade" in chat.options
     assert "Je ne trouve pas ce sondage" in await chat.say("POLL 🌱\uffff")
     assert "Je ne trouve pas ce sondage" in await chat.say("POLL " + "x" * 1500)
+    assert "Je ne trouve pas ce sondage" in await chat.say("POLL other_poll sector trade")
+    # A sentence that starts with the word is a question, for the FAQ.
+    faq = await chat.say("sondage sur la double nationalité ?")
+    assert "code de la nationalité" in faq and "Je ne trouve pas" not in faq
     async with db.transaction() as session:
         assert await session.scalar(select(func.count()).select_from(PollAnswer)) == 0
 
