@@ -271,11 +271,9 @@ def sms_problems(poll: Poll, locales: Locales, max_segments: int) -> list[str]:
     GSM-7 and fit the budget: one character outside GSM-7 divides a segment's room by more
     than two."""
     problems = []
-    for question in poll.questions:
+    for n, question in enumerate(poll.questions):
         for lang in LANGUAGES:
-            text = sms_question(
-                locales, poll, question, lang, invitation=question is poll.questions[0]
-            )
+            text = sms_as_sent(locales, poll, n, lang)
             info = gsm7.segments(text)
             where = f"question {question.id!r} ({lang})"
             if info.encoding != "GSM-7":
@@ -287,6 +285,23 @@ def sms_problems(poll: Poll, locales: Locales, max_segments: int) -> list[str]:
                     f"the budget is {max_segments} (shorten the question or the labels)"
                 )
     return problems
+
+
+def sms_as_sent(locales: Locales, poll: Poll, index: int, lang: str) -> str:
+    """The longest SMS question `index` arrives in: the first inside the invitation, the others
+    after the confirmation of the previous answer (with its longest label)."""
+    question = poll.questions[index]
+    text = sms_question(locales, poll, question, lang, invitation=index == 0)
+    if index == 0:
+        return text
+    return f"{_longest_confirmation(locales, poll.questions[index - 1], lang)}\n{text}"
+
+
+def _longest_confirmation(locales: Locales, question: Question, lang: str) -> str:
+    labels = [pick(o.label, lang) for o in question.options] or ["-"]
+    longest = max(labels, key=len)
+    key = "polls.noted" if question.options else "polls.noted_text"
+    return gsm7.transliterate(locales.t(lang, key, answer=longest))
 
 
 def _texts(raw: Any, where: str, problems: list[str], limit: int | None = None) -> dict[str, str]:

@@ -27,7 +27,7 @@ from handlers.polls import definition
 from handlers.segments import SegmentError, parse
 from knowledge import gsm7
 from knowledge.locales import Locales
-from knowledge.polls import LANGUAGES, PollError, load, sms_question
+from knowledge.polls import LANGUAGES, PollError, load, sms_as_sent
 from storage import polls as store
 from storage.models import utcnow
 
@@ -100,13 +100,15 @@ async def _check(args: argparse.Namespace) -> int:
 
 
 def _show_sms(poll: Any, locales: Locales, budget: int) -> None:
-    for question in poll.questions:
+    for n, question in enumerate(poll.questions):
         for lang in LANGUAGES:
-            first = question is poll.questions[0]
-            info = gsm7.segments(sms_question(locales, poll, question, lang, invitation=first))
+            info = gsm7.segments(sms_as_sent(locales, poll, n, lang))
+            around = (
+                "with the invitation" if n == 0 else "after the previous answer's confirmation"
+            )
             print(
                 f"  {question.id} ({lang}): {info.encoding}, {info.segments} of {budget} "
-                "SMS segment(s)" + (" with the invitation" if first else "")
+                f"SMS segment(s) {around}"
             )
 
 

@@ -159,6 +159,8 @@ async def test_a_poll_reaches_a_mixed_audience_and_is_answered_every_way(
     assert "Noté : Commerce." in answer
     assert "(2/3) Qu'est-ce qui vous freine le plus ?" in answer
     assert "1. Le manque d'information" in answer  # the next question, numbered on SMS
+    (reply,) = sms_fr_chat.turn.outgoing  # one SMS, within the budget, nothing left for PLUS
+    assert segments(reply.text).segments <= 2 and "PLUS" not in reply.text
 
     # By word, in English, with capitals.
     sms_en_chat = sms(conversation, SMS_EN)
