@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, func, insert, select, update
+from sqlalchemy import ColumnElement, String, cast, exists, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import audience as audiences
@@ -295,10 +295,7 @@ async def invitations_of(
     An invitation still waiting in the outbox (quiet hours, a later send time) or cancelled
     there (STOP) was never seen: words are not taken as answers to it.
     """
-    delivered = exists().where(
-        OutboxItem.dedupe_key == "poll:" + PollInvitation.poll_id + f":{contact_id}",
-        OutboxItem.status.not_in(("queued", "cancelled")),
-    )
+    delivered = _outbox_row(OutboxItem.status.not_in(("queued", "cancelled")))
     query = (
         select(PollInvitation, PollRecord)
         .join(PollRecord, PollRecord.id == PollInvitation.poll_id)
@@ -310,6 +307,12 @@ async def invitations_of(
         .limit(limit)
     )
     return [(row[0], row[1]) for row in (await session.execute(query)).all()]
+
+
+def _outbox_row(*where: ColumnElement[bool]) -> ColumnElement[bool]:
+    """An invitation's outbox row exists where `where` holds (found by its dedupe key)."""
+    key = "poll:" + PollInvitation.poll_id + ":" + cast(PollInvitation.contact_id, String)
+    return exists().where(OutboxItem.dedupe_key == key, *where)
 
 
 async def invitation(
@@ -473,8 +476,15 @@ async def results(
     """
     if by is not None and by not in GROUPS:
         raise ValueError(f"by: one of {', '.join(GROUPS)}")
+    # Invited and not cancelled before sending (STOP, unreachable, poll closed), or joined.
     sent = await session.scalar(
-        select(func.count()).select_from(PollInvitation).where(PollInvitation.poll_id == record.id)
+        select(func.count())
+        .select_from(PollInvitation)
+        .where(
+            PollInvitation.poll_id == record.id,
+            (PollInvitation.kind == "joined")
+            | _outbox_row(OutboxItem.status.not_in(("cancelled", "failed"))),
+        )
     )
     respondents = await session.scalar(
         select(func.count(func.distinct(PollAnswer.contact_id))).where(

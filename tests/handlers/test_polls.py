@@ -468,3 +468,18 @@ async def test_a_poll_sent_for_later_waits_for_its_time(
     clock.advance(hours=3)
     assert set((await dispatch(db, clock))["sms"].sent) == {SMS_FR, SMS_EN}
     assert "Noté : Commerce." in await chat.say("commerce")
+
+
+async def test_people_who_stop_before_their_invitation_goes_are_not_counted_as_sent(
+    db: Database, knowledge, conversation: Conversation, clock: FakeClock, invest: Poll
+) -> None:
+    await mixed_audience(db)
+    await create(db, knowledge, invest, clock)
+    await send(db, knowledge, invest, clock)
+    await sms(conversation, SMS_EN).say("ARRET")
+    providers = await dispatch(db, clock)
+    assert SMS_EN not in providers["sms"].sent
+    await telegram(conversation, TG_FR).say("2")
+    async with db.transaction() as session:
+        found = await store.results(session, await store.get(session, invest.id))
+    assert found["sent"] == 3 and found["respondents"] == 1
