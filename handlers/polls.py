@@ -2,10 +2,12 @@
 
 Where an answer comes in:
 
-- an option's value, `POLL <poll> <question> <value>`: a Telegram button, or an SMS number that
-  the conversation turned into its option's value (`Contact.last_options`, set when the
-  invitation was queued and by every question since). It names its poll and question, so a
-  stale button or a late number still lands where it belongs, or gets the "closed" note;
+- a bare number when the last message the person received is the invitation
+  (`number_after_invitation`, before the keywords: the outbox sets no `last_options`);
+- an option's value, `POLL <poll> <question> <value>`: a Telegram button, or a number that the
+  conversation turned into its option's value (`Contact.last_options`, set by every question
+  asked in the conversation). It names its poll and question, so a stale button or a late
+  number still lands where it belongs, or gets the "closed" note;
 - a word ("commerce", "Comerce", "COMMERCE") typed while a question waits: tried after the
   keywords and the person's flow, before the FAQ (`or_answer`), so STOP, MENU and questions
   keep working mid-poll and the poll simply waits;
@@ -23,7 +25,15 @@ from datetime import timedelta
 from handlers.context import Context
 from handlers.router import Handler, Keyword
 from handlers.vocabulary import Option, Reply
-from knowledge.polls import Poll, PollOption, Question, match_option, option_value, pick
+from knowledge.polls import (
+    NUMBER,
+    Poll,
+    PollOption,
+    Question,
+    match_option,
+    option_value,
+    pick,
+)
 from knowledge.text import fold
 from storage import polls as store
 from storage.models import PollRecord
@@ -233,6 +243,25 @@ async def free_text_step(ctx: Context) -> list[Reply] | None:
     return await _after(ctx, poll, question, lead, {**answers, question.id: text})
 
 
+# --- a number right after an invitation ---------------------------------------------------------
+
+
+async def number_after_invitation(ctx: Context) -> list[Reply] | None:
+    """Before the keywords: a bare number when the last message the person received is a poll
+    invitation (through the outbox, which sets no `last_options`) answers its question. Else
+    the number keeps the meaning the conversation gave it (the last reply's options)."""
+    if not NUMBER.match(ctx.inbound.text):
+        return None
+    record = await store.invitation_last_received(ctx.session, ctx.contact.id)
+    if record is None:
+        return None
+    poll = definition(record)
+    option = match_option(poll.questions[0], ctx.inbound.text)
+    if option is None:
+        return None
+    return await record_choice(ctx, record, poll, poll.questions[0], option)
+
+
 # --- a word while a question waits ---------------------------------------------------------------
 
 
@@ -289,3 +318,4 @@ async def my_answers(ctx: Context) -> str | None:
 
 KEYWORDS = [Keyword(("sondage", "sondages", "poll", "polls"), keyword, takes_argument=True)]
 FLOWS = {FLOW: free_text_step}
+BEFORE = [number_after_invitation]

@@ -55,6 +55,6 @@ def build_router(knowledge: Knowledge) -> Router:
         },
         # A word naming an option of a waiting poll question is its answer; else the FAQ.
         fallback=polls.or_answer(faq.answer),
-        before=staff.BEFORE,
+        before=[*staff.BEFORE, *polls.BEFORE],
         after=subscriptions.AFTER_TURN,
     )

@@ -157,13 +157,13 @@ def sms_question(
 # --- reading a person's answer --------------------------------------------------------------
 
 
-_NUMBER = re.compile(r"^\s*(\d{1,2})\s*[.)]?\s*$")
+NUMBER = re.compile(r"^\s*(\d{1,2})\s*[.)]?\s*$")  # "2", "2.", " 2) "
 
 
 def match_option(question: Question, text: str) -> PollOption | None:
     """The option a person means: its number, its value or label in any language (accents and
     case ignored), or a label with a typo ("comerce"). None when nothing or several match."""
-    number = _NUMBER.match(text)
+    number = NUMBER.match(text)
     if number:
         index = int(number.group(1)) - 1
         return question.options[index] if 0 <= index < len(question.options) else None

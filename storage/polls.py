@@ -22,6 +22,7 @@ from storage import audit
 from storage.audience import Audience
 from storage.models import (
     Contact,
+    Message,
     OutboxItem,
     PollAnswer,
     PollInvitation,
@@ -129,7 +130,7 @@ class Invitation:
     sms: str  # GSM-7, numbered options
     plain: str  # numbered options, as written (the console)
     buttons: str  # without the options, which are Telegram buttons under it
-    options: list[list[str]]  # [[label, value], ...]: the buttons, and what "2" means
+    options: list[list[str]]  # [[label, value], ...]: the Telegram buttons
 
     def for_channel(self, channel: str) -> tuple[str, list[list[str]] | None]:
         """The text a channel's person receives, and its buttons (Telegram only)."""
@@ -152,8 +153,7 @@ async def send(
 ) -> PollSend:
     """Invite the audience: one invitation row and one outbox row per person, in keyset pages.
 
-    The outbox row waits for `send_at`; the dispatcher applies quiet hours and STOP. The
-    person's `last_options` become the first question's options, so a bare "2" answers it.
+    The outbox row waits for `send_at`; the dispatcher applies quiet hours and STOP.
     """
     if record.status == "closed":
         raise PollStateError("closed", f"poll {record.id} is closed")
@@ -183,7 +183,6 @@ async def send(
             )
         ).all()
         outbox_rows, invitation_rows = [], []
-        by_language: dict[str, list[int]] = {}
         for contact_id, channel, address, language in people:
             text, buttons = (invitations.get(language) or invitations["fr"]).for_channel(channel)
             outbox_rows.append(
@@ -211,17 +210,8 @@ async def send(
                     "sent_at": due,
                 }
             )
-            by_language.setdefault(language if language in invitations else "fr", []).append(
-                contact_id
-            )
         await session.execute(insert(OutboxItem), outbox_rows)
         await session.execute(insert(PollInvitation), invitation_rows)
-        for language, contact_ids in by_language.items():
-            await session.execute(
-                update(Contact)
-                .where(Contact.id.in_(contact_ids))
-                .values(last_options=invitations[language].options)
-            )
         total += len(people)
     poll_send.recipients = total
     if record.status == "draft":
@@ -307,6 +297,23 @@ async def invitations_of(
         .limit(limit)
     )
     return [(row[0], row[1]) for row in (await session.execute(query)).all()]
+
+
+async def invitation_last_received(session: AsyncSession, contact_id: int) -> PollRecord | None:
+    """The poll whose invitation is the last message the person received from us, if it is:
+    then a bare "2" answers it, whatever options an earlier reply showed."""
+    outbox_id = await session.scalar(
+        select(Message.outbox_id)
+        .where(Message.contact_id == contact_id, Message.direction == "out")
+        .order_by(Message.created_at.desc(), Message.id.desc())
+        .limit(1)
+    )
+    if outbox_id is None:
+        return None
+    found = await session.scalar(
+        select(OutboxItem.source).where(OutboxItem.id == outbox_id, OutboxItem.kind == KIND)
+    )
+    return await get(session, found.removeprefix("poll:")) if found else None
 
 
 def _outbox_row(*where: ColumnElement[bool]) -> ColumnElement[bool]:

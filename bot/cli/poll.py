@@ -263,8 +263,10 @@ def results_table(found: dict[str, Any], title: str, by: str | None) -> str:
         lines.append(f"question {question['id']}: {question['answers']} answer(s)")
         width = max((len(o["value"]) for o in question["options"]), default=0)
         for option in question["options"]:
+            bar = "#" * round(option["percent"] / 5)  # a bar chart in the terminal: 5% a mark
             lines.append(
                 f"  {option['value']:<{width}}  {option['count']:>6}  {option['percent']:>5.1f}%"
+                f"  {bar}"
             )
         for group, tally in question.get("by", {}).items():
             counts = ", ".join(f"{value} {n}" for value, n in tally.items())

@@ -483,3 +483,29 @@ async def test_people_who_stop_before_their_invitation_goes_are_not_counted_as_s
     async with db.transaction() as session:
         found = await store.results(session, await store.get(session, invest.id))
     assert found["sent"] == 3 and found["respondents"] == 1
+
+
+async def test_a_number_means_what_the_last_message_received_showed(
+    db: Database, knowledge, conversation: Conversation, clock: FakeClock, invest: Poll
+) -> None:
+    """The menu is on screen when the poll is queued in quiet hours: "2" is still the menu's
+    second entry. Once the invitation has arrived, "2" is its second option."""
+    await mixed_audience(db)
+    await create(db, knowledge, invest, clock)
+    chat = sms(conversation, SMS_FR)
+    await chat.say("MENU")
+    menu_second = chat.options[1]
+    clock.now = clock.now.replace(hour=22)
+    await send(db, knowledge, invest, clock)
+    quiet = DispatcherConfig(rates={}, worker_id="t", quiet_hours=QuietHours.parse("21:00-08:00"))
+    providers = {name: Provider(name) for name in ("sms", "telegram")}
+    await Dispatcher(db, providers, quiet, clock=clock).run_until_idle()
+    second_entry = await chat.say("2")  # the menu's second entry, as the person meant
+    assert "Noté" not in second_entry
+    assert second_entry in await sms(conversation, "tel:+22376000077").say(menu_second)
+    async with db.transaction() as session:
+        assert await session.scalar(select(func.count()).select_from(PollAnswer)) == 0
+    clock.advance(hours=11)
+    await Dispatcher(db, providers, quiet, clock=clock).run_until_idle()
+    assert SMS_FR in providers["sms"].sent
+    assert "Noté : Commerce." in await chat.say("2")
