@@ -81,7 +81,7 @@ def test_poll_commands_from_file_to_results(tmp_path: Path) -> None:
     assert refused.returncode == 2 and "add --yes" in refused.stderr
     sent = run(["poll", "send", "invest_sector", "--segment", "all", "--yes"], tmp_path)
     assert "recipients: 1" in sent.stdout and "1 invitation(s) queued" in sent.stdout
-    run(["dispatch", "--until-idle"], tmp_path)
+    run(["dispatch", "--until-idle"], tmp_path, QUIET_HOURS="")  # whatever the time of day
     answered = run(["chat", "--address", "console:awa"], tmp_path, "2\n")
     assert "Noté : Commerce." in answered.stdout
     results = run(
