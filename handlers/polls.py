@@ -259,7 +259,8 @@ async def number_after_invitation(ctx: Context) -> list[Reply] | None:
     option = match_option(poll.questions[0], ctx.inbound.text)
     if option is None:
         return None
-    return await record_choice(ctx, record, poll, poll.questions[0], option)
+    # The invitation's row exists: the person received it.
+    return await record_choice(ctx, record, poll, poll.questions[0], option, invited=True)
 
 
 # --- a word while a question waits ---------------------------------------------------------------

@@ -302,16 +302,15 @@ async def invitations_of(
 async def invitation_last_received(session: AsyncSession, contact_id: int) -> PollRecord | None:
     """The poll whose invitation is the last message the person received from us, if it is:
     then a bare "2" answers it, whatever options an earlier reply showed."""
-    outbox_id = await session.scalar(
+    last = (
         select(Message.outbox_id)
         .where(Message.contact_id == contact_id, Message.direction == "out")
         .order_by(Message.created_at.desc(), Message.id.desc())
         .limit(1)
+        .scalar_subquery()
     )
-    if outbox_id is None:
-        return None
     found = await session.scalar(
-        select(OutboxItem.source).where(OutboxItem.id == outbox_id, OutboxItem.kind == KIND)
+        select(OutboxItem.source).where(OutboxItem.id == last, OutboxItem.kind == KIND)
     )
     return await get(session, found.removeprefix("poll:")) if found else None
 
