@@ -328,6 +328,13 @@ async def test_answers_are_shown_in_my_data_and_erased_with_it(
     await chat.say("trade")
     await chat.say("distance")
     await chat.say("More schools, please")
+    async with db.transaction() as session:
+        record = await store.get(session, invest.id)
+        for_admins = await store.results(session, record, free_text=True)
+        for_others = await store.results(session, record)
+    assert for_admins["questions"][2]["free_text"] == ["More schools, please"]
+    assert "free_text" not in for_others["questions"][2]
+    assert "More schools" not in json.dumps(for_others)
     mine = await chat.say("MY DATA")
     assert "Your poll answers" in mine
     assert "Which sector would you invest in first? Trade" in mine
