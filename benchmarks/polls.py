@@ -39,6 +39,7 @@ from handlers.context import HandlerConfig
 from handlers.vocabulary import Inbound
 from knowledge.bundle import Knowledge
 from knowledge.polls import POLLS_DIR, load
+from storage import poll_results as results_store
 from storage import polls as store
 from storage.audience import Audience
 from storage.db import Database
@@ -133,7 +134,7 @@ async def main(people: int, url: str | None) -> None:
         started = time.perf_counter()
         async with db.transaction() as session:
             record = await store.get(session, poll.id)
-            found = await store.results(session, record, by="country")
+            found = await results_store.results(session, record, by="country")
         tally = time.perf_counter() - started
         await db.dispose()
     sector = found["questions"][0]

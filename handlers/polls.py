@@ -35,6 +35,7 @@ from knowledge.polls import (
     pick,
 )
 from knowledge.text import fold
+from storage import poll_answers as answers_store
 from storage import polls as store
 from storage.models import PollRecord
 
@@ -103,7 +104,7 @@ def _closed(ctx: Context, poll: Poll) -> list[Reply]:
 
 
 async def _allowed(ctx: Context, record: PollRecord) -> bool:
-    return await store.may_join(ctx.session, record, ctx.contact.id)
+    return await answers_store.may_join(ctx.session, record, ctx.contact.id)
 
 
 async def record_choice(
@@ -123,11 +124,11 @@ async def record_choice(
     if not store.is_open(record, ctx.now):
         return [Reply(ctx.t("polls.not_open", title=pick(poll.title, ctx.lang)))]
     if not invited:
-        await store.join(ctx.session, poll.id, ctx.contact.id, ctx.now)
+        await answers_store.join(ctx.session, poll.id, ctx.contact.id, ctx.now)
     if answers is None:
-        answers = await store.answers_of(ctx.session, poll.id, ctx.contact.id)
+        answers = await answers_store.answers_of(ctx.session, poll.id, ctx.contact.id)
     previous = answers.get(question.id)
-    await store.record_answer(
+    await answers_store.record_answer(
         ctx.session,
         poll.id,
         question.id,
@@ -161,12 +162,12 @@ async def keyword(ctx: Context) -> list[Reply] | None:
     if record is None and len(parts) > 1 and not _ID_LIKE.match(parts[0]):
         return None  # "sondage sur l'investissement ?" is a question for the FAQ
     invited = record is not None and (
-        await store.invitation(ctx.session, record.id, ctx.contact.id) is not None
+        await answers_store.invitation(ctx.session, record.id, ctx.contact.id) is not None
     )
     if (
         record is None
         or record.status == "draft"
-        or not (invited or await store.in_audience(ctx.session, record, ctx.contact.id))
+        or not (invited or await answers_store.in_audience(ctx.session, record, ctx.contact.id))
     ):
         # Someone else's poll gets the same answer as an unknown one.
         return await _listing(ctx, ctx.t("polls.unknown"))
@@ -181,7 +182,9 @@ async def keyword(ctx: Context) -> list[Reply] | None:
 
 
 async def _listing(ctx: Context, lead: str | None = None) -> list[Reply]:
-    found = [r for r in await store.open_polls(ctx.session, ctx.now) if await _allowed(ctx, r)]
+    found = [
+        r for r in await answers_store.open_polls(ctx.session, ctx.now) if await _allowed(ctx, r)
+    ]
     if not found:
         text = ctx.t("polls.none_open")
         return [ctx.menu(f"{lead}\n{text}" if lead else text)]
@@ -197,8 +200,8 @@ async def _join(ctx: Context, record: PollRecord, poll: Poll) -> list[Reply]:
         return _closed(ctx, poll)
     if not store.is_open(record, ctx.now):
         return [Reply(ctx.t("polls.not_open", title=pick(poll.title, ctx.lang)))]
-    await store.join(ctx.session, poll.id, ctx.contact.id, ctx.now)
-    answers = await store.answers_of(ctx.session, poll.id, ctx.contact.id)
+    await answers_store.join(ctx.session, poll.id, ctx.contact.id, ctx.now)
+    answers = await answers_store.answers_of(ctx.session, poll.id, ctx.contact.id)
     waiting = next((q for q in poll.questions if q.id not in answers), None)
     title = pick(poll.title, ctx.lang)
     if waiting is None:  # everything answered: offer the first question again, to change it
@@ -222,14 +225,14 @@ async def free_text_step(ctx: Context) -> list[Reply] | None:
     if store.is_closed(record, ctx.now):
         await ctx.end_flow()
         return _closed(ctx, poll)
-    answers = await store.answers_of(ctx.session, poll.id, ctx.contact.id)
+    answers = await answers_store.answers_of(ctx.session, poll.id, ctx.contact.id)
     if fold(ctx.text) in SKIP_WORDS:
         if not question.optional:
             return [Reply(ctx.t("polls.needs_answer")), question_reply(ctx, poll, question)]
         return await _after(ctx, poll, question, ctx.t("polls.skipped"), answers)
     text = ctx.text[:FREE_TEXT_MAX]
     previous = answers.get(question.id)
-    await store.record_answer(
+    await answers_store.record_answer(
         ctx.session,
         poll.id,
         question.id,
@@ -252,7 +255,7 @@ async def number_after_invitation(ctx: Context) -> list[Reply] | None:
     the number keeps the meaning the conversation gave it (the last reply's options)."""
     if not NUMBER.match(ctx.inbound.text):
         return None
-    record = await store.invitation_last_received(ctx.session, ctx.contact.id)
+    record = await answers_store.invitation_last_received(ctx.session, ctx.contact.id)
     if record is None:
         return None
     poll = definition(record)
@@ -270,13 +273,13 @@ async def word_answer(ctx: Context) -> list[Reply] | None:
     """A short message that names an option of a question waiting for this person; else None."""
     if len(ctx.text) > WORD_ANSWER_MAX:
         return None
-    for _, record in await store.invitations_of(ctx.session, ctx.contact.id):
+    for _, record in await answers_store.invitations_of(ctx.session, ctx.contact.id):
         if store.is_closed(record, ctx.now):
             closed_at = record.closed_at or record.closes_at
             if closed_at is not None and ctx.now - closed_at > timedelta(days=CLOSED_NOTE_DAYS):
                 continue
         poll = definition(record)
-        answers = await store.answers_of(ctx.session, poll.id, ctx.contact.id)
+        answers = await answers_store.answers_of(ctx.session, poll.id, ctx.contact.id)
         choices = [q for q in poll.questions if not q.free_text]
         waiting = [q for q in choices if q.id not in answers]
         # The question waiting first; once all are answered, any (a changed answer).
@@ -303,7 +306,7 @@ def or_answer(fallback: Handler) -> Handler:
 
 async def my_answers(ctx: Context) -> str | None:
     """A person's poll answers, for MES DONNEES (None if there are none)."""
-    found = await store.personal_answers(ctx.session, ctx.contact.id)
+    found = await answers_store.personal_answers(ctx.session, ctx.contact.id)
     if not found:
         return None
     lines = [ctx.t("polls.my_data")]

@@ -28,6 +28,7 @@ from handlers.segments import SegmentError, parse
 from knowledge import gsm7
 from knowledge.locales import Locales
 from knowledge.polls import LANGUAGES, PollError, load, sms_as_sent
+from storage import poll_results as results_store
 from storage import polls as store
 from storage.models import utcnow
 
@@ -64,7 +65,7 @@ def add(sub: argparse._SubParsersAction) -> None:
     close.set_defaults(run=_close)
     results = actions.add_parser("results", help="answers counted, overall or by group")
     results.add_argument("id")
-    results.add_argument("--by", choices=store.GROUPS)
+    results.add_argument("--by", choices=results_store.GROUPS)
     results.add_argument("--format", choices=FORMATS, default="table")
     results.set_defaults(run=_results)
     export = actions.add_parser(
@@ -241,7 +242,7 @@ async def _results(args: argparse.Namespace) -> int:
             record = await store.get(session, args.id)
             if record is None:
                 return _fail(f"no poll {args.id}", 1)
-            found = await store.results(session, record, by=args.by, free_text=True)
+            found = await results_store.results(session, record, by=args.by, free_text=True)
     finally:
         await services.close()
     if args.format == "json":
@@ -257,7 +258,7 @@ def results_table(found: dict[str, Any], title: str, by: str | None) -> str:
     lines = [
         f"poll {found['poll']}: {title}",
         f"invited {found['sent']}, respondents {found['respondents']}, "
-        f"response rate {store.response_rate(found):g}%",
+        f"response rate {results_store.response_rate(found):g}%",
     ]
     for question in found["questions"]:
         lines.append(f"question {question['id']}: {question['answers']} answer(s)")
@@ -302,7 +303,9 @@ async def _export(args: argparse.Namespace) -> int:
             record = await store.get(session, args.id)
             if record is None:
                 return _fail(f"no poll {args.id}", 1)
-            rows = await store.export_answers(session, record, actor=cli_actor(), now=utcnow())
+            rows = await results_store.export_answers(
+                session, record, actor=cli_actor(), now=utcnow()
+            )
     finally:
         await services.close()
     out = io.StringIO()

@@ -22,6 +22,7 @@ from bot.quiet_hours import QuietHours
 from handlers import poll_sending
 from knowledge.gsm7 import segments
 from knowledge.polls import POLLS_DIR, Poll, load
+from storage import poll_results as results_store
 from storage import polls as store
 from storage.audience import Audience
 from storage.db import Database
@@ -180,7 +181,7 @@ async def test_a_poll_reaches_a_mixed_audience_and_is_answered_every_way(
 
     async with db.transaction() as session:
         record = await store.get(session, invest.id)
-        found = await store.results(session, record, by="country")
+        found = await results_store.results(session, record, by="country")
     sector = found["questions"][0]
     assert found["sent"] == 4 and found["respondents"] == 4
     assert sector["by"] == {
@@ -313,7 +314,7 @@ async def test_sondage_lists_the_open_polls_and_joins_one(
     assert "Je ne trouve pas ce sondage" in await outsider.say("POLL invest_sector")
     async with db.transaction() as session:
         record = await store.get(session, invest.id)
-        found = await store.results(session, record)
+        found = await results_store.results(session, record)
     assert found["sent"] == 3 and found["respondents"] == 1  # two invited, one joined
 
 
@@ -330,8 +331,8 @@ async def test_answers_are_shown_in_my_data_and_erased_with_it(
     await chat.say("More schools, please")
     async with db.transaction() as session:
         record = await store.get(session, invest.id)
-        for_admins = await store.results(session, record, free_text=True)
-        for_others = await store.results(session, record)
+        for_admins = await results_store.results(session, record, free_text=True)
+        for_others = await results_store.results(session, record)
     assert for_admins["questions"][2]["free_text"] == ["More schools, please"]
     assert "free_text" not in for_others["questions"][2]
     assert "More schools" not in json.dumps(for_others)
@@ -396,13 +397,13 @@ async def test_a_thousand_respondents_answer_and_are_tallied(
         value = values[(contact_id * 7) % 5]
         chat = Chat(conversation, person["address"], person["channel"])
         assert "Not" in await chat.say(said[value][n % 3])  # Noté / Noted
-        group = person["country"] or store.UNKNOWN_GROUP
+        group = person["country"] or results_store.UNKNOWN_GROUP
         expected.setdefault(group, {}).setdefault(value, 0)
         expected[group][value] += 1
     async with db.transaction() as session:
         record = await store.get(session, invest.id)
-        found = await store.results(session, record, by="country")
-        by_channel = await store.results(session, record, by="channel")
+        found = await results_store.results(session, record, by="country")
+        by_channel = await results_store.results(session, record, by="channel")
     sector = found["questions"][0]
     assert found["sent"] == 1000 and found["respondents"] == 1000
     assert sector["answers"] == 1000
@@ -488,7 +489,7 @@ async def test_people_who_stop_before_their_invitation_goes_are_not_counted_as_s
     assert SMS_EN not in providers["sms"].sent
     await telegram(conversation, TG_FR).say("2")
     async with db.transaction() as session:
-        found = await store.results(session, await store.get(session, invest.id))
+        found = await results_store.results(session, await store.get(session, invest.id))
     assert found["sent"] == 3 and found["respondents"] == 1
 
 
