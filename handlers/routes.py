@@ -6,6 +6,7 @@ from handlers import (
     basics,
     consultations,
     faq,
+    languages,
     polls,
     privacy,
     registration,
@@ -13,7 +14,7 @@ from handlers import (
     subscriptions,
 )
 from handlers.context import MenuItem
-from handlers.router import Router
+from handlers.router import Keyword, Router
 from knowledge.bundle import Knowledge
 
 # Menu order as people see it; each feature contributes its entries.
@@ -33,18 +34,10 @@ def build_router(knowledge: Knowledge) -> Router:
         for lang in knowledge.locales.languages
         for word in knowledge.locales.raw(lang, "meta.keywords")
     )
+    keywords = command_keywords(language_words)
     return Router(
-        keywords=[
-            *subscriptions.FIRST_KEYWORDS,  # before basics: an invited relative's OUI
-            *consultations.KEYWORDS,  # its MENU says the open ticket stays open, before the core's
-            *basics.keywords(language_words),
-            *privacy.KEYWORDS,
-            *subscriptions.KEYWORDS,
-            *faq.KEYWORDS,
-            *registration.KEYWORDS,
-            *staff.KEYWORDS,
-            *polls.KEYWORDS,
-        ],
+        # Last, the offered translated languages' words for the same commands (bm.yaml).
+        keywords=[*keywords, *languages.pack_keywords(keywords, knowledge.locales)],
         flows={
             **privacy.FLOWS,
             **registration.FLOWS,
@@ -56,5 +49,20 @@ def build_router(knowledge: Knowledge) -> Router:
         # A word naming an option of a waiting poll question is its answer; else the FAQ.
         fallback=polls.or_answer(faq.answer),
         before=[*staff.BEFORE, *polls.BEFORE],
-        after=subscriptions.AFTER_TURN,
+        after=(*subscriptions.AFTER_TURN, *languages.AFTER_TURN),
     )
+
+
+def command_keywords(language_words: tuple[str, ...] = ()) -> list[Keyword]:
+    """The features' keywords, in the order the router tries them."""
+    return [
+        *subscriptions.FIRST_KEYWORDS,  # before basics: an invited relative's OUI
+        *consultations.KEYWORDS,  # its MENU says the open ticket stays open, before the core's
+        *basics.keywords(language_words),
+        *privacy.KEYWORDS,
+        *subscriptions.KEYWORDS,
+        *faq.KEYWORDS,
+        *registration.KEYWORDS,
+        *staff.KEYWORDS,
+        *polls.KEYWORDS,
+    ]

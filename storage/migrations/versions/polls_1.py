@@ -1,7 +1,7 @@
 """polls: consultations, their sends, invitations and answers (issue 17)
 
 Revision ID: polls_1
-Revises: outbox_1
+Revises: i18n_1 (outbox_1 on the branch; chained after main's i18n_1 at the merge)
 """
 
 from typing import Sequence, Union
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "polls_1"
-down_revision: Union[str, Sequence[str], None] = "outbox_1"
+down_revision: Union[str, Sequence[str], None] = "i18n_1"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
