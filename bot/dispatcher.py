@@ -419,9 +419,14 @@ class Dispatcher:
 
     async def _send(self, sender: Sender, row: Claimed) -> None:
         try:
-            result = await asyncio.wait_for(
-                sender.send(row.address, row.text), self.config.send_timeout
+            # Only rows with buttons (Telegram poll invitations) pass them: every sender
+            # takes (address, text), the Telegram one also `options`.
+            sending = (
+                sender.send(row.address, row.text, options=row.options)
+                if row.options
+                else sender.send(row.address, row.text)
             )
+            result = await asyncio.wait_for(sending, self.config.send_timeout)
         except TimeoutError:
             result = SendResult(ok=False, error="no answer from the provider", uncertain=True)
         except Exception as exc:  # a sender bug: we cannot know whether it went out

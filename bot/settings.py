@@ -85,6 +85,10 @@ class Settings(BaseSettings):
     message_retention_days: int = 180
     retention_cron: str = "30 3 * * *"
 
+    # Polls: a person is invited to at most one poll in this many days (joining one with
+    # SONDAGE does not count).
+    poll_invitation_interval_days: float = 7.0
+
     # Forum reminders: days before a forum's start (its local date), comma-separated.
     reminder_days: str = "7,1"
 
@@ -112,6 +116,10 @@ class Settings(BaseSettings):
     def reminder_days_before(self) -> tuple[int, ...]:
         """For handlers.forum_reminders.queue_due_reminders: (7, 1) from "7,1"."""
         return tuple(sorted({int(p) for p in self.reminder_days.split(",") if p}, reverse=True))
+
+    @property
+    def poll_invitation_interval(self) -> timedelta:
+        return timedelta(days=self.poll_invitation_interval_days)
 
     @property
     def telegram_enabled(self) -> bool:

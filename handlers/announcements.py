@@ -4,10 +4,12 @@ each text, the preview (who and how many, what SMS will cost), when, and the cre
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from knowledge import gsm7
@@ -86,10 +88,15 @@ class Preview:
 
 
 async def preview(
-    session: AsyncSession, text_fr: str | None, text_en: str | None, audience: Audience
+    session: AsyncSession,
+    text_fr: str | None,
+    text_en: str | None,
+    audience: Audience,
+    extra: Sequence[ColumnElement[bool]] = (),
 ) -> Preview:
-    """How many people, by language and channel, and what the SMS will cost, per text."""
-    counts = await audiences.count_by_language_and_channel(session, audience)
+    """How many people, by language and channel, and what the SMS will cost, per text
+    (`extra`: further conditions on contacts, as a poll's weekly limit)."""
+    counts = await audiences.count_by_language_and_channel(session, audience, extra)
     sms_by_text: dict[str, int] = {}
     for (language, channel), n in counts.items():
         if channel == "sms":

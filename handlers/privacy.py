@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from handlers import polls
 from handlers.context import Context, MenuItem
 from handlers.erasure import erase_person
 from handlers.router import Keyword
@@ -36,7 +37,8 @@ async def my_data(ctx: Context) -> list[Reply]:
             for f in waiting
         ]
         summary += "\n" + ctx.t("editions.privacy_interests", forums=", ".join(names))
-    return [Reply(summary)]
+    answers = await polls.my_answers(ctx)
+    return [Reply(f"{summary.rstrip()}\n{answers}" if answers else summary)]
 
 
 async def ask_delete(ctx: Context) -> list[Reply]:

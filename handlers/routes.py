@@ -8,6 +8,7 @@ from handlers import (
     faq,
     forum_editions,
     languages,
+    polls,
     privacy,
     registration,
     staff,
@@ -44,9 +45,11 @@ def build_router(knowledge: Knowledge) -> Router:
             **consultations.FLOWS,
             **staff.FLOWS,
             **subscriptions.FLOWS,
+            **polls.FLOWS,
         },
-        fallback=faq.answer,
-        before=staff.BEFORE,
+        # A word naming an option of a waiting poll question is its answer; else the FAQ.
+        fallback=polls.or_answer(faq.answer),
+        before=[*staff.BEFORE, *polls.BEFORE],
         after=(*subscriptions.AFTER_TURN, *languages.AFTER_TURN),
     )
 
@@ -63,4 +66,5 @@ def command_keywords(language_words: tuple[str, ...] = ()) -> list[Keyword]:
         *registration.KEYWORDS,
         *forum_editions.KEYWORDS,
         *staff.KEYWORDS,
+        *polls.KEYWORDS,
     ]

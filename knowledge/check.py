@@ -11,6 +11,7 @@ from knowledge.faq_check import check_faq
 from knowledge.forums import check_forums
 from knowledge.locales import LOCALES_DIR, Locales
 from knowledge.openers import opener_problem
+from knowledge.polls import check_polls
 from knowledge.translations import pack_problems
 
 KNOWLEDGE_DIR = Path(__file__).parent
@@ -33,6 +34,7 @@ def check_knowledge(root: Path = KNOWLEDGE_DIR) -> list[str]:
     problems += check_forums(root / "forums.yaml")
     problems += _forum_openers(root / "forums.yaml")
     problems += _awareness_problems(root / awareness.AWARENESS_DIR.name)
+    problems += check_polls(root / "polls")
     return problems
 
 

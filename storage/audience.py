@@ -7,6 +7,7 @@ people, relatives who have not accepted an invitation yet, and staff chats never
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, exists, func, select
@@ -101,24 +102,29 @@ async def count(session: AsyncSession, audience: Audience) -> int:
 
 
 async def count_by_language_and_channel(
-    session: AsyncSession, audience: Audience
+    session: AsyncSession, audience: Audience, extra: Sequence[ColumnElement[bool]] = ()
 ) -> dict[tuple[str, str], int]:
-    """{(language, channel): people}, counted by the database."""
+    """{(language, channel): people}, counted by the database; `extra` narrows the audience
+    further (polls leave out people invited to one this week)."""
     query = (
         select(Contact.language, Contact.channel, func.count())
-        .where(*conditions(audience))
+        .where(*conditions(audience), *extra)
         .group_by(Contact.language, Contact.channel)
     )
     return {(lang, channel): n for lang, channel, n in (await session.execute(query)).all()}
 
 
 async def ids_after(
-    session: AsyncSession, audience: Audience, after_id: int, limit: int
+    session: AsyncSession,
+    audience: Audience,
+    after_id: int,
+    limit: int,
+    extra: Sequence[ColumnElement[bool]] = (),
 ) -> list[int]:
     """The next `limit` contact ids of the audience above `after_id`: one keyset page."""
     query = (
         select(Contact.id)
-        .where(*conditions(audience), Contact.id > after_id)
+        .where(*conditions(audience), *extra, Contact.id > after_id)
         .order_by(Contact.id)
         .limit(limit)
     )

@@ -269,6 +269,8 @@ class OutboxItem(Base):
     channel: Mapped[str] = mapped_column(String(16))
     address: Mapped[str] = mapped_column(String(64))
     text: Mapped[str] = mapped_column(Text)
+    # Buttons under a Telegram message, [[label, value], ...] (a poll's invitation); None: none.
+    options: Mapped[list | None] = mapped_column(JSON)
     kind: Mapped[str] = mapped_column(
         String(16)
     )  # awareness | broadcast | reminder | ticket | ...
@@ -418,3 +420,75 @@ Index(
 )
 Index("ix_tickets_status_created", Ticket.status, Ticket.created_at)
 Index("ix_knowledge_gaps_count", KnowledgeGap.count)
+# --- polls (issue 17) ---------------------------------------------------------------------------
+
+
+class PollRecord(Base):
+    """A consultation created from a poll file; `definition` is the checked file's content."""
+
+    __tablename__ = "polls"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))  # the French title, for lists
+    definition: Mapped[dict] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16))  # draft | sent | closed
+    opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class PollSend(Base):
+    """One `poll send`: to which segment, when, how many people were invited, by whom."""
+
+    __tablename__ = "poll_sends"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    poll_id: Mapped[str] = mapped_column(ForeignKey("polls.id", ondelete="CASCADE"), index=True)
+    segment: Mapped[str] = mapped_column(String(500))
+    send_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    recipients: Mapped[int] = mapped_column(Integer, default=0)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PollInvitation(Base):
+    """A person invited to a poll (`invited`, counts towards the weekly limit) or who joined it
+    with SONDAGE (`joined`). One per person and poll."""
+
+    __tablename__ = "poll_invitations"
+    __table_args__ = (
+        UniqueConstraint("poll_id", "contact_id", name="uq_poll_invitations_person"),
+        Index("ix_poll_invitations_contact_sent", "contact_id", "sent_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    poll_id: Mapped[str] = mapped_column(ForeignKey("polls.id", ondelete="CASCADE"))
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
+    send_id: Mapped[int | None] = mapped_column(ForeignKey("poll_sends.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(8))  # invited | joined
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PollAnswer(Base):
+    """One person's answer to one question: an option's value, or free text. Channel, language
+    and country are those of the person when they answered, for results by group."""
+
+    __tablename__ = "poll_answers"
+    __table_args__ = (
+        UniqueConstraint("poll_id", "question_id", "contact_id", name="uq_poll_answers_once"),
+        Index("ix_poll_answers_contact", "contact_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    poll_id: Mapped[str] = mapped_column(ForeignKey("polls.id", ondelete="CASCADE"))
+    question_id: Mapped[str] = mapped_column(String(32))
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
+    value: Mapped[str] = mapped_column(Text)
+    free_text: Mapped[bool] = mapped_column(Boolean, default=False)
+    channel: Mapped[str] = mapped_column(String(16))
+    language: Mapped[str] = mapped_column(String(8))
+    country: Mapped[str | None] = mapped_column(String(2))
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -84,6 +84,7 @@ class Claimed:
     text: str
     kind: str
     attempts: int  # including this one
+    options: list | None = None  # Telegram buttons, [[label, value], ...]
 
 
 @dataclass(frozen=True)
@@ -134,7 +135,14 @@ async def claim(
         .where(t.c.id.in_(due.scalar_subquery()))
         .values(status="sending", claimed_by=worker, claimed_at=now, attempts=t.c.attempts + 1)
         .returning(
-            t.c.id, t.c.contact_id, t.c.channel, t.c.address, t.c.text, t.c.kind, t.c.attempts
+            t.c.id,
+            t.c.contact_id,
+            t.c.channel,
+            t.c.address,
+            t.c.text,
+            t.c.kind,
+            t.c.attempts,
+            t.c.options,
         )
     )
     return sorted((Claimed(*row) for row in result.all()), key=lambda c: c.id)

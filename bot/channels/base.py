@@ -23,7 +23,11 @@ class SendResult:
 
 
 class Sender(Protocol):
-    """Sends one text to one address of its channel, without raising for provider errors."""
+    """Sends one text to one address of its channel, without raising for provider errors.
+
+    A sender that shows buttons (Telegram) also takes `options=[[label, value], ...]`; the
+    dispatcher passes them only for outbox rows that have some (a poll's Telegram invitation).
+    """
 
     channel: str
 

@@ -26,7 +26,8 @@ from telegram.error import (
 
 from bot.channels.base import SendResult
 from bot.channels.telegram_inbound import CHANNEL, chat_id_of
-from bot.channels.telegram_render import PARSE_MODE, html_text, split_text
+from bot.channels.telegram_render import PARSE_MODE, html_text, keyboard, split_text
+from handlers.vocabulary import Option
 from knowledge.addresses import mask
 
 logger = logging.getLogger(__name__)
@@ -126,7 +127,10 @@ class TelegramSender:
     def __init__(self, bot: Bot) -> None:
         self.bot = bot
 
-    async def send(self, address: str, text: str) -> SendResult:
+    async def send(
+        self, address: str, text: str, options: list[list[str]] | None = None
+    ) -> SendResult:
+        """`options` ([[label, value], ...]) become buttons under the last part."""
         try:
             chat_id = chat_id_of(address)
         except ValueError:
@@ -134,9 +138,11 @@ class TelegramSender:
         parts = split_text(text)
         if not parts:
             return SendResult(ok=False, error="empty_text", permanent=True)
+        markup = keyboard([Option(label, value) for label, value in options or []])
         first: SendResult | None = None
-        for part in parts:
-            result = await send_text(self.bot, chat_id, part)
+        for n, part in enumerate(parts, 1):
+            last = n == len(parts)
+            result = await send_text(self.bot, chat_id, part, markup if last else None)
             if not result.ok:
                 return result
             first = first or result

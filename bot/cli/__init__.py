@@ -19,6 +19,7 @@ from bot.cli import (
     i18n,
     kb,
     outbox,
+    poll,
     run,
     staff,
     stats,
@@ -44,6 +45,7 @@ COMMANDS = (
     forum,
     staff,
     tickets,
+    poll,
 )
 
 

@@ -66,3 +66,43 @@ def test_db_upgrade(tmp_path: Path) -> None:
     result = run(["db", "upgrade"], tmp_path)
     assert result.returncode == 0
     assert "SQLite is up to date" in result.stdout
+
+
+def test_poll_commands_from_file_to_results(tmp_path: Path) -> None:
+    """poll check, create, send (preview, --yes), an answer, results as JSON, close."""
+    poll_file = ROOT / "knowledge" / "polls" / "invest_sector.yaml"
+    checked = run(["poll", "check", str(poll_file)], tmp_path)
+    assert checked.returncode == 0, checked.stderr
+    assert "ok, poll invest_sector, 3 question(s)" in checked.stdout
+    run(["chat", "--address", "console:awa"], tmp_path, "bonjour\n")
+    created = run(["poll", "create", str(poll_file)], tmp_path)
+    assert created.stdout.strip() == "invest_sector", created.stderr
+    refused = run(["poll", "send", "invest_sector", "--segment", "all"], tmp_path)
+    assert refused.returncode == 2 and "add --yes" in refused.stderr
+    sent = run(["poll", "send", "invest_sector", "--segment", "all", "--yes"], tmp_path)
+    assert "recipients: 1" in sent.stdout and "1 invitation(s) queued" in sent.stdout
+    run(["dispatch", "--until-idle"], tmp_path, QUIET_HOURS="")  # whatever the time of day
+    answered = run(["chat", "--address", "console:awa"], tmp_path, "2\n")
+    assert "Noté : Commerce." in answered.stdout
+    results = run(
+        ["poll", "results", "invest_sector", "--by", "channel", "--format", "json"], tmp_path
+    )
+    found = json.loads(results.stdout)
+    assert found["poll"] == "invest_sector" and found["sent"] == 1 and found["respondents"] == 1
+    sector = found["questions"][0]
+    assert sector["id"] == "sector" and sector["answers"] == 1
+    assert {"value": "trade", "count": 1, "percent": 100.0} in sector["options"]
+    assert sector["by"] == {"console": {"trade": 1}}
+    assert run(["poll", "close", "invest_sector"], tmp_path).returncode == 0
+    assert "clos" in run(["chat", "--address", "console:awa"], tmp_path, "1\n").stdout
+    exported = run(["poll", "export", "invest_sector"], tmp_path)
+    assert "sector,trade" in exported.stdout
+    assert "poll_export" in run(["audit"], tmp_path).stdout
+
+
+def test_poll_check_lists_every_problem(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("id: bad-id\ntitle: {fr: Titre}\nquestions: []\n", encoding="utf-8")
+    result = run(["poll", "check", str(bad)], tmp_path)
+    assert result.returncode == 1
+    assert "letters, digits and _" in result.stderr and "the en text is missing" in result.stderr
