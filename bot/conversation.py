@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from sqlalchemy.exc import IntegrityError
 
-from handlers.context import Context, HandlerConfig, MenuItem
+from handlers.context import KEEP_LIST, Context, HandlerConfig, MenuItem
 from handlers.router import Route, Router, chosen_option
 from handlers.routes import MENU, build_router
 from handlers.vocabulary import Inbound, Option, Reply
@@ -24,9 +24,10 @@ from storage.models import Contact
 
 logger = logging.getLogger(__name__)
 
-# Routes after which a newcomer is greeted with the welcome text first. A first message that is a
-# question gets its answer straight away: the answer is the best welcome (and SMS costs money).
-WELCOMED_ROUTES = ("keyword", "flow")
+# A newcomer's first message, whatever it is (a question, "slt", a keyword, a sticker), gets one
+# line saying what the service is above its answer (issue 13). Only "before" routes (the staff
+# group) and an empty reply list (STOP on SMS, answered by Twilio) get none.
+UNWELCOMED_ROUTES = ("before",)
 # "Last seen" is kept to the minute: quick turns of one conversation write it once, and a turn
 # that changes nothing else on the contact does not rewrite its row.
 LAST_SEEN_STEP = timedelta(minutes=1)
@@ -198,13 +199,21 @@ class Conversation:
             )
             replies, route = await self._route(ctx, text)
             # No reply is a choice (STOP on SMS is Twilio's to answer): not even a welcome.
-            if is_new and replies and route.kind in WELCOMED_ROUTES:
-                replies = [Reply(ctx.t("welcome"), sms_text=ctx.t("welcome_sms")), *replies]
+            if is_new and replies and route.kind not in UNWELCOMED_ROUTES:
+                welcome = Reply(
+                    ctx.t("conversations.first_contact"),
+                    sms_text=ctx.t("conversations.first_contact_sms"),
+                )
+                replies = [welcome, *replies]
             if ctx.deleted:
                 outgoing = render_plain(replies, contact, self.knowledge)
                 contact_id = None
             else:
-                contact.last_options = _last_options(replies)
+                # A number means an option of the last list shown. Replies that show none keep
+                # it when they do not change the subject (PLUS, AIDE, "ok", a wrong number).
+                shown = _last_options(replies)
+                if shown is not None or not ctx.extra.get(KEEP_LIST):
+                    contact.last_options = shown
                 outgoing = render(replies, contact, self.knowledge)
                 contact_id = contact.id
             stored_out = await messages.insert_replies(
@@ -261,6 +270,8 @@ class Conversation:
         if locales.supports(hint):
             return hint
         if len(text) > self.config.max_text_length:  # refused anyway; not evidence of anything
+            return self.config.default_language
+        if self.knowledge.unread_language(text):  # "n be taa bamako sini" is not English
             return self.config.default_language
         return self.knowledge.detect_language(text, self.config.default_language)
 

@@ -15,6 +15,11 @@ from storage import flows
 from storage.models import Contact, FlowState, utcnow
 
 
+# Set in Context.extra by a handler whose replies show no list but do not change what a number
+# means (PLUS, AIDE, small talk): the last list's numbers stay valid.
+KEEP_LIST = "keep_list"
+
+
 @dataclass(frozen=True)
 class HandlerConfig:
     """Settings the conversation needs; the composition root fills it from the environment."""

@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from handlers import basics, consultations, faq, privacy, registration, staff, subscriptions
+from handlers import (
+    basics,
+    consultations,
+    faq,
+    intents,
+    numbers,
+    privacy,
+    registration,
+    staff,
+    subscriptions,
+    unknown_language,
+)
 from handlers.context import MenuItem
 from handlers.router import Router
 from knowledge.bundle import Knowledge
@@ -42,6 +53,9 @@ def build_router(knowledge: Knowledge) -> Router:
             **staff.FLOWS,
             **subscriptions.FLOWS,
         },
+        # After keywords and flows, before the FAQ (issue 13): a number that is no option of the
+        # last list, a sentence meaning an action or small talk, a language we do not read.
+        understand=(numbers.not_an_option, intents.understand, unknown_language.answer),
         fallback=faq.answer,
         before=staff.BEFORE,
         after=subscriptions.AFTER_TURN,

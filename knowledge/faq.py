@@ -115,6 +115,11 @@ class FaqIndex:
         for d, (i, _) in enumerate(docs):
             self._entry_docs[i].append(d)
 
+    @property
+    def known_words(self) -> frozenset[str]:
+        """Every folded word of the FAQ's questions, keywords and titles, and of the synonyms."""
+        return self._typos.known
+
     def detect_language(self, text: str, fallback: str) -> str:
         """ "fr" or "en" for `text`, helped by the words only one language of the FAQ uses."""
         return detect_language(text, fallback, self._language_words)

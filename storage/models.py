@@ -99,6 +99,12 @@ class Contact(Base):
     last_options: Mapped[list | None] = mapped_column(JSON)
     # What an SMS reply could not fit; sent on PLUS / MORE.
     more_text: Mapped[str | None] = mapped_column(Text)
+    # Issue 13. Whether the person had the weekly series when they sent STOP: START gives it
+    # back. And the FAQ entry answered last, which a follow-up ("how long does it take?") leans on.
+    subscribed_before_stop: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
+    last_entry: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

@@ -1,0 +1,202 @@
+"""What a person wants to do ("jveu recevoir les messages chaque semaine": subscribe), and small
+talk ("merci bcp", "i ni ce", "👍"), read from knowledge/intents.yaml.
+
+It reuses the FAQ's text tools, so a rule is right once for both: `fold`, the SMS spellings of
+sms_spellings.yaml (`spelled_tokens`), the typo corrector and the word-overlap index (rare words
+weigh more, a message must be mostly about a phrasing, words no phrasing uses count against it).
+Negation words fold into one marker, because "je ne veux plus recevoir" is the opposite of "je
+veux recevoir" and they share every other word: an intent must never be read as its opposite.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from knowledge.lexical import LexicalIndex, stem
+from knowledge.normalise import lexicon, spelled_tokens
+from knowledge.text import fold
+from knowledge.typos import TypoCorrector
+
+INTENTS_FILE = Path(__file__).parent / "intents.yaml"
+NEGATION = "negation"
+# Small talk: answered with a friendly line, never a knowledge gap (handlers/intents.py).
+SMALL_TALK = frozenset({"greeting", "thanks", "ok", "laugh", "bye", "emoji"})
+# Where an intent starts (0-100 word-overlap score), and how far it must lead the next intent.
+# Tuned on the phrasings of intents.yaml against the FAQ's question sets (none may be read as an
+# intent); measured on tests/knowledge/intents_heldout.yaml: docs/benchmarks.md, issue 13.
+MIN_SCORE = 55.0
+MIN_LEAD = 10.0
+# Messages longer than this are questions or stories, not "I want to subscribe".
+MAX_WORDS = 14
+# Weight of the message's coverage against the phrasing's (as the FAQ's COVERAGE_BALANCE).
+BALANCE = 0.55
+_REPEATS = re.compile(r"([a-z])\1{2,}")  # "merciii", "mdrrrr", "okkkk"
+# Common function words that say nothing about the intent (the overlap index weighs the rest).
+_FILLER = frozenset(
+    "le la les l un une des de du d au aux a the an to of for me moi m s t y en et and or "
+    "svp stp please pls sil plait vous".split()
+)
+
+
+@dataclass(frozen=True)
+class IntentMatch:
+    intent: str
+    score: float  # 0-100; 100 for a whole-message short phrasing or an emoji-only message
+    lang: str | None  # the language of the phrasing matched, None for short ones and emoji
+
+
+@dataclass(frozen=True)
+class _Negation:
+    always: frozenset[str]
+    plus_words: frozenset[str]
+    plus_after: frozenset[str]
+
+
+def _squeeze(folded: str) -> str:
+    return _REPEATS.sub(r"\1", folded)
+
+
+def is_emoji_only(text: str) -> bool:
+    """No letter or digit, but something: "👍", "🙏🙏", ":)", "❤️"."""
+    stripped = text.strip()
+    return bool(stripped) and not any(ch.isalnum() for ch in stripped)
+
+
+class IntentIndex:
+    def __init__(
+        self,
+        intents: dict[str, dict[str, list[str]]],
+        negation: _Negation,
+        known_words: Iterable[str] = (),
+    ) -> None:
+        self._negation = negation
+        self.names: list[str] = list(intents)
+        self._short: dict[str, str] = {}
+        docs: list[tuple[int, list[str]]] = []
+        self._doc_lang: list[str] = []
+        vocabulary: set[str] = set(known_words)
+        self.phrasings: dict[str, dict[str, list[str]]] = intents
+        for i, (name, by_lang) in enumerate(intents.items()):
+            for phrase in by_lang.get("short", ()):
+                self._short[self._short_key(phrase)] = name
+            for lang, phrases in by_lang.items():
+                if lang == "short":
+                    continue
+                for phrase in phrases:
+                    spelled = spelled_tokens(phrase)
+                    vocabulary.update(spelled)
+                    tokens = self._marked(spelled)
+                    if tokens:
+                        docs.append((i, tokens))
+                        self._doc_lang.append(lang)
+        self._typos = TypoCorrector(vocabulary)
+        self.known_words = frozenset(vocabulary)
+        # The FAQ's words: one of them that the intent's phrasings never use makes the message a
+        # question ("c'est quoi le FIDIMA" is not "c'est quoi ce numéro").
+        self._faq_words = frozenset(known_words) - lexicon().stopwords
+        self._intent_stems: list[set[str]] = [set() for _ in self.names]
+        for owner, tokens in docs:
+            self._intent_stems[owner].update(stem(t) for t in tokens)
+        self._lexical = LexicalIndex(docs, len(self.names))
+        self._docs = docs
+
+    @classmethod
+    def load(cls, path: Path = INTENTS_FILE, known_words: Iterable[str] = ()) -> IntentIndex:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        neg = raw.get("negation") or {}
+        negation = _Negation(
+            frozenset(fold(str(w)) for w in neg.get("always", ())),
+            frozenset(fold(str(w)) for w in neg.get("plus_words", ())),
+            frozenset(fold(str(w)) for w in neg.get("plus_after", ())),
+        )
+        intents = {
+            str(name): {str(lang): [str(p) for p in phrases or ()] for lang, phrases in v.items()}
+            for name, v in (raw.get("intents") or {}).items()
+        }
+        return cls(intents, negation, known_words)
+
+    def _short_key(self, text: str) -> str:
+        return " ".join(spelled_tokens(_squeeze(fold(text))))
+
+    def _marked(self, spelled: list[str]) -> list[str]:
+        """Tokens without filler, negation words as one marker."""
+        out: list[str] = []
+        previous = ""
+        for token in spelled:
+            if token in self._negation.always or (
+                token in self._negation.plus_words and previous in self._negation.plus_after
+            ):
+                out.append(NEGATION)
+            elif token not in _FILLER:
+                out.append(token)
+            previous = token
+        return out
+
+    def match(self, text: str) -> IntentMatch | None:
+        """The intent `text` expresses, or None (then it is a question for the FAQ)."""
+        if is_emoji_only(text):
+            return IntentMatch("emoji", 100.0, None)
+        folded = _squeeze(fold(text))
+        if not folded:
+            return None
+        short = self._short.get(" ".join(spelled_tokens(folded)))
+        if short is not None:
+            return IntentMatch(short, 100.0, None)
+        spelled = spelled_tokens(folded)
+        if len(spelled) > MAX_WORDS:
+            return None
+        tokens = self._marked(self._typos.correct_all(spelled))
+        if not tokens:
+            return None
+        scores = self._lexical.score_entries(tokens, BALANCE)
+        ranked = np.argsort(-scores)
+        best = int(ranked[0])
+        runner_up = float(scores[ranked[1]]) if len(ranked) > 1 else 0.0
+        score = float(scores[best])
+        if score < MIN_SCORE or score - runner_up < MIN_LEAD:
+            return None
+        if not self._lexical.anchored(tokens, best):
+            return None
+        # A phrasing says "not" and the message does not, or the reverse: not this intent.
+        if not self._negation_agrees(tokens, best):
+            return None
+        if any(
+            t in self._faq_words and len(t) > 2 and stem(t) not in self._intent_stems[best]
+            for t in tokens
+        ):
+            return None
+        return IntentMatch(self.names[best], round(score, 1), self._best_lang(tokens, best))
+
+    def _negation_agrees(self, tokens: list[str], intent: int) -> bool:
+        negated = NEGATION in tokens
+        stems = {t[:6] for t in tokens}
+        best_overlap, agrees = -1, True
+        for (owner, doc), _lang in zip(self._docs, self._doc_lang, strict=True):
+            if owner != intent:
+                continue
+            overlap = len(stems & {t[:6] for t in doc})
+            if overlap > best_overlap:
+                best_overlap, agrees = overlap, (NEGATION in doc) == negated
+        return agrees
+
+    def _best_lang(self, tokens: list[str], intent: int) -> str | None:
+        stems = {t[:6] for t in tokens}
+        best, lang = -1, None
+        for (owner, doc), doc_lang in zip(self._docs, self._doc_lang, strict=True):
+            if owner == intent:
+                overlap = len(stems & {t[:6] for t in doc})
+                if overlap > best:
+                    best, lang = overlap, doc_lang
+        return lang
+
+
+@lru_cache(maxsize=1)
+def default_intents() -> IntentIndex:
+    return IntentIndex.load()
