@@ -32,6 +32,11 @@ async def answer(ctx: Context) -> list[Reply]:
     """Answer a free-text question, or say honestly that we do not know and offer a person."""
     match = ctx.knowledge.faq.search(ctx.text, lang_hint=ctx.lang)
     lang = match.lang if ctx.knowledge.locales.supports(match.lang) else ctx.lang
+    if lang != ctx.lang and match.outcome != "none":
+        # The person's language follows what they write (the detection kept their language
+        # unless the text clearly said otherwise), so that the buttons of this answer, and the
+        # next replies, speak it too.
+        ctx.contact.language = lang
     if match.outcome == "answer":
         return _answer(ctx, match.entry, lang)
     best = match.suggestions[0][0].id if match.suggestions else None

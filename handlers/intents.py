@@ -62,6 +62,7 @@ async def about(ctx: Context) -> list[Reply]:
         return [ctx.menu()]  # the welcome line above it already says what we are
     text = ctx.t("conversations.about")
     if ctx.channel == "sms":
+        ctx.extra[KEEP_LIST] = True  # one segment, nothing added; the last list still holds
         return [Reply(text)]
     return [ctx.menu(text)]
 

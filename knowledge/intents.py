@@ -33,6 +33,8 @@ SMALL_TALK = frozenset({"greeting", "thanks", "ok", "laugh", "bye", "emoji"})
 # intent); measured on tests/knowledge/intents_heldout.yaml: docs/benchmarks.md, issue 13.
 MIN_SCORE = 55.0
 MIN_LEAD = 10.0
+# Intents looked at beyond the best (the negation filter may set the best ones aside).
+RANKED = 5
 # Messages longer than this are questions or stories, not "I want to subscribe".
 MAX_WORDS = 14
 # Weight of the message's coverage against the phrasing's (as the FAQ's COVERAGE_BALANCE).
@@ -156,19 +158,26 @@ class IntentIndex:
         if not tokens:
             return None
         scores = self._lexical.score_entries(tokens, BALANCE)
-        ranked = np.argsort(-scores)
-        best = int(ranked[0])
+        # An intent whose closest phrasing says "not" when the message does not (or the
+        # reverse) is out of the running: "je ne veux plus recevoir" shares every other word
+        # with "je veux recevoir", and must never be read as it, nor be kept from its own
+        # intent by it.
+        ranked = [
+            int(i)
+            for i in np.argsort(-scores)[:RANKED]
+            if scores[i] > 0 and self._negation_agrees(tokens, int(i))
+        ]
+        if not ranked:
+            return None
+        best = ranked[0]
         runner_up = float(scores[ranked[1]]) if len(ranked) > 1 else 0.0
         score = float(scores[best])
         if score < MIN_SCORE or score - runner_up < MIN_LEAD:
             return None
         if not self._lexical.anchored(tokens, best):
             return None
-        # A phrasing says "not" and the message does not, or the reverse: not this intent.
-        if not self._negation_agrees(tokens, best):
-            return None
         if any(
-            t in self._faq_words and len(t) > 2 and stem(t) not in self._intent_stems[best]
+            t in self._faq_words and len(t) > 3 and stem(t) not in self._intent_stems[best]
             for t in tokens
         ):
             return None

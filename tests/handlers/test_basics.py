@@ -154,7 +154,11 @@ async def test_a_newcomer_writing_english_is_answered_in_english(chat: Chat) -> 
 async def test_a_question_is_answered_in_its_own_language(chat: Chat) -> None:
     await chat.say("bonjour")  # a French speaker
     assert "Yes" in await chat.say("can I have dual citizenship with Mali")
-    assert "Menu : choisissez" in await chat.say("menu")  # their language did not change
+    # Issue 13: the conversation follows what they write (its buttons, the next replies).
+    assert "Menu: choose" in await chat.say("menu")
+    assert "Menu : choisissez" in await chat.say("double nationalité, c'est possible ?") + (
+        await chat.say("menu")
+    )
 
 
 async def test_an_unanswerable_question_offers_a_person(chat: Chat) -> None:
