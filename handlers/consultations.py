@@ -124,7 +124,7 @@ async def ask_staff(ctx: Context) -> list[Reply]:
 
 
 async def request_now(ctx: Context) -> list[Reply]:
-    """"Je voudrais parler à un conseiller": the request is opened at once, with the question
+    """ "Je voudrais parler à un conseiller": the request is opened at once, with the question
     the bot could not answer just before if there was one, else with this message; what the
     person writes next joins it (and the reply says so)."""
     existing = await tickets.open_for(ctx.session, ctx.contact.id)

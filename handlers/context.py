@@ -14,7 +14,6 @@ from knowledge.bundle import Knowledge
 from storage import flows
 from storage.models import Contact, FlowState, utcnow
 
-
 # Set in Context.extra by a handler whose replies show no list but do not change what a number
 # means (PLUS, AIDE, small talk): the last list's numbers stay valid.
 KEEP_LIST = "keep_list"

@@ -57,7 +57,7 @@ async def small_talk(ctx: Context, kind: str) -> list[Reply]:
 
 
 async def about(ctx: Context) -> list[Reply]:
-    """"c koi ce numero": what the service is, in one SMS segment, and the menu elsewhere."""
+    """ "c koi ce numero": what the service is, in one SMS segment, and the menu elsewhere."""
     if ctx.is_new:
         return [ctx.menu()]  # the welcome line above it already says what we are
     text = ctx.t("conversations.about")
@@ -68,7 +68,7 @@ async def about(ctx: Context) -> list[Reply]:
 
 
 async def unsubscribe(ctx: Context) -> list[Reply]:
-    """"je ne veux plus recevoir de messages": what STOP does, with its reply (never silent:
+    """ "je ne veux plus recevoir de messages": what STOP does, with its reply (never silent:
     Twilio only answers its own one-word keywords)."""
     return await basics.stop(ctx)
 
@@ -101,7 +101,7 @@ async def cancel_registration(ctx: Context) -> list[Reply]:
 
 
 async def register(ctx: Context) -> list[Reply]:
-    """"je veux m'inscrire au fidima": the registration, for the forum named if one is."""
+    """ "je veux m'inscrire au fidima": the registration, for the forum named if one is."""
     forum = named_forum(ctx)
     ctx.args = forum.id if forum else ""
     return await registration.start(ctx) or []
@@ -123,7 +123,7 @@ def named_forum(ctx: Context):  # noqa: ANN201 - knowledge.forums.Forum | None
 
 
 async def change_language(ctx: Context) -> list[Reply]:
-    """"parlez moi en anglais": that language if one is named, else the list."""
+    """ "parlez moi en anglais": that language if one is named, else the list."""
     locales = ctx.knowledge.locales
     for word in fold(ctx.text).split():
         chosen = locales.language_for_word(word)

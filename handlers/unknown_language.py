@@ -25,8 +25,13 @@ async def answer(ctx: Context) -> list[Reply] | None:
         return None
     ctx.extra["intent"] = "unread_language"
     await gaps.record(
-        ctx.session, normalise(ctx.text) or ctx.text[:200], ctx.text, language, GAP_OUTCOME,
-        None, ctx.now,
+        ctx.session,
+        normalise(ctx.text) or ctx.text[:200],
+        ctx.text,
+        language,
+        GAP_OUTCOME,
+        None,
+        ctx.now,
     )
     text = ctx.t("conversations.unread_language", languages=languages_we_read(ctx))
     return [Reply(text, (ctx.option("faq.ask_staff", ASK_STAFF),))]

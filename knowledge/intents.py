@@ -42,8 +42,43 @@ BALANCE = 0.55
 _REPEATS = re.compile(r"([a-z])\1{2,}")  # "merciii", "mdrrrr", "okkkk"
 # Common function words that say nothing about the intent (the overlap index weighs the rest).
 _FILLER = frozenset(
-    "le la les l un une des de du d au aux a the an to of for me moi m s t y en et and or "
-    "svp stp please pls sil plait vous".split()
+    [
+        "le",
+        "la",
+        "les",
+        "l",
+        "un",
+        "une",
+        "des",
+        "de",
+        "du",
+        "d",
+        "au",
+        "aux",
+        "a",
+        "the",
+        "an",
+        "to",
+        "of",
+        "for",
+        "me",
+        "moi",
+        "m",
+        "s",
+        "t",
+        "y",
+        "en",
+        "et",
+        "and",
+        "or",
+        "svp",
+        "stp",
+        "please",
+        "pls",
+        "sil",
+        "plait",
+        "vous",
+    ]
 )
 
 

@@ -1,4 +1,4 @@
-"""People on SMS and Telegram for the issue-13 conversation tests: the same words, two renderings."""
+"""People on SMS and Telegram for the issue-13 tests: the same words, two renderings."""
 
 from __future__ import annotations
 
