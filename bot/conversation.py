@@ -4,6 +4,7 @@ stored. Every channel adapter (console, SMS, Telegram) calls `Conversation.handl
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,6 +32,9 @@ UNWELCOMED_ROUTES = ("before",)
 # "Last seen" is kept to the minute: quick turns of one conversation write it once, and a turn
 # that changes nothing else on the contact does not rewrite its row.
 LAST_SEEN_STEP = timedelta(minutes=1)
+# Longest wait for the FAQ's sentence embeddings before a first answer; past it (a machine far
+# slower than expected) answers use words alone until they are ready.
+READY_TIMEOUT = 60.0
 
 
 @dataclass(frozen=True)
@@ -81,12 +85,21 @@ class Conversation:
         self.config = config or HandlerConfig()
         self.menu = menu
         self.router = router or build_router(knowledge)
+        self._ready = False
+
+    async def ready(self) -> None:
+        """Wait (once) until the FAQ's sentence embeddings are usable, so that no answer is
+        given by a lesser engine than later ones (issue 13). Immediate without embeddings."""
+        if not self._ready:
+            await asyncio.to_thread(self.knowledge.faq.wait_until_ready, READY_TIMEOUT)
+            self._ready = True
 
     async def handle(
         self, inbound: Inbound, render: Renderer = render_plain, *, reply_status: str = "pending"
     ) -> Turn:
         """`reply_status`: how the replies are stored; a channel that hands them over in its
         webhook response (TwiML) stores them as handed in the same transaction."""
+        await self.ready()
         try:
             try:
                 return await self._handle(inbound, render, reply_status)

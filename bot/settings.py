@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     # FAQ search with sentence embeddings where words leave a doubt (knowledge/semantic.py):
     # +3 points of top-1 accuracy; ~3 s of CPU at start, in the background. docs/benchmarks.md.
     faq_semantic: bool = True
+    # Where the FAQ texts' sentence embeddings are kept between starts (issue 13: the first
+    # answer waits for them); empty: computed at every start.
+    faq_cache_dir: str = "./data/cache"
 
     # Telegram
     telegram_bot_token: str = ""

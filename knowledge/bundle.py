@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from knowledge.faq import FaqIndex, detect_language
 from knowledge.foreign import unread_language
@@ -21,12 +22,12 @@ class Knowledge:
     intents: IntentIndex | None = field(default=None)
 
     @classmethod
-    def load(cls, *, semantic: bool = False) -> Knowledge:
+    def load(cls, *, semantic: bool = False, cache_dir: Path | None = None) -> Knowledge:
         """Everything in knowledge/. `semantic`: the FAQ's sentence embeddings, built in the
         background (FaqIndex.load). The bot turns them on from its FAQ_SEMANTIC setting (default
         true: Services.start, `ask`); other callers (tests, scripts) get words only unless they
         ask, so they neither pay ~3 s of CPU nor depend on when a background thread finishes."""
-        faq = FaqIndex.load(semantic=semantic)
+        faq = FaqIndex.load(semantic=semantic, cache_dir=cache_dir)
         return cls(
             locales=Locales.load(),
             faq=faq,

@@ -70,7 +70,11 @@ class Match:
 
 class FaqIndex:
     def __init__(
-        self, topics: list[Topic], entries: dict[str, Entry], semantic: bool = False
+        self,
+        topics: list[Topic],
+        entries: dict[str, Entry],
+        semantic: bool = False,
+        cache_dir: Path | None = None,
     ) -> None:
         self.topics = topics
         self.entries = entries
@@ -104,6 +108,7 @@ class FaqIndex:
                 owners,
                 len(self._order),
                 vocabulary=[t for e in self._order for t in (*e.answer.values(), *e.sms.values())],
+                cache_dir=cache_dir,
             )
             if semantic
             else None
@@ -125,7 +130,9 @@ class FaqIndex:
         return detect_language(text, fallback, self._language_words)
 
     @classmethod
-    def load(cls, directory: Path | None = None, semantic: bool = False) -> FaqIndex:
+    def load(
+        cls, directory: Path | None = None, semantic: bool = False, cache_dir: Path | None = None
+    ) -> FaqIndex:
         """The index of every FAQ file in `directory` (default: the package's knowledge/faq).
 
         With `semantic`, sentence embeddings are built in the background and, once ready,
@@ -136,7 +143,7 @@ class FaqIndex:
         Figures: docs/benchmarks.md, "FAQ".
         """
         topics, entries = load_faq(directory)
-        return cls(topics, entries, semantic=semantic)
+        return cls(topics, entries, semantic=semantic, cache_dir=cache_dir)
 
     def wait_until_ready(self, timeout: float | None = None) -> bool:
         """Block until the sentence embeddings are usable; False if they never will be."""
@@ -193,7 +200,7 @@ class FaqIndex:
         ):
             meaning = self._semantic.scores(question)
             mixed = (1.0 - SEMANTIC_SHARE) * words + SEMANTIC_SHARE * meaning
-            match = self._decide(mixed, tokens, lang, WITH_MEANING)
+            match = _keep_candidates(self._decide(mixed, tokens, lang, WITH_MEANING), match)
         return match
 
     def _decide(
@@ -236,6 +243,24 @@ class FaqIndex:
             )
             scores[i] += FUZZY_SHARE * similarity
         return scores * self._lexical.evidence(tokens)
+
+
+def _keep_candidates(mixed: Match, words: Match) -> Match:
+    """Meaning may re-rank the candidates and turn "did you mean" into an answer, but never
+    drops a candidate words found (issue 13: "koi faire pour le convaincre de pas partir" lost
+    its right "did you mean" when meaning, unsure of SMS spelling, pulled every score down)."""
+    if mixed.outcome == "answer" or not words.suggestions:
+        return mixed
+    if mixed.outcome == "none":
+        return words
+    shown = [entry.id for entry, _ in mixed.suggestions]
+    missing = [(e, score) for e, score in words.suggestions if e.id not in shown]
+    if not missing:
+        return mixed
+    # The words' best candidate keeps a place; the mixed ranking fills the rest.
+    kept = list(mixed.suggestions[: MAX_SUGGESTIONS - 1]) + missing[:1]
+    kept += [s for s in mixed.suggestions[MAX_SUGGESTIONS - 1 :] if len(kept) < MAX_SUGGESTIONS]
+    return Match("unsure", None, mixed.score, mixed.lang, tuple(kept[:MAX_SUGGESTIONS]))
 
 
 def _entry_texts(entry: Entry, languages: tuple[str, ...] = LANGUAGES) -> list[str]:
