@@ -32,7 +32,7 @@ class Knowledge:
             locales=Locales.load(),
             faq=faq,
             forums=load_forums(),
-            intents=IntentIndex.load(known_words=faq.known_words),
+            intents=IntentIndex.load(known_words=faq.known_words, rarity=faq.word_rarity),
         )
 
     def unread_language(self, text: str) -> str | None:

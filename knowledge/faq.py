@@ -18,6 +18,7 @@ from rapidfuzz import fuzz
 from knowledge.faq_entries import LANGUAGES, Entry, Topic, load_faq
 from knowledge.language import detect_language, vocabulary_of
 from knowledge.lexical import LexicalIndex
+from knowledge.lexical import stem as lexical_stem
 from knowledge.normalise import apply_synonyms, content_tokens, lexicon, normalise, spelled_tokens
 from knowledge.semantic import SemanticScorer
 from knowledge.typos import TypoCorrector
@@ -119,6 +120,12 @@ class FaqIndex:
         self._entry_docs: list[list[int]] = [[] for _ in self._order]
         for d, (i, _) in enumerate(docs):
             self._entry_docs[i].append(d)
+
+    def word_rarity(self, token: str) -> float:
+        """How specific a folded word is to a few entries: the idf of its stem among the FAQ's
+        entries (0 for a word the FAQ does not use). "fidima" is rare, "mali" is not."""
+        tokens = content_tokens(" ".join(apply_synonyms([token])))
+        return max((self._lexical.idf.get(lexical_stem(t), 0.0) for t in tokens), default=0.0)
 
     @property
     def known_words(self) -> frozenset[str]:

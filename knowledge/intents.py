@@ -11,7 +11,7 @@ veux recevoir" and they share every other word: an intent must never be read as 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -20,7 +20,7 @@ import numpy as np
 import yaml
 
 from knowledge.lexical import LexicalIndex, stem
-from knowledge.normalise import lexicon, spelled_tokens
+from knowledge.normalise import spelled_tokens
 from knowledge.text import fold
 from knowledge.typos import TypoCorrector
 
@@ -35,51 +35,13 @@ MIN_SCORE = 55.0
 MIN_LEAD = 10.0
 # Intents looked at beyond the best (the negation filter may set the best ones aside).
 RANKED = 5
+# FAQ idf from which a word names a subject of its own (used by 3 of 48 entries or fewer).
+RARE_FAQ_WORD = 2.8
 # Messages longer than this are questions or stories, not "I want to subscribe".
 MAX_WORDS = 14
 # Weight of the message's coverage against the phrasing's (as the FAQ's COVERAGE_BALANCE).
 BALANCE = 0.55
 _REPEATS = re.compile(r"([a-z])\1{2,}")  # "merciii", "mdrrrr", "okkkk"
-# Common function words that say nothing about the intent (the overlap index weighs the rest).
-_FILLER = frozenset(
-    [
-        "le",
-        "la",
-        "les",
-        "l",
-        "un",
-        "une",
-        "des",
-        "de",
-        "du",
-        "d",
-        "au",
-        "aux",
-        "a",
-        "the",
-        "an",
-        "to",
-        "of",
-        "for",
-        "me",
-        "moi",
-        "m",
-        "s",
-        "t",
-        "y",
-        "en",
-        "et",
-        "and",
-        "or",
-        "svp",
-        "stp",
-        "please",
-        "pls",
-        "sil",
-        "plait",
-        "vous",
-    ]
-)
 
 
 @dataclass(frozen=True)
@@ -112,17 +74,35 @@ class IntentIndex:
         intents: dict[str, dict[str, list[str]]],
         negation: _Negation,
         known_words: Iterable[str] = (),
+        *,
+        synonyms: dict[str, str] | None = None,
+        softeners: Iterable[str] = (),
+        filler: Iterable[str] = (),
+        rarity: Callable[[str], float] | None = None,
     ) -> None:
         self._negation = negation
+        self._synonyms = synonyms or {}
+        self._softeners = frozenset(softeners)
+        # Function words that say nothing about the intent (the overlap index weighs the rest).
+        self._filler = frozenset(filler)
+        # How specific a word is to a few FAQ entries (FaqIndex.word_rarity): such a word that
+        # the intent's phrasings never use makes the message a question ("c'est quoi le
+        # FIDIMA" is not "c'est quoi ce numero").
+        self._rarity = rarity or (lambda _word: 0.0)
         self.names: list[str] = list(intents)
         self._short: dict[str, str] = {}
         docs: list[tuple[int, list[str]]] = []
         self._doc_lang: list[str] = []
         vocabulary: set[str] = set(known_words)
         self.phrasings: dict[str, dict[str, list[str]]] = intents
+        # Small talk said with one word ("mrc"): its intent, to read "mrc bcp", "dac merci".
+        self._short_words: dict[str, str] = {}
         for i, (name, by_lang) in enumerate(intents.items()):
             for phrase in by_lang.get("short", ()):
-                self._short[self._short_key(phrase)] = name
+                key = self._short_key(phrase)
+                self._short[key] = name
+                if " " not in key:
+                    self._short_words.setdefault(key, name)
             for lang, phrases in by_lang.items():
                 if lang == "short":
                     continue
@@ -137,7 +117,6 @@ class IntentIndex:
         self.known_words = frozenset(vocabulary)
         # The FAQ's words: one of them that the intent's phrasings never use makes the message a
         # question ("c'est quoi le FIDIMA" is not "c'est quoi ce numéro").
-        self._faq_words = frozenset(known_words) - lexicon().stopwords
         self._intent_stems: list[set[str]] = [set() for _ in self.names]
         for owner, tokens in docs:
             self._intent_stems[owner].update(stem(t) for t in tokens)
@@ -145,7 +124,12 @@ class IntentIndex:
         self._docs = docs
 
     @classmethod
-    def load(cls, path: Path = INTENTS_FILE, known_words: Iterable[str] = ()) -> IntentIndex:
+    def load(
+        cls,
+        path: Path = INTENTS_FILE,
+        known_words: Iterable[str] = (),
+        rarity: Callable[[str], float] | None = None,
+    ) -> IntentIndex:
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         neg = raw.get("negation") or {}
         negation = _Negation(
@@ -157,7 +141,21 @@ class IntentIndex:
             str(name): {str(lang): [str(p) for p in phrases or ()] for lang, phrases in v.items()}
             for name, v in (raw.get("intents") or {}).items()
         }
-        return cls(intents, negation, known_words)
+        synonyms = {
+            fold(str(variant)): fold(str(canonical))
+            for canonical, variants in (raw.get("synonyms") or {}).items()
+            for variant in variants or ()
+        }
+        softeners = [fold(str(w)) for w in raw.get("softeners") or ()]
+        return cls(
+            intents,
+            negation,
+            known_words,
+            synonyms=synonyms,
+            softeners=softeners,
+            filler=[fold(str(w)) for w in raw.get("filler") or ()],
+            rarity=rarity,
+        )
 
     def _short_key(self, text: str) -> str:
         return " ".join(spelled_tokens(_squeeze(fold(text))))
@@ -166,12 +164,13 @@ class IntentIndex:
         """Tokens without filler, negation words as one marker."""
         out: list[str] = []
         previous = ""
-        for token in spelled:
+        words = [w for t in spelled for w in self._synonyms.get(t, t).split()]
+        for token in words:
             if token in self._negation.always or (
                 token in self._negation.plus_words and previous in self._negation.plus_after
             ):
                 out.append(NEGATION)
-            elif token not in _FILLER:
+            elif token not in self._filler:
                 out.append(token)
             previous = token
         return out
@@ -183,10 +182,10 @@ class IntentIndex:
         folded = _squeeze(fold(text))
         if not folded:
             return None
-        short = self._short.get(" ".join(spelled_tokens(folded)))
+        spelled = spelled_tokens(folded)
+        short = self._short.get(" ".join(spelled)) or self._small_talk_words(spelled)
         if short is not None:
             return IntentMatch(short, 100.0, None)
-        spelled = spelled_tokens(folded)
         if len(spelled) > MAX_WORDS:
             return None
         tokens = self._marked(self._typos.correct_all(spelled))
@@ -209,14 +208,22 @@ class IntentIndex:
         score = float(scores[best])
         if score < MIN_SCORE or score - runner_up < MIN_LEAD:
             return None
-        if not self._lexical.anchored(tokens, best):
-            return None
         if any(
-            t in self._faq_words and len(t) > 3 and stem(t) not in self._intent_stems[best]
+            len(t) > 3
+            and stem(t) not in self._intent_stems[best]
+            and self._rarity(t) >= RARE_FAQ_WORD
             for t in tokens
         ):
             return None
         return IntentMatch(self.names[best], round(score, 1), self._best_lang(tokens, best))
+
+    def _small_talk_words(self, spelled: list[str]) -> str | None:
+        """ "mrc bcp", "dac merci", "merci beaucoup monsieur": one-word small talk with
+        softeners around it; the intent of its first small-talk word."""
+        kinds = [self._short_words.get(t) for t in spelled if t not in self._softeners]
+        if kinds and all(kinds):
+            return kinds[0]
+        return None
 
     def _negation_agrees(self, tokens: list[str], intent: int) -> bool:
         negated = NEGATION in tokens
