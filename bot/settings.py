@@ -100,6 +100,7 @@ class Settings(BaseSettings):
             default_region=self.default_region,
             flow_ttl=timedelta(hours=self.flow_ttl_hours),
             max_text_length=self.max_text_length,
+            sms_max_segments=self.sms_max_segments,
             staff_admins=_ids(self.staff_telegram_ids),
             staff_agents=_ids(self.staff_agent_telegram_ids),
             staff_chat_id=self.staff_chat_id.strip(),

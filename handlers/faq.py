@@ -5,32 +5,75 @@ from __future__ import annotations
 from handlers.context import Context, MenuItem
 from handlers.router import Keyword
 from handlers.vocabulary import Option, Reply
-from knowledge.faq import Entry, normalise
+from knowledge import gsm7
+from knowledge.faq import Entry, Match, normalise
 from storage import gaps
 
 # How many related entries an answer offers as buttons (none on SMS: every line costs money).
 MAX_RELATED = 2
 ASK_STAFF = "CONSEILLER"
+# Next candidates offered beside a clearly leading answer on SMS (each line costs money).
+MAX_OTHERS_SMS = 2
+# Words of a message read as a follow-up of the last answer when alone it is unclear.
+FOLLOW_UP_WORDS = 8
 
 
 def _entry_option(entry: Entry, lang: str) -> Option:
     return Option(entry.title[lang], f"FAQ {entry.id}")
 
 
-def _answer(ctx: Context, entry: Entry, lang: str) -> list[Reply]:
+def _answer(ctx: Context, entry: Entry, lang: str, others: tuple[Entry, ...] = ()) -> list[Reply]:
+    """The entry's answer; `others`: the next candidates of a search whose best clearly led,
+    offered in the same reply (buttons; on SMS "Autres :" and numbered lines, only where the
+    whole fits the segment budget) so that a second guess costs no round trip."""
+    ctx.contact.last_entry = entry.id  # what a follow-up question leans on
     options: list[Option] = []
     if entry.forum:
         options.append(ctx.option("faq.register", f"INSCRIPTION {entry.forum}", lang))
-    if ctx.channel != "sms":
+    sms = entry.sms[lang]
+    if ctx.channel == "sms":
+        with_others = f"{sms}\n{ctx.t('conversations.others', lang)}"
+        for count in range(min(len(others), MAX_OTHERS_SMS), 0, -1):  # as many as fit
+            alternatives = [_entry_option(o, lang) for o in others[:count]]
+            if _fits_sms(ctx, with_others, [*options, *alternatives]):
+                options += alternatives
+                sms = with_others
+                break
+    else:
         faq = ctx.knowledge.faq
-        related = [faq.entries[i] for i in entry.related if i in faq.entries][:MAX_RELATED]
-        options += [_entry_option(r, lang) for r in related]
-    return [Reply(entry.answer[lang].strip(), tuple(options), sms_text=entry.sms[lang])]
+        options += [_entry_option(o, lang) for o in others]
+        shown = {o.id for o in others}
+        related = [faq.entries[i] for i in entry.related if i in faq.entries and i not in shown]
+        options += [_entry_option(r, lang) for r in related[: max(0, MAX_RELATED - len(others))]]
+    return [Reply(entry.answer[lang].strip(), tuple(options), sms_text=sms)]
+
+
+def _fits_sms(ctx: Context, text: str, options: list[Option]) -> bool:
+    lines = [text, *(f"{n}. {o.label}" for n, o in enumerate(options, start=1))]
+    body = gsm7.transliterate("\n".join(lines))
+    return gsm7.segments(body).segments <= ctx.config.sms_max_segments
+
+
+def _follow_up(ctx: Context, match: Match) -> Match:
+    """A short question after an answer ("Combien de temps ça prend ?", "how much does it
+    cost?") is read with the subject of the entry just answered when alone it is unclear."""
+    faq = ctx.knowledge.faq
+    last = faq.entries.get(ctx.contact.last_entry or "")
+    if match.outcome == "answer" or last is None or len(ctx.text.split()) > FOLLOW_UP_WORDS:
+        return match
+    followed = faq.search(f"{ctx.text} {last.title[match.lang]}", lang_hint=match.lang)
+    if followed.outcome == "answer":
+        return Match(
+            followed.outcome, followed.entry, followed.score, match.lang, followed.suggestions
+        )
+    if followed.outcome == "unsure" and followed.suggestions[0][0].topic == last.topic:
+        return Match("unsure", None, followed.score, match.lang, followed.suggestions)
+    return match
 
 
 async def answer(ctx: Context) -> list[Reply]:
     """Answer a free-text question, or say honestly that we do not know and offer a person."""
-    match = ctx.knowledge.faq.search(ctx.text, lang_hint=ctx.lang)
+    match = _follow_up(ctx, ctx.knowledge.faq.search(ctx.text, lang_hint=ctx.lang))
     lang = match.lang if ctx.knowledge.locales.supports(match.lang) else ctx.lang
     if lang != ctx.lang and match.outcome != "none":
         # The person's language follows what they write (the detection kept their language
@@ -38,7 +81,7 @@ async def answer(ctx: Context) -> list[Reply]:
         # next replies, speak it too.
         ctx.contact.language = lang
     if match.outcome == "answer":
-        return _answer(ctx, match.entry, lang)
+        return _answer(ctx, match.entry, lang, tuple(e for e, _ in match.suggestions))
     best = match.suggestions[0][0].id if match.suggestions else None
     await gaps.record(
         ctx.session, normalise(ctx.text), ctx.text, lang, match.outcome, best, ctx.now

@@ -35,10 +35,17 @@ class Thresholds:
     answer: float  # at or above, with a clear lead: answer
     lead: float  # points the best entry must lead the runner-up by to be answered outright
     unsure: float  # at or above: "did you mean" with the candidates above this
+    # Issue 13: at or above `leads`, a best entry `clear` points ahead of the next is answered
+    # too, with the next ones offered in the same reply (`Match.suggestions`), where it was a
+    # "did you mean" that cost an SMS user a paid round trip.
+    leads: float = 101.0
+    clear: float = 100.0
 
 
+# A clear lead is answered only where meaning agrees (words alone: 3 points more confident-wrong
+# answers and 3-4 points less rejection on both sets; docs/benchmarks.md, issue 13).
 WORDS_ONLY = Thresholds(answer=52.0, lead=8.0, unsure=33.0)
-WITH_MEANING = Thresholds(answer=49.0, lead=8.0, unsure=33.0)
+WITH_MEANING = Thresholds(answer=49.0, lead=8.0, unsure=33.0, leads=48.0, clear=4.0)
 # Share of the score from sentence embeddings once they are ready (the rest: words).
 SEMANTIC_SHARE = 0.35
 # Word score below which embeddings are not consulted: only "did you mean" results are re-scored
@@ -66,7 +73,8 @@ class Match:
     entry: Entry | None  # best entry when outcome == "answer"
     score: float  # 0-100, of the best candidate
     lang: str  # "fr" | "en": language to answer in
-    suggestions: tuple[tuple[Entry, float], ...] = ()  # up to 3 when "unsure"
+    # Up to 3 when "unsure"; with an "answer", the next candidates offered beside it.
+    suggestions: tuple[tuple[Entry, float], ...] = ()
 
 
 class FaqIndex:
@@ -195,23 +203,26 @@ class FaqIndex:
         words = self.word_scores(tokens)
         for passage in self._passages(question, tokens):
             words = np.maximum(words, self.word_scores(passage))
-        match = self._decide(words, tokens, lang, WORDS_ONLY)
+        match = self._decide(words, tokens, lang, WORDS_ONLY, leads=False)
+        if match.outcome == "answer":
+            return match
         # Sentence embeddings only where words leave a doubt (they cost milliseconds), and only
         # where words found something: with no word in common, meaning alone cannot reach an
-        # answer, and a "did you mean" built on it alone would be noise.
-        if (
-            match.outcome != "answer"
-            and self._semantic is not None
-            and self._semantic.ready
-            and match.score >= MEANING_FROM
-        ):
+        # answer, and a "did you mean" built on it alone would be noise. A lead that is only
+        # clear (answered with the next ones offered) is judged on the final scores.
+        if self._semantic is not None and self._semantic.ready and match.score >= MEANING_FROM:
             meaning = self._semantic.scores(question)
             mixed = (1.0 - SEMANTIC_SHARE) * words + SEMANTIC_SHARE * meaning
-            match = _keep_candidates(self._decide(mixed, tokens, lang, WITH_MEANING), match)
-        return match
+            return _keep_candidates(self._decide(mixed, tokens, lang, WITH_MEANING), match)
+        return self._decide(words, tokens, lang, WORDS_ONLY)
 
     def _decide(
-        self, scores: np.ndarray, tokens: list[str], lang: str, limits: Thresholds
+        self,
+        scores: np.ndarray,
+        tokens: list[str],
+        lang: str,
+        limits: Thresholds,
+        leads: bool = True,
     ) -> Match:
         ranked = np.argsort(-scores)[:RERANK]
         ranked = [int(i) for i in ranked if scores[i] > 0]
@@ -226,6 +237,18 @@ class FaqIndex:
             and self._lexical.anchored(tokens, best)
         ):
             return Match("answer", self._order[best], round(best_score, 1), lang)
+        if (
+            leads
+            and best_score >= limits.leads
+            and best_score - runner_up >= limits.clear
+            and self._lexical.anchored(tokens, best)
+        ):
+            others = tuple(
+                (self._order[i], round(float(scores[i]), 1))
+                for i in ranked[1:MAX_SUGGESTIONS]
+                if scores[i] >= limits.unsure
+            )
+            return Match("answer", self._order[best], round(best_score, 1), lang, others)
         if best_score >= limits.unsure:
             suggestions = tuple(
                 (self._order[i], round(float(scores[i]), 1))
