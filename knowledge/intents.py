@@ -32,7 +32,7 @@ SMALL_TALK = frozenset({"greeting", "thanks", "ok", "laugh", "bye", "emoji"})
 # Tuned on the phrasings of intents.yaml against the FAQ's question sets (none may be read as an
 # intent); measured on tests/knowledge/intents_heldout.yaml: docs/benchmarks.md, issue 13.
 MIN_SCORE = 55.0
-MIN_LEAD = 10.0
+MIN_LEAD = 8.0
 # Intents looked at beyond the best (the negation filter may set the best ones aside).
 RANKED = 5
 # FAQ idf from which a word names a subject of its own (used by 3 of 48 entries or fewer).
@@ -41,6 +41,7 @@ RARE_FAQ_WORD = 2.8
 MAX_WORDS = 14
 # Weight of the message's coverage against the phrasing's (as the FAQ's COVERAGE_BALANCE).
 BALANCE = 0.55
+_PARTS = re.compile(r"[,.;!?\n]+")
 _REPEATS = re.compile(r"([a-z])\1{2,}")  # "merciii", "mdrrrr", "okkkk"
 
 
@@ -94,17 +95,25 @@ class IntentIndex:
         docs: list[tuple[int, list[str]]] = []
         self._doc_lang: list[str] = []
         vocabulary: set[str] = set(known_words)
-        self.phrasings: dict[str, dict[str, list[str]]] = intents
+        # What people say, per intent and language ("short": whole messages).
+        self.phrasings: dict[str, dict[str, list[str]]] = {
+            name: {lang: p for lang, p in by_lang.items() if lang != "anchors"}
+            for name, by_lang in intents.items()
+        }
         # Small talk said with one word ("mrc"): its intent, to read "mrc bcp", "dac merci".
         self._short_words: dict[str, str] = {}
+        # Words one of which a message must use to be read as the intent (intents.yaml).
+        self._anchors: dict[int, frozenset[str]] = {}
         for i, (name, by_lang) in enumerate(intents.items()):
+            if by_lang.get("anchors"):
+                self._anchors[i] = frozenset(fold(w) for w in by_lang["anchors"])
             for phrase in by_lang.get("short", ()):
                 key = self._short_key(phrase)
                 self._short[key] = name
                 if " " not in key:
                     self._short_words.setdefault(key, name)
             for lang, phrases in by_lang.items():
-                if lang == "short":
+                if lang in ("short", "anchors"):
                     continue
                 for phrase in phrases:
                     spelled = spelled_tokens(phrase)
@@ -184,6 +193,14 @@ class IntentIndex:
             return None
         spelled = spelled_tokens(folded)
         short = self._short.get(" ".join(spelled)) or self._small_talk_words(spelled)
+        if short is None:  # "barika, aw ni ce": small talk in several parts
+            parts = [
+                self._short.get(" ".join(spelled_tokens(_squeeze(fold(part)))))
+                for part in _PARTS.split(text)
+                if fold(part)
+            ]
+            if len(parts) > 1 and all(parts):
+                short = parts[0]
         if short is not None:
             return IntentMatch(short, 100.0, None)
         if len(spelled) > MAX_WORDS:
@@ -207,6 +224,9 @@ class IntentIndex:
         runner_up = float(scores[ranked[1]]) if len(ranked) > 1 else 0.0
         score = float(scores[best])
         if score < MIN_SCORE or score - runner_up < MIN_LEAD:
+            return None
+        anchors = self._anchors.get(best)
+        if anchors is not None and not anchors & set(tokens):
             return None
         if any(
             len(t) > 3
