@@ -26,6 +26,7 @@ from handlers.context import HandlerConfig
 from handlers.vocabulary import Inbound
 from knowledge.bundle import Knowledge
 from knowledge.gsm7 import segments
+from knowledge.text import fold
 from storage.db import Database
 
 ADDRESS = "tel:+22376000001"
@@ -110,7 +111,7 @@ async def run(semantic: bool) -> list[tuple[str, int, str]]:
         for text in SCRIPT:
             turn = await conversation.handle(Inbound("sms", ADDRESS, text), render)
             parts = sum(segments(o.text).segments for o in turn.outgoing)
-            turns.append((text, parts, turn.outgoing[0].text if turn.outgoing else ""))
+            turns.append((text, parts, "\n".join(o.text for o in turn.outgoing)))
         await db.dispose()
         return turns
 
@@ -119,7 +120,9 @@ def main() -> None:
     semantic = "--words" not in sys.argv
     turns = asyncio.run(run(semantic))
     counts = [n for _, n, _ in turns]
-    unsure = sum(1 for _, _, first in turns if "pas de réponse sûre" in first)
+    # SMS transliterates "sûre" to "sure": compare folded texts.
+    unsure = sum(1 for _, _, said in turns if "pas de reponse sure" in fold(said))
+    guesses = sum(1 for _, _, said in turns if "vouliez vous dire" in fold(said))
     print(f"{len(turns)} turns, engine: {'words + meaning' if semantic else 'words only'}")
     print(
         f"SMS segments per reply: median {statistics.median(counts)}, "
@@ -127,10 +130,10 @@ def main() -> None:
         f"one segment: {sum(1 for n in counts if n == 1)}, over budget: "
         f"{sum(1 for n in counts if n > 2)}"
     )
-    print(f"'no sure answer' replies: {unsure}")
+    print(f"'no sure answer' replies: {unsure}; 'did you mean' replies: {guesses}")
     if "-v" in sys.argv:
         for text, n, first in turns:
-            print(f"{n}  {text[:40]:40}  {first[:90]!r}")
+            print(f"{n}  {text[:40]:40}  {first[:90]!r}")  # noqa: E501
 
 
 if __name__ == "__main__":
