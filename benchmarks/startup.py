@@ -6,13 +6,15 @@ Starts the real command in a fresh directory (new SQLite database, migrations ap
 bot's defaults (FAQ_SEMANTIC=true: the first answer waits for the sentence embeddings), sends
 one question and times the first JSON line: with an empty embeddings cache (a first start, or
 the FAQ just changed), then with the cache the first run left (every later start). Prints the
-machine's load average beside the figures: on a shared machine they move with it.
+machine's load average beside the figures (on a shared machine they move with it), and the CPU
+time of each run (start, first answer, exit), which does not.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -27,6 +29,7 @@ def first_answer(directory: Path) -> tuple[float, str]:
     # The defaults: ./data/diaspora-bot.db and ./data/cache in `directory`.
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "FAQ_CACHE_DIR")}
     env["FAQ_SEMANTIC"] = "true"
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     process = subprocess.Popen(
         [sys.executable, "-m", "bot", "chat", "--json", "--address", "console:bench"],
@@ -43,14 +46,16 @@ def first_answer(directory: Path) -> tuple[float, str]:
     elapsed = time.perf_counter() - start
     process.stdin.close()
     process.wait(timeout=60)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     reply = json.loads(line)["replies"][-1]["text"]
-    return elapsed, reply
+    return elapsed, cpu, reply
 
 
 def main() -> None:
     print(f"load average before: {os.getloadavg()[0]:.1f}")
     for label, fresh in (("empty embeddings cache", True), ("warm cache", False)):
-        times = []
+        times, cpus = [], []
         with tempfile.TemporaryDirectory() as tmp:
             directory = Path(tmp)
             if not fresh:
@@ -59,11 +64,13 @@ def main() -> None:
                 if fresh:
                     for cached in (directory / "data" / "cache").glob("*.npy"):
                         cached.unlink()
-                elapsed, reply = first_answer(directory)
+                elapsed, cpu, reply = first_answer(directory)
                 times.append(elapsed)
+                cpus.append(cpu)
         print(
             f"{label}: first answer after {min(times):.2f} s best, {max(times):.2f} s worst "
-            f"of {RUNS} (answered: {reply[:60]!r})"
+            f"of {RUNS}; CPU of the whole run {min(cpus):.2f}-{max(cpus):.2f} s "
+            f"(answered: {reply[:60]!r})"
         )
     print(f"load average after: {os.getloadavg()[0]:.1f}")
 
