@@ -36,6 +36,8 @@ class Services:
         # first message gets the same engine as the thousandth.
         knowledge = knowledge or Knowledge.load(
             semantic=settings.faq_semantic and answers,
+            languages=settings.language_list,
+            drafts=settings.language_drafts,
             cache_dir=Path(settings.faq_cache_dir) if settings.faq_cache_dir else None,
         )
         db = Database(settings.database_url)

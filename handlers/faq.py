@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from handlers.context import Context, MenuItem
+from handlers.languages import reply_language
 from handlers.router import Keyword
 from handlers.vocabulary import Option, Reply
 from knowledge import gsm7
-from knowledge.faq import Entry, Match, normalise
+from knowledge.faq import Entry, Match, Topic, normalise
+from knowledge.language import question_part
 from storage import gaps
 
 # How many related entries an answer offers as buttons (none on SMS: every line costs money).
@@ -18,8 +20,12 @@ MAX_OTHERS_SMS = 2
 FOLLOW_UP_WORDS = 8
 
 
-def _entry_option(entry: Entry, lang: str) -> Option:
-    return Option(entry.title[lang], f"FAQ {entry.id}")
+def _entry_option(ctx: Context, entry: Entry, lang: str) -> Option:
+    return Option(ctx.content(f"faq.{entry.id}.title", entry.title, lang), f"FAQ {entry.id}")
+
+
+def _topic_title(ctx: Context, topic: Topic) -> str:
+    return ctx.content(f"topic.{topic.id}.title", topic.title)
 
 
 def _answer(ctx: Context, entry: Entry, lang: str, others: tuple[Entry, ...] = ()) -> list[Reply]:
@@ -30,22 +36,25 @@ def _answer(ctx: Context, entry: Entry, lang: str, others: tuple[Entry, ...] = (
     options: list[Option] = []
     if entry.forum:
         options.append(ctx.option("faq.register", f"INSCRIPTION {entry.forum}", lang))
-    sms = entry.sms[lang]
+    sms = ctx.content(f"faq.{entry.id}.sms", entry.sms, lang)
     if ctx.channel == "sms":
         with_others = f"{sms}\n{ctx.t('conversations.others', lang)}"
         for count in range(min(len(others), MAX_OTHERS_SMS), 0, -1):  # as many as fit
-            alternatives = [_entry_option(o, lang) for o in others[:count]]
+            alternatives = [_entry_option(ctx, o, lang) for o in others[:count]]
             if _fits_sms(ctx, with_others, [*options, *alternatives]):
                 options += alternatives
                 sms = with_others
                 break
     else:
         faq = ctx.knowledge.faq
-        options += [_entry_option(o, lang) for o in others]
+        options += [_entry_option(ctx, o, lang) for o in others]
         shown = {o.id for o in others}
         related = [faq.entries[i] for i in entry.related if i in faq.entries and i not in shown]
-        options += [_entry_option(r, lang) for r in related[: max(0, MAX_RELATED - len(others))]]
-    return [Reply(entry.answer[lang].strip(), tuple(options), sms_text=sms)]
+        options += [
+            _entry_option(ctx, r, lang) for r in related[: max(0, MAX_RELATED - len(others))]
+        ]
+    answer_text = ctx.content(f"faq.{entry.id}.answer", entry.answer, lang).strip()
+    return [Reply(answer_text, tuple(options), sms_text=sms)]
 
 
 def _fits_sms(ctx: Context, text: str, options: list[Option]) -> bool:
@@ -73,12 +82,12 @@ def _follow_up(ctx: Context, match: Match) -> Match:
 
 async def answer(ctx: Context) -> list[Reply]:
     """Answer a free-text question, or say honestly that we do not know and offer a person."""
-    match = _follow_up(ctx, ctx.knowledge.faq.search(ctx.text, lang_hint=ctx.lang))
-    lang = match.lang if ctx.knowledge.locales.supports(match.lang) else ctx.lang
-    if lang != ctx.lang and match.outcome != "none":
-        # The person's language follows what they write (the detection kept their language
-        # unless the text clearly said otherwise), so that the buttons of this answer, and the
-        # next replies, speak it too.
+    match = _follow_up(ctx, ctx.knowledge.faq.search(question_part(ctx.text), lang_hint=ctx.lang))
+    lang = reply_language(ctx, match.lang)
+    if lang != ctx.lang and match.outcome != "none" and ctx.knowledge.locales.supports(lang):
+        # Issue 13: the person's language follows what they write (the detection kept their
+        # language unless the text clearly said otherwise), so that the buttons of this
+        # answer, and the next replies, speak it too.
         ctx.contact.language = lang
     if match.outcome == "answer":
         return _answer(ctx, match.entry, lang, tuple(e for e, _ in match.suggestions))
@@ -88,7 +97,7 @@ async def answer(ctx: Context) -> list[Reply]:
     )
     staff = ctx.option("faq.ask_staff", ASK_STAFF, lang)
     if match.outcome == "unsure":
-        choices = tuple(_entry_option(entry, lang) for entry, _ in match.suggestions[:3])
+        choices = tuple(_entry_option(ctx, entry, lang) for entry, _ in match.suggestions[:3])
         return [Reply(ctx.t("faq.unsure", lang), (*choices, staff))]
     return [
         Reply(ctx.t("faq.none", lang), (ctx.option("menu.questions", "QUESTIONS", lang), staff))
@@ -108,7 +117,7 @@ async def show_entry(ctx: Context) -> list[Reply] | None:
 async def topics(ctx: Context, text: str | None = None) -> list[Reply]:
     """List the FAQ topics."""
     faq = ctx.knowledge.faq
-    options = tuple(Option(topic.title[ctx.lang], f"THEME {topic.id}") for topic in faq.topics)
+    options = tuple(Option(_topic_title(ctx, topic), f"THEME {topic.id}") for topic in faq.topics)
     return [Reply(text or ctx.t("faq.topics"), options)]
 
 
@@ -120,8 +129,8 @@ async def topic_entries(ctx: Context) -> list[Reply]:
     )
     if topic is None:
         return await topics(ctx)
-    options = tuple(_entry_option(faq.entries[i], ctx.lang) for i in topic.entry_ids)
-    return [Reply(ctx.t("faq.topic_entries", topic=topic.title[ctx.lang]), options)]
+    options = tuple(_entry_option(ctx, faq.entries[i], ctx.lang) for i in topic.entry_ids)
+    return [Reply(ctx.t("faq.topic_entries", topic=_topic_title(ctx, topic)), options)]
 
 
 KEYWORDS = [

@@ -105,6 +105,9 @@ class Contact(Base):
         Boolean, default=False, server_default=false()
     )
     last_entry: Mapped[str | None] = mapped_column(String(64))
+    # Language notes already given, each once: "fallback:bm" (some answers come in French),
+    # "offer:bm" (Bambara offered to someone who wrote some). handlers/languages.py.
+    language_notices: Mapped[list | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

@@ -15,6 +15,7 @@ from bot.cli import (
     db,
     export,
     gaps,
+    i18n,
     kb,
     outbox,
     run,
@@ -22,7 +23,21 @@ from bot.cli import (
 )
 from bot.logs import setup as setup_logging
 
-COMMANDS = (chat, ask, stats, run, db, kb, export, broadcast, contacts, audit, gaps, outbox)
+COMMANDS = (
+    chat,
+    ask,
+    stats,
+    run,
+    db,
+    kb,
+    i18n,
+    export,
+    broadcast,
+    contacts,
+    audit,
+    gaps,
+    outbox,
+)
 
 
 def parser() -> argparse.ArgumentParser:

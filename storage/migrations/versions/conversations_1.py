@@ -1,7 +1,7 @@
 """conversations: the subscription a STOP interrupted, and the FAQ entry answered last
 
 Revision ID: conversations_1
-Revises: outbox_1
+Revises: i18n_1
 """
 
 from typing import Sequence, Union
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "conversations_1"
-down_revision: Union[str, Sequence[str], None] = "outbox_1"
+down_revision: Union[str, Sequence[str], None] = "i18n_1"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
