@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from sqlalchemy.exc import IntegrityError
 
+from handlers import limits
 from handlers.context import KEEP_LIST, Context, HandlerConfig, MenuItem
 from handlers.router import Route, Router, chosen_option
 from handlers.routes import MENU, build_router
@@ -27,8 +28,9 @@ logger = logging.getLogger(__name__)
 
 # A newcomer's first message, whatever it is (a question, "slt", a keyword, a sticker), gets one
 # line saying what the service is above its answer (issue 13). Only "before" routes (the staff
-# group) and an empty reply list (STOP on SMS, answered by Twilio) get none.
-UNWELCOMED_ROUTES = ("before",)
+# group), a flood's slow-down notice and an empty reply list (STOP on SMS, answered by Twilio)
+# get none.
+UNWELCOMED_ROUTES = ("before", "limit")
 # "Last seen" is kept to the minute: quick turns of one conversation write it once, and a turn
 # that changes nothing else on the contact does not rewrite its row.
 LAST_SEEN_STEP = timedelta(minutes=1)
@@ -116,6 +118,12 @@ class Conversation:
         except Exception:
             # A bug must cost the person an apology, not their message.
             logger.exception("failed to handle a message from %s", mask(inbound.address))
+            if inbound.provider_id is not None:
+                # A concurrent delivery of the same message may have stored it meanwhile: its
+                # replies, not a second copy (which the unique provider id would refuse).
+                replayed = await self._replay(inbound)
+                if replayed is not None:
+                    return replayed
             return await self._apologise(inbound, reply_status)
 
     async def _replay(self, inbound: Inbound) -> Turn | None:
@@ -210,7 +218,12 @@ class Conversation:
                 is_new=is_new,
                 router=self.router,
             )
-            replies, route = await self._route(ctx, text)
+            verdict = await limits.check_inbound(ctx, inbound_id)
+            if verdict is None:
+                replies, route = await self._route(ctx, text)
+            else:  # stored; the one polite notice, or nothing until the window passes
+                replies = [Reply(ctx.t("limits.slow_down"))] if verdict.notice else []
+                route = Route("limit", verdict.name)
             # No reply is a choice (STOP on SMS is Twilio's to answer): not even a welcome.
             if is_new and replies and route.kind not in UNWELCOMED_ROUTES:
                 welcome = Reply(
