@@ -2,6 +2,7 @@
 
     taskset -c 0 python -m benchmarks.faq          (from the repository root; one core)
     taskset -c 0 python -m benchmarks.faq --encoders   (question encoders compared, interleaved)
+    taskset -c 0 python -m benchmarks.faq --no-synthetic   (shipped FAQ and intents only)
 
 Prints, for the shipped knowledge base (knowledge/faq) and both question sets
 (tests/knowledge/faq_eval.yaml and faq_heldout.yaml), both search modes (words only, and words +
@@ -26,10 +27,12 @@ from pathlib import Path  # noqa: E402
 
 from knowledge.faq import FaqIndex  # noqa: E402
 from knowledge.faq_entries import Entry, Topic  # noqa: E402
-from knowledge.faq_evaluation import evaluate, load_cases  # noqa: E402
+from knowledge.faq_evaluation import evaluate, evaluate_intents, load_cases  # noqa: E402
+from knowledge.intents import IntentIndex  # noqa: E402
 
 TESTS = Path(__file__).resolve().parent.parent / "tests" / "knowledge"
 SETS = {"eval": TESTS / "faq_eval.yaml", "held-out": TESTS / "faq_heldout.yaml"}
+INTENTS_HELDOUT = TESTS / "intents_heldout.yaml"
 SYNTHETIC_ENTRIES = 5000
 REPEATS = 5
 
@@ -161,12 +164,35 @@ def encoders(sets: dict[str, dict], passes: int = 4) -> None:
         )
 
 
+def intents(sets: dict[str, dict]) -> None:
+    """Issue 13: how knowledge/intents.py reads its held-out phrasings, and how many FAQ
+    questions it takes for an action (only those about the bot itself should be)."""
+    faq = FaqIndex.load()
+    index = IntentIndex.load(known_words=faq.known_words, rarity=faq.word_rarity)
+    report = evaluate_intents(index, load_cases(INTENTS_HELDOUT))
+    print(
+        f"\nintents, held-out phrasings ({report.cases} intents, {report.none_cases} non-intents)"
+    )
+    for figure, value in report.figures().items():
+        print(f"  {figure:24} {value:8.3f}")
+    for name, cases in sets.items():
+        taken = [
+            (c["q"], c.get("id"), found.intent)
+            for c in cases["in_scope"]
+            if (found := index.match(c["q"])) is not None and not c["id"].startswith("bot_")
+        ]
+        print(f"  FAQ {name} questions (not about the bot) read as an intent: {len(taken)}")
+
+
 def main() -> None:
     sets = {name: load_cases(path) for name, path in SETS.items()}
     if "--encoders" in sys.argv:
         encoders(sets)
         return
     shipped(sets)
+    intents(sets)
+    if "--no-synthetic" in sys.argv:
+        return
     cases = sets["eval"]
     index, probes = synthetic(SYNTHETIC_ENTRIES)
     right = sum(

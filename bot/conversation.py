@@ -4,6 +4,7 @@ stored. Every channel adapter (console, SMS, Telegram) calls `Conversation.handl
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -12,7 +13,7 @@ from datetime import timedelta
 from sqlalchemy.exc import IntegrityError
 
 from handlers import limits
-from handlers.context import Context, HandlerConfig, MenuItem
+from handlers.context import KEEP_LIST, Context, HandlerConfig, MenuItem
 from handlers.router import Route, Router, chosen_option
 from handlers.routes import MENU, build_router
 from handlers.vocabulary import Inbound, Option, Reply
@@ -25,12 +26,17 @@ from storage.models import Contact
 
 logger = logging.getLogger(__name__)
 
-# Routes after which a newcomer is greeted with the welcome text first. A first message that is a
-# question gets its answer straight away: the answer is the best welcome (and SMS costs money).
-WELCOMED_ROUTES = ("keyword", "flow")
+# A newcomer's first message, whatever it is (a question, "slt", a keyword, a sticker), gets one
+# line saying what the service is above its answer (issue 13). Only "before" routes (the staff
+# group), a flood's slow-down notice and an empty reply list (STOP on SMS, answered by Twilio)
+# get none.
+UNWELCOMED_ROUTES = ("before", "limit")
 # "Last seen" is kept to the minute: quick turns of one conversation write it once, and a turn
 # that changes nothing else on the contact does not rewrite its row.
 LAST_SEEN_STEP = timedelta(minutes=1)
+# Longest wait for the FAQ's sentence embeddings before a first answer; past it (a machine far
+# slower than expected) answers use words alone until they are ready.
+READY_TIMEOUT = 60.0
 
 
 @dataclass(frozen=True)
@@ -81,12 +87,21 @@ class Conversation:
         self.config = config or HandlerConfig()
         self.menu = menu
         self.router = router or build_router(knowledge)
+        self._ready = False
+
+    async def ready(self) -> None:
+        """Wait (once) until the FAQ's sentence embeddings are usable, so that no answer is
+        given by a lesser engine than later ones (issue 13). Immediate without embeddings."""
+        if not self._ready:
+            await asyncio.to_thread(self.knowledge.faq.wait_until_ready, READY_TIMEOUT)
+            self._ready = True
 
     async def handle(
         self, inbound: Inbound, render: Renderer = render_plain, *, reply_status: str = "pending"
     ) -> Turn:
         """`reply_status`: how the replies are stored; a channel that hands them over in its
         webhook response (TwiML) stores them as handed in the same transaction."""
+        await self.ready()
         try:
             try:
                 return await self._handle(inbound, render, reply_status)
@@ -210,13 +225,21 @@ class Conversation:
                 replies = [Reply(ctx.t("limits.slow_down"))] if verdict.notice else []
                 route = Route("limit", verdict.name)
             # No reply is a choice (STOP on SMS is Twilio's to answer): not even a welcome.
-            if is_new and replies and route.kind in WELCOMED_ROUTES:
-                replies = [Reply(ctx.t("welcome"), sms_text=ctx.t("welcome_sms")), *replies]
+            if is_new and replies and route.kind not in UNWELCOMED_ROUTES:
+                welcome = Reply(
+                    ctx.t("conversations.first_contact"),
+                    sms_text=ctx.t("conversations.first_contact_sms"),
+                )
+                replies = [welcome, *replies]
             if ctx.deleted:
                 outgoing = render_plain(replies, contact, self.knowledge)
                 contact_id = None
             else:
-                contact.last_options = _last_options(replies)
+                # A number means an option of the last list shown. Replies that show none keep
+                # it when they do not change the subject (PLUS, AIDE, "ok", a wrong number).
+                shown = _last_options(replies)
+                if shown is not None or not ctx.extra.get(KEEP_LIST):
+                    contact.last_options = shown
                 outgoing = render(replies, contact, self.knowledge)
                 contact_id = contact.id
             stored_out = await messages.insert_replies(
@@ -273,6 +296,8 @@ class Conversation:
         if locales.supports(hint):
             return hint
         if len(text) > self.config.max_text_length:  # refused anyway; not evidence of anything
+            return self.config.default_language
+        if self.knowledge.unread_language(text):  # "n be taa bamako sini" is not English
             return self.config.default_language
         return self.knowledge.detect_language(text, self.config.default_language)
 

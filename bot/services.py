@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from bot.conversation import Conversation
 from bot.settings import Settings
@@ -30,14 +31,18 @@ class Services:
         """`answers=False` for commands that never answer a question (stats, exports,
         broadcasts): they skip the sentence-embedding model, ~3 s of CPU and 160 MB."""
         settings = settings or Settings()
-        db = Database(settings.database_url)
-        if upgrade:
-            await db.upgrade()
+        # The knowledge first: its sentence embeddings build in a thread while the database is
+        # upgraded. The conversation's first answer waits for them (Conversation.ready), so the
+        # first message gets the same engine as the thousandth.
         knowledge = knowledge or Knowledge.load(
             semantic=settings.faq_semantic and answers,
             languages=settings.language_list,
             drafts=settings.language_drafts,
+            cache_dir=Path(settings.faq_cache_dir) if settings.faq_cache_dir else None,
         )
+        db = Database(settings.database_url)
+        if upgrade:
+            await db.upgrade()
         conversation = Conversation(db, knowledge, settings.handler_config())
         return cls(settings, db, knowledge, conversation)
 

@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     # FAQ search with sentence embeddings where words leave a doubt (knowledge/semantic.py):
     # +3 points of top-1 accuracy; ~3 s of CPU at start, in the background. docs/benchmarks.md.
     faq_semantic: bool = True
+    # Where the FAQ texts' sentence embeddings are kept between starts (issue 13: the first
+    # answer waits for them); empty: computed at every start.
+    faq_cache_dir: str = "./data/cache"
 
     # Telegram
     telegram_bot_token: str = ""
@@ -135,6 +138,7 @@ class Settings(BaseSettings):
             default_region=self.default_region,
             flow_ttl=timedelta(hours=self.flow_ttl_hours),
             max_text_length=self.max_text_length,
+            sms_max_segments=self.sms_max_segments,
             staff_admins=_ids(self.staff_telegram_ids),
             staff_agents=_ids(self.staff_agent_telegram_ids),
             staff_chat_id=self.staff_chat_id.strip(),

@@ -3,7 +3,7 @@ leaving a flow, and the rest of a long SMS."""
 
 from __future__ import annotations
 
-from handlers.context import Context, MenuItem
+from handlers.context import KEEP_LIST, Context, MenuItem
 from handlers.router import Keyword
 from handlers.vocabulary import Option, Reply
 from knowledge.text import fold
@@ -34,14 +34,24 @@ async def menu(ctx: Context) -> list[Reply]:
 
 
 async def help_(ctx: Context) -> list[Reply]:
-    """Explain how to use the bot, then show the menu."""
-    return [Reply(ctx.t("help")), ctx.menu()]
+    """Explain how to use the bot, then show the menu; while a list other than the menu is on
+    screen, say that its numbers still work instead (AIDE must not lose the list)."""
+    menu = ctx.menu()
+    values = [value for _, value in ctx.contact.last_options or []]
+    if values and values != [option.value for option in menu.options]:
+        ctx.extra[KEEP_LIST] = True
+        return [Reply(f"{ctx.t('help')}\n{ctx.t('conversations.help_keep_list')}")]
+    return [Reply(ctx.t("help")), menu]
 
 
 async def greet(ctx: Context) -> list[Reply]:
-    """Answer a greeting with the menu (a new person has already been welcomed)."""
+    """A newcomer gets the menu (under the one-line welcome); others a short hello, in one SMS
+    segment (the menu's numbered lines would cost a second one)."""
     if ctx.is_new:
         return [ctx.menu()]
+    if ctx.channel == "sms":
+        ctx.extra[KEEP_LIST] = True
+        return [Reply(ctx.t("conversations.small_talk.greeting"))]
     return [ctx.menu(ctx.t("greeting_back"))]
 
 
@@ -55,8 +65,7 @@ async def start(ctx: Context) -> list[Reply] | None:
             contacts.opt_in(ctx.contact)
         return None
     came_back = ctx.contact.opted_out
-    if came_back:
-        contacts.opt_in(ctx.contact)
+    resumed = came_back and _come_back(ctx)
     payload = ctx.args.strip()
     if payload and ctx.channel == "telegram":
         for prefix, command in DEEP_LINKS:
@@ -65,11 +74,26 @@ async def start(ctx: Context) -> list[Reply] | None:
                 return await _reroute(ctx, command.format(rest=rest, payload=payload))
     if came_back:
         if ctx.channel == "sms" and fold(ctx.text) in PROVIDER_OPT_IN_WORDS:
-            return []
-        return [ctx.menu(ctx.t("start.back"))]
+            return []  # Twilio answers its own START; what it gives back is as below
+        if resumed:
+            return [Reply(ctx.t("conversations.start_back_subscribed"))]
+        subscribe = ctx.option("subscriptions.option_subscribe", "ABONNER")
+        return [Reply(ctx.t("conversations.start_back_ask"), (subscribe,))]
     if plain_yes:
         return None  # a plain yes belongs to whatever asked the question
     return await greet(ctx)
+
+
+def _come_back(ctx: Context) -> bool:
+    """Undo a STOP: bulk messages again, and the weekly series if the STOP interrupted it.
+    True if the series was given back."""
+    contact = ctx.contact
+    contacts.opt_in(contact)
+    resumed = contact.subscribed_before_stop
+    if resumed:
+        contact.subscribed = True  # where the series stopped: awareness_next is kept
+        contact.subscribed_before_stop = False
+    return resumed
 
 
 async def _reroute(ctx: Context, text: str) -> list[Reply]:
@@ -82,10 +106,13 @@ async def stop(ctx: Context) -> list[Reply]:
     """Stop every bulk message at once, queued ones included."""
     already = ctx.contact.opted_out
     await ctx.end_flow()
+    if not already:  # START gives the weekly series back to those who had it
+        ctx.contact.subscribed_before_stop = ctx.contact.subscribed
     await contacts.opt_out(ctx.session, ctx.contact, ctx.now)
     if ctx.channel == "sms" and fold(ctx.text) in PROVIDER_OPT_OUT_WORDS:
         return []
-    return [Reply(ctx.t("stop.already" if already else "stop.done"))]
+    # Says what stops (bulk messages) and what does not (answers to what they write).
+    return [Reply(ctx.t("conversations.stop_already" if already else "conversations.stop_done"))]
 
 
 async def language(ctx: Context) -> list[Reply]:
@@ -112,6 +139,7 @@ async def cancel(ctx: Context) -> list[Reply]:
 async def more(ctx: Context) -> list[Reply]:
     """Send what did not fit in the last SMS."""
     rest, ctx.contact.more_text = ctx.contact.more_text, None
+    ctx.extra[KEEP_LIST] = True  # the list shown with the first part still holds
     if not rest:
         return [Reply(ctx.t("more.nothing"))]
     return [Reply(rest)]

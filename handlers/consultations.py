@@ -186,6 +186,17 @@ async def ask_staff(ctx: Context) -> list[Reply]:
     return [Reply(ctx.t("staff.consult_ask"))]
 
 
+async def request_now(ctx: Context) -> list[Reply]:
+    """ "Je voudrais parler à un conseiller": the request is opened at once, with the question
+    the bot could not answer just before if there was one, else with this message; what the
+    person writes next joins it (and the reply says so)."""
+    existing = await tickets.open_for(ctx.session, ctx.contact.id)
+    offered = any(value == ASK_STAFF for _, value in ctx.contact.last_options or [])
+    if existing is not None or offered:
+        return await ask_staff(ctx)
+    return await _open_ticket(ctx, ctx.text, await _current_message(ctx))
+
+
 async def consultation(ctx: Context) -> list[Reply] | None:
     """The flow: the typed question opens a ticket; later messages join the open ticket."""
     assert ctx.flow is not None

@@ -16,6 +16,10 @@ from knowledge.locales import render
 from storage import flows
 from storage.models import Contact, FlowState, utcnow
 
+# Set in Context.extra by a handler whose replies show no list but do not change what a number
+# means (PLUS, AIDE, small talk): the last list's numbers stay valid.
+KEEP_LIST = "keep_list"
+
 
 @dataclass(frozen=True)
 class HandlerConfig:
@@ -27,6 +31,7 @@ class HandlerConfig:
     # Longest message we act on: SMS concatenation stops at 1,600 characters on Twilio, and a
     # real question is far shorter. Longer text is stored (up to 10,000) and politely refused.
     max_text_length: int = 1600
+    sms_max_segments: int = 2  # SMS_MAX_SEGMENTS: what optional lines must fit in (issue 13)
     staff_admins: frozenset[str] = frozenset()  # Telegram user ids
     staff_agents: frozenset[str] = frozenset()  # may answer tickets, may not broadcast
     staff_chat_id: str = ""  # the staff's Telegram group, where new tickets appear

@@ -6,7 +6,8 @@ from handlers.context import Context, MenuItem
 from handlers.languages import reply_language
 from handlers.router import Keyword
 from handlers.vocabulary import Option, Reply
-from knowledge.faq import Entry, Topic, normalise
+from knowledge import gsm7
+from knowledge.faq import Entry, Match, Topic, normalise
 from knowledge.language import question_part
 from knowledge.personal import mask_contact_details
 from storage import gaps
@@ -14,6 +15,10 @@ from storage import gaps
 # How many related entries an answer offers as buttons (none on SMS: every line costs money).
 MAX_RELATED = 2
 ASK_STAFF = "CONSEILLER"
+# Next candidates offered beside a clearly leading answer on SMS (each line costs money).
+MAX_OTHERS_SMS = 2
+# Words of a message read as a follow-up of the last answer when alone it is unclear.
+FOLLOW_UP_WORDS = 8
 
 
 def _entry_option(ctx: Context, entry: Entry, lang: str) -> Option:
@@ -24,25 +29,69 @@ def _topic_title(ctx: Context, topic: Topic) -> str:
     return ctx.content(f"topic.{topic.id}.title", topic.title)
 
 
-def _answer(ctx: Context, entry: Entry, lang: str) -> list[Reply]:
+def _answer(ctx: Context, entry: Entry, lang: str, others: tuple[Entry, ...] = ()) -> list[Reply]:
+    """The entry's answer; `others`: the next candidates of a search whose best clearly led,
+    offered in the same reply (buttons; on SMS "Autres :" and numbered lines, only where the
+    whole fits the segment budget) so that a second guess costs no round trip."""
+    ctx.contact.last_entry = entry.id  # what a follow-up question leans on
     options: list[Option] = []
     if entry.kind == "pointer" and not entry.urgent:  # the sources cannot answer; a person can
         options.append(ctx.option("faq.ask_staff", ASK_STAFF, lang))
     if entry.forum:
         options.append(ctx.option("faq.register", f"INSCRIPTION {entry.forum}", lang))
-    if ctx.channel != "sms":
+    sms = ctx.content(f"faq.{entry.id}.sms", entry.sms, lang)
+    if ctx.channel == "sms":
+        with_others = f"{sms}\n{ctx.t('conversations.others', lang)}"
+        for count in range(min(len(others), MAX_OTHERS_SMS), 0, -1):  # as many as fit
+            alternatives = [_entry_option(ctx, o, lang) for o in others[:count]]
+            if _fits_sms(ctx, with_others, [*options, *alternatives]):
+                options += alternatives
+                sms = with_others
+                break
+    else:
         faq = ctx.knowledge.faq
-        related = [faq.entries[i] for i in entry.related if i in faq.entries][:MAX_RELATED]
-        options += [_entry_option(ctx, r, lang) for r in related]
+        options += [_entry_option(ctx, o, lang) for o in others]
+        shown = {o.id for o in others}
+        related = [faq.entries[i] for i in entry.related if i in faq.entries and i not in shown]
+        options += [
+            _entry_option(ctx, r, lang) for r in related[: max(0, MAX_RELATED - len(others))]
+        ]
     answer_text = ctx.content(f"faq.{entry.id}.answer", entry.answer, lang).strip()
-    sms_text = ctx.content(f"faq.{entry.id}.sms", entry.sms, lang)
-    return [Reply(answer_text, tuple(options), sms_text=sms_text)]
+    return [Reply(answer_text, tuple(options), sms_text=sms)]
+
+
+def _fits_sms(ctx: Context, text: str, options: list[Option]) -> bool:
+    lines = [text, *(f"{n}. {o.label}" for n, o in enumerate(options, start=1))]
+    body = gsm7.transliterate("\n".join(lines))
+    return gsm7.segments(body).segments <= ctx.config.sms_max_segments
+
+
+def _follow_up(ctx: Context, match: Match) -> Match:
+    """A short question after an answer ("Combien de temps ça prend ?", "how much does it
+    cost?") is read with the subject of the entry just answered when alone it is unclear."""
+    faq = ctx.knowledge.faq
+    last = faq.entries.get(ctx.contact.last_entry or "")
+    if match.outcome == "answer" or last is None or len(ctx.text.split()) > FOLLOW_UP_WORDS:
+        return match
+    followed = faq.search(f"{ctx.text} {last.title[match.lang]}", lang_hint=match.lang)
+    if followed.outcome == "answer":
+        return Match(
+            followed.outcome, followed.entry, followed.score, match.lang, followed.suggestions
+        )
+    if followed.outcome == "unsure" and followed.suggestions[0][0].topic == last.topic:
+        return Match("unsure", None, followed.score, match.lang, followed.suggestions)
+    return match
 
 
 async def answer(ctx: Context) -> list[Reply]:
     """Answer a free-text question, or say honestly that we do not know and offer a person."""
-    match = ctx.knowledge.faq.search(question_part(ctx.text), lang_hint=ctx.lang)
+    match = _follow_up(ctx, ctx.knowledge.faq.search(question_part(ctx.text), lang_hint=ctx.lang))
     lang = reply_language(ctx, match.lang)
+    if lang != ctx.lang and match.outcome != "none" and ctx.knowledge.locales.supports(lang):
+        # Issue 13: the person's language follows what they write (the detection kept their
+        # language unless the text clearly said otherwise), so that the buttons of this
+        # answer, and the next replies, speak it too.
+        ctx.contact.language = lang
     if match.outcome == "answer":
         if match.entry.urgent:  # someone in danger on the route: staff are told at once
             # Imported here: consultations imports this module (ASK_STAFF).
@@ -50,7 +99,7 @@ async def answer(ctx: Context) -> list[Reply]:
 
             # The confirmation first: on SMS it is what must arrive before any "PLUS".
             return [*await open_urgent(ctx, ctx.text), *_answer(ctx, match.entry, lang)]
-        return _answer(ctx, match.entry, lang)
+        return _answer(ctx, match.entry, lang, tuple(e for e, _ in match.suggestions))
     best = match.suggestions[0][0].id if match.suggestions else None
     # The staff's list of gaps outlives the person's messages: no number or e-mail in it.
     example = mask_contact_details(ctx.text)

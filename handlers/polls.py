@@ -9,8 +9,8 @@ Where an answer comes in:
   asked in the conversation). It names its poll and question, so a stale button or a late
   number still lands where it belongs, or gets the "closed" note;
 - a word ("commerce", "Comerce", "COMMERCE") typed while a question waits: tried after the
-  keywords and the person's flow, before the FAQ (`or_answer`), so STOP, MENU and questions
-  keep working mid-poll and the poll simply waits;
+  keywords and the person's flow, first of the router's `understand` step (before the FAQ), so
+  STOP, MENU and questions keep working mid-poll and the poll simply waits;
 - a free-text question's answer: the `poll` flow, for that one step (PASSER / SKIP if optional).
 
 `SONDAGE` / `POLL` lists the open polls the person may join (invited, or in the audience of one of
@@ -23,7 +23,7 @@ import re
 from datetime import timedelta
 
 from handlers.context import Context
-from handlers.router import Handler, Keyword
+from handlers.router import Keyword
 from handlers.vocabulary import Option, Reply
 from knowledge.polls import (
     NUMBER,
@@ -290,15 +290,6 @@ async def word_answer(ctx: Context) -> list[Reply] | None:
                     ctx, record, poll, question, option, invited=True, answers=answers
                 )
     return None
-
-
-def or_answer(fallback: Handler) -> Handler:
-    """The router's fallback: a poll answer if the message is one, else `fallback` (the FAQ)."""
-
-    async def poll_answer_or_fallback(ctx: Context) -> list[Reply] | None:
-        return await word_answer(ctx) or await fallback(ctx)
-
-    return poll_answer_or_fallback
 
 
 # --- MES DONNEES --------------------------------------------------------------------------------

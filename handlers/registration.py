@@ -93,6 +93,9 @@ def _forum_name(ctx: Context, forum_id: str, lang: str | None = None) -> str:
     return forum.short_name[lang or ctx.lang] if forum else forum_id
 
 
+forum_name = _forum_name  # for other handlers (handlers/intents.py)
+
+
 # --- entering the flow --------------------------------------------------------------------------
 
 

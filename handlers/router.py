@@ -1,4 +1,5 @@
-"""The router: global keywords first, then the person's active flow, then the FAQ.
+"""The router: global keywords first, then the person's active flow, then what a sentence
+means (intents, small talk, a number that is no option, a language we do not read), then the FAQ.
 
 Before the keywords, a few `before` handlers see every message: for conversations that are not
 with a person at all (the staff's Telegram group) or free text that no keyword may take over (an
@@ -38,7 +39,7 @@ class Keyword:
 class Route:
     """What matched, for logs and tests."""
 
-    kind: str  # keyword | flow | fallback
+    kind: str  # before | keyword | flow | understood | fallback
     name: str
 
 
@@ -54,8 +55,11 @@ class Router:
         fallback: Handler,
         before: Iterable[Handler] = (),
         after: Iterable[AfterTurn] = (),
+        understand: Iterable[Handler] = (),
     ) -> None:
         self.flows = flows
+        # After keywords and flows, before the FAQ: readers of what a sentence means.
+        self.understand = tuple(understand)
         self.fallback = fallback
         self.before = tuple(before)
         self.after = tuple(after)
@@ -110,6 +114,11 @@ class Router:
                 replies = await handler(ctx)
                 if replies is not None:
                     return replies, Route("flow", ctx.flow.flow if ctx.flow else "ended")
+        for handler in self.understand:
+            replies = await handler(ctx)
+            if replies is not None:
+                name = ctx.extra.get("intent") or handler.__name__
+                return replies, Route("understood", name)
         return await self.fallback(ctx) or [], Route("fallback", "faq")
 
 
@@ -124,6 +133,11 @@ def _argument(text: str, phrase: str, folded: str) -> str:
         if len(head) > len(phrase):
             break
     return folded[len(phrase) :].strip()  # the keyword ends inside a word ("langue:en")
+
+
+def is_option_number(text: str) -> bool:
+    """ "2", " 2. ", "12)": what people send to choose from a numbered list."""
+    return _OPTION_NUMBER.match(text) is not None
 
 
 def chosen_option(text: str, options: list | None) -> str | None:

@@ -7,12 +7,15 @@ from handlers import (
     consultations,
     faq,
     forum_editions,
+    intents,
     languages,
+    numbers,
     polls,
     privacy,
     registration,
     staff,
     subscriptions,
+    unknown_language,
 )
 from handlers.context import MenuItem
 from handlers.router import Keyword, Router
@@ -47,9 +50,17 @@ def build_router(knowledge: Knowledge) -> Router:
             **subscriptions.FLOWS,
             **polls.FLOWS,
         },
-        # A word naming an option of a waiting poll question is its answer; else the FAQ.
-        fallback=polls.or_answer(faq.answer),
+        fallback=faq.answer,
         before=[*staff.BEFORE, *polls.BEFORE],
+        # After keywords and flows, before the FAQ: a word naming an option of a poll question
+        # waiting for the person (issue 17), a number that is no option of the last list, a
+        # sentence meaning an action or small talk, a language we do not read (issue 13).
+        understand=(
+            polls.word_answer,
+            numbers.not_an_option,
+            intents.understand,
+            unknown_language.answer,
+        ),
         after=(*subscriptions.AFTER_TURN, *languages.AFTER_TURN),
     )
 

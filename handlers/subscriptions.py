@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from handlers import limits
-from handlers.context import Context, MenuItem
+from handlers.context import KEEP_LIST, Context, MenuItem
 from handlers.router import Keyword, Route
 from handlers.vocabulary import Option, Reply
 from knowledge.addresses import AddressError, phone_to_e164
@@ -212,6 +212,8 @@ async def offer(ctx: Context, replies: list[Reply], route: Route) -> list[Reply]
         or ctx.flow is not None
         or ctx.inbound.address.startswith("telegram:-")  # a group chat (staff)
         or ctx.is_staff()
+        # Issue 13: not while a list on screen must keep its numbers (PLUS, AIDE, "ok").
+        or ctx.extra.get(KEEP_LIST)
     ):
         return replies
     menus = [i for i, r in enumerate(replies) if any(o.value == STATUS_VALUE for o in r.options)]
@@ -224,6 +226,8 @@ async def offer(ctx: Context, replies: list[Reply], route: Route) -> list[Reply]
         replies[i] = Reply(
             f"{shown.text}\n{ctx.t('subscriptions.offer_line')}", shown.options, shown.sms_text
         )
+    elif ctx.is_new and ctx.channel == "sms":
+        return replies  # a first SMS carries the welcome line already: the budget is spent
     elif not any(r.options for r in replies):
         option = ctx.option("subscriptions.offer_option", "ABONNER")
         replies = [

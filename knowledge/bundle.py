@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from knowledge.faq import FaqIndex
+from knowledge.foreign import unread_language
 from knowledge.forums import Forums, load_forums
+from knowledge.intents import IntentIndex
 from knowledge.language import Recognition, recognise
 from knowledge.locales import Locales
 
@@ -15,6 +18,9 @@ class Knowledge:
     locales: Locales
     faq: FaqIndex
     forums: Forums | None = None  # knowledge/forums.yaml: what people can register for
+    # knowledge/intents.yaml: what people want to do, and small talk (built on first use when
+    # a caller made the bundle by hand).
+    intents: IntentIndex | None = field(default=None)
 
     @classmethod
     def load(
@@ -23,18 +29,29 @@ class Knowledge:
         semantic: bool = False,
         languages: tuple[str, ...] | None = None,
         drafts: bool = False,
+        cache_dir: Path | None = None,
     ) -> Knowledge:
         """Everything in knowledge/. `semantic`: the FAQ's sentence embeddings, built in the
         background (FaqIndex.load). The bot turns them on from its FAQ_SEMANTIC setting (default
         true: Services.start, `ask`); other callers (tests, scripts) get words only unless they
         ask, so they neither pay ~3 s of CPU nor depend on when a background thread finishes.
         `languages`, `drafts`: the LANGUAGES and LANGUAGE_DRAFTS settings (knowledge/locales.py).
+        `cache_dir`: where the embeddings of the FAQ's texts are kept between starts.
         """
+        faq = FaqIndex.load(semantic=semantic, cache_dir=cache_dir)
         return cls(
             locales=Locales.load(languages=languages, drafts=drafts),
-            faq=FaqIndex.load(semantic=semantic),
+            faq=faq,
             forums=load_forums(),
+            intents=IntentIndex.load(known_words=faq.known_words, rarity=faq.word_rarity),
         )
+
+    def unread_language(self, text: str) -> str | None:
+        """The language `text` is written in when we read none of it ("n be taa bamako sini":
+        'bm' until a Bambara pack is loaded); None when it may be one of ours."""
+        # The intents' words include the FAQ's (IntentIndex.load(known_words=...)).
+        known = self.intents.known_words if self.intents else self.faq.known_words
+        return unread_language(text, self.locales.languages, known)
 
     def detect_language(self, text: str, fallback: str) -> str:
         """The language `text` is written in, among those we speak; `fallback` when unsure.

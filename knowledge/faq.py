@@ -18,6 +18,7 @@ from rapidfuzz import fuzz
 from knowledge.faq_entries import LANGUAGES, Entry, Topic, load_faq
 from knowledge.language import detect_language, vocabulary_of
 from knowledge.lexical import LexicalIndex
+from knowledge.lexical import stem as lexical_stem
 from knowledge.normalise import apply_synonyms, content_tokens, lexicon, normalise, spelled_tokens
 from knowledge.semantic import SemanticScorer
 from knowledge.typos import TypoCorrector
@@ -34,10 +35,17 @@ class Thresholds:
     answer: float  # at or above, with a clear lead: answer
     lead: float  # points the best entry must lead the runner-up by to be answered outright
     unsure: float  # at or above: "did you mean" with the candidates above this
+    # Issue 13: at or above `leads`, a best entry `clear` points ahead of the next is answered
+    # too, with the next ones offered in the same reply (`Match.suggestions`), where it was a
+    # "did you mean" that cost an SMS user a paid round trip.
+    leads: float = 101.0
+    clear: float = 100.0
 
 
+# A clear lead is answered only where meaning agrees (words alone: 3 points more confident-wrong
+# answers and 3-4 points less rejection on both sets; docs/benchmarks.md, issue 13).
 WORDS_ONLY = Thresholds(answer=52.0, lead=8.0, unsure=33.0)
-WITH_MEANING = Thresholds(answer=49.0, lead=8.0, unsure=33.0)
+WITH_MEANING = Thresholds(answer=49.0, lead=8.0, unsure=33.0, leads=48.0, clear=4.0)
 # Share of the score from sentence embeddings once they are ready (the rest: words).
 SEMANTIC_SHARE = 0.35
 # Word score below which embeddings are not consulted: only "did you mean" results are re-scored
@@ -65,12 +73,17 @@ class Match:
     entry: Entry | None  # best entry when outcome == "answer"
     score: float  # 0-100, of the best candidate
     lang: str  # "fr" | "en": language to answer in
-    suggestions: tuple[tuple[Entry, float], ...] = ()  # up to 3 when "unsure"
+    # Up to 3 when "unsure"; with an "answer", the next candidates offered beside it.
+    suggestions: tuple[tuple[Entry, float], ...] = ()
 
 
 class FaqIndex:
     def __init__(
-        self, topics: list[Topic], entries: dict[str, Entry], semantic: bool = False
+        self,
+        topics: list[Topic],
+        entries: dict[str, Entry],
+        semantic: bool = False,
+        cache_dir: Path | None = None,
     ) -> None:
         self.topics = topics
         self.entries = entries
@@ -104,6 +117,7 @@ class FaqIndex:
                 owners,
                 len(self._order),
                 vocabulary=[t for e in self._order for t in (*e.answer.values(), *e.sms.values())],
+                cache_dir=cache_dir,
             )
             if semantic
             else None
@@ -115,12 +129,25 @@ class FaqIndex:
         for d, (i, _) in enumerate(docs):
             self._entry_docs[i].append(d)
 
+    def word_rarity(self, token: str) -> float:
+        """How specific a folded word is to a few entries: the idf of its stem among the FAQ's
+        entries (0 for a word the FAQ does not use). "fidima" is rare, "mali" is not."""
+        tokens = content_tokens(" ".join(apply_synonyms([token])))
+        return max((self._lexical.idf.get(lexical_stem(t), 0.0) for t in tokens), default=0.0)
+
+    @property
+    def known_words(self) -> frozenset[str]:
+        """Every folded word of the FAQ's questions, keywords and titles, and of the synonyms."""
+        return self._typos.known
+
     def detect_language(self, text: str, fallback: str) -> str:
         """ "fr" or "en" for `text`, helped by the words only one language of the FAQ uses."""
         return detect_language(text, fallback, self._language_words)
 
     @classmethod
-    def load(cls, directory: Path | None = None, semantic: bool = False) -> FaqIndex:
+    def load(
+        cls, directory: Path | None = None, semantic: bool = False, cache_dir: Path | None = None
+    ) -> FaqIndex:
         """The index of every FAQ file in `directory` (default: the package's knowledge/faq).
 
         With `semantic`, sentence embeddings are built in the background and, once ready,
@@ -131,7 +158,7 @@ class FaqIndex:
         Figures: docs/benchmarks.md, "FAQ".
         """
         topics, entries = load_faq(directory)
-        return cls(topics, entries, semantic=semantic)
+        return cls(topics, entries, semantic=semantic, cache_dir=cache_dir)
 
     def wait_until_ready(self, timeout: float | None = None) -> bool:
         """Block until the sentence embeddings are usable; False if they never will be."""
@@ -176,23 +203,26 @@ class FaqIndex:
         words = self.word_scores(tokens)
         for passage in self._passages(question, tokens):
             words = np.maximum(words, self.word_scores(passage))
-        match = self._decide(words, tokens, lang, WORDS_ONLY)
+        match = self._decide(words, tokens, lang, WORDS_ONLY, leads=False)
+        if match.outcome == "answer":
+            return match
         # Sentence embeddings only where words leave a doubt (they cost milliseconds), and only
         # where words found something: with no word in common, meaning alone cannot reach an
-        # answer, and a "did you mean" built on it alone would be noise.
-        if (
-            match.outcome != "answer"
-            and self._semantic is not None
-            and self._semantic.ready
-            and match.score >= MEANING_FROM
-        ):
+        # answer, and a "did you mean" built on it alone would be noise. A lead that is only
+        # clear (answered with the next ones offered) is judged on the final scores.
+        if self._semantic is not None and self._semantic.ready and match.score >= MEANING_FROM:
             meaning = self._semantic.scores(question)
             mixed = (1.0 - SEMANTIC_SHARE) * words + SEMANTIC_SHARE * meaning
-            match = self._decide(mixed, tokens, lang, WITH_MEANING)
-        return match
+            return _keep_candidates(self._decide(mixed, tokens, lang, WITH_MEANING), match)
+        return self._decide(words, tokens, lang, WORDS_ONLY)
 
     def _decide(
-        self, scores: np.ndarray, tokens: list[str], lang: str, limits: Thresholds
+        self,
+        scores: np.ndarray,
+        tokens: list[str],
+        lang: str,
+        limits: Thresholds,
+        leads: bool = True,
     ) -> Match:
         ranked = np.argsort(-scores)[:RERANK]
         ranked = [int(i) for i in ranked if scores[i] > 0]
@@ -207,6 +237,18 @@ class FaqIndex:
             and self._lexical.anchored(tokens, best)
         ):
             return Match("answer", self._order[best], round(best_score, 1), lang)
+        if (
+            leads
+            and best_score >= limits.leads
+            and best_score - runner_up >= limits.clear
+            and self._lexical.anchored(tokens, best)
+        ):
+            others = tuple(
+                (self._order[i], round(float(scores[i]), 1))
+                for i in ranked[1:MAX_SUGGESTIONS]
+                if scores[i] >= limits.unsure
+            )
+            return Match("answer", self._order[best], round(best_score, 1), lang, others)
         if best_score >= limits.unsure:
             suggestions = tuple(
                 (self._order[i], round(float(scores[i]), 1))
@@ -231,6 +273,24 @@ class FaqIndex:
             )
             scores[i] += FUZZY_SHARE * similarity
         return scores * self._lexical.evidence(tokens)
+
+
+def _keep_candidates(mixed: Match, words: Match) -> Match:
+    """Meaning may re-rank the candidates and turn "did you mean" into an answer, but never
+    drops a candidate words found (issue 13: "koi faire pour le convaincre de pas partir" lost
+    its right "did you mean" when meaning, unsure of SMS spelling, pulled every score down)."""
+    if mixed.outcome == "answer" or not words.suggestions:
+        return mixed
+    if mixed.outcome == "none":
+        return words
+    shown = [entry.id for entry, _ in mixed.suggestions]
+    missing = [(e, score) for e, score in words.suggestions if e.id not in shown]
+    if not missing:
+        return mixed
+    # The words' best candidate keeps a place; the mixed ranking fills the rest.
+    kept = list(mixed.suggestions[: MAX_SUGGESTIONS - 1]) + missing[:1]
+    kept += [s for s in mixed.suggestions[MAX_SUGGESTIONS - 1 :] if len(kept) < MAX_SUGGESTIONS]
+    return Match("unsure", None, mixed.score, mixed.lang, tuple(kept[:MAX_SUGGESTIONS]))
 
 
 def _entry_texts(entry: Entry, languages: tuple[str, ...] = LANGUAGES) -> list[str]:

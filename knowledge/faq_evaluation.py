@@ -78,3 +78,52 @@ def evaluate(index: FaqIndex, cases: dict) -> Report:
         report.language_cases += 1
         report.language_right += index.search(case["q"], hint).lang == case["lang"]
     return report
+
+
+@dataclass
+class IntentReport:
+    """How knowledge/intents.py reads a set of phrasings ({q, intent} and `none` cases)."""
+
+    cases: int = 0
+    right: int = 0
+    wrong: int = 0  # read as another intent: the worst outcome
+    missed: int = 0  # not read as an intent (the FAQ then answers)
+    none_cases: int = 0
+    none_rejected: int = 0  # `none` cases not read as any intent
+    language_cases: int = 0
+    language_right: int = 0
+    errors: list[tuple[str, str, str | None]] = field(default_factory=list)
+
+    def figures(self) -> dict[str, float]:
+        n, m = max(self.cases, 1), max(self.none_cases, 1)
+        return {
+            "intent right": self.right / n,
+            "intent wrong": self.wrong / n,
+            "intent missed": self.missed / n,
+            "non-intents rejected": self.none_rejected / m,
+            "language correct": self.language_right / max(self.language_cases, 1),
+        }
+
+
+def evaluate_intents(index, cases: dict) -> IntentReport:  # noqa: ANN001 - IntentIndex
+    report = IntentReport()
+    for case in cases.get("intents", []):
+        found = index.match(case["q"])
+        got = found.intent if found else None
+        report.cases += 1
+        report.right += got == case["intent"]
+        report.wrong += got is not None and got != case["intent"]
+        report.missed += got is None
+        if got != case["intent"]:
+            report.errors.append((case["q"], case["intent"], got))
+        if case.get("lang") and found is not None and found.lang is not None:
+            report.language_cases += 1
+            report.language_right += found.lang == case["lang"]
+    for case in cases.get("none", []):
+        found = index.match(case["q"])
+        report.none_cases += 1
+        if found is None:
+            report.none_rejected += 1
+        else:
+            report.errors.append((case["q"], "-", found.intent))
+    return report

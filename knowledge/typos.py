@@ -22,6 +22,10 @@ class TypoCorrector:
         self._words = sorted(self._known)
         self._cache: dict[str, str] = {}
 
+    @property
+    def known(self) -> frozenset[str]:
+        return self._known
+
     def correct(self, token: str) -> str:
         """The known word closest to `token`, or `token` itself when none is close enough."""
         if token in self._known or len(token) < _MIN_LENGTH or not token.isalpha():

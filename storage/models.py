@@ -100,6 +100,12 @@ class Contact(Base):
     last_options: Mapped[list | None] = mapped_column(JSON)
     # What an SMS reply could not fit; sent on PLUS / MORE.
     more_text: Mapped[str | None] = mapped_column(Text)
+    # Issue 13. Whether the person had the weekly series when they sent STOP: START gives it
+    # back. And the FAQ entry answered last, which a follow-up ("how long does it take?") leans on.
+    subscribed_before_stop: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
+    last_entry: Mapped[str | None] = mapped_column(String(64))
     # Language notes already given, each once: "fallback:bm" (some answers come in French),
     # "offer:bm" (Bambara offered to someone who wrote some). handlers/languages.py.
     language_notices: Mapped[list | None] = mapped_column(JSON)

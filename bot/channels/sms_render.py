@@ -142,19 +142,29 @@ def render_sms(
 
     text = "\n".join(b for b in bodies if b)
     all_lines = "\n".join(line for lines in option_lines for line in lines)
-    if all_lines and text:
+    # A list stays with its header: the text of the reply that offers it goes with the
+    # numbered lines, and only what comes before is cut (its rest follows on PLUS).
+    first = next((i for i, lines in enumerate(option_lines) if lines), None)
+    before = "\n".join(b for b in bodies[:first] if b) if first is not None else text
+    header = "\n".join(b for b in bodies[first:] if b) if first is not None else ""
+    listed = "\n".join(p for p in (header, all_lines) if p)
+    # First try: cut only what comes before the list's header; then: cut all the text and keep
+    # the numbered lines whole (a list whose own text is long).
+    for kept_text, kept in ((before, listed), (text, all_lines)):
+        if not (all_lines and kept_text):
+            continue
         try:
-            head, rest = cut(text, max_segments, f"\n{all_lines}" + (f"\n{more}" if more else ""))
+            head, rest = cut(kept_text, max_segments, f"\n{kept}" + (f"\n{more}" if more else ""))
         except ValueError:
-            pass  # the options leave no room for text: cut them like text below
-        else:
-            # rest can come out empty (the cut layout lists options last): then no hint.
-            tail = f"\n{more}" if rest and more else ""
-            return SmsRendering([f"{head}\n{all_lines}{tail}"], rest, tuple(options))
+            continue  # the list leaves no room for text
+        # rest can come out empty (the cut layout lists options last): then no hint.
+        tail = f"\n{more}" if rest and more else ""
+        return SmsRendering([f"{head}\n{kept}{tail}"], rest, tuple(options))
     combined = "\n".join(p for p in (text, all_lines) if p)
-    head, rest = cut(combined, max_segments, f" {more}" if more else "")
+    # The PLUS marker goes on a line of its own, never glued to the end of a data line.
+    head, rest = cut(combined, max_segments, f"\n{more}" if more else "")
     head, rest = _keep_lines_whole(combined, len(head), len(text) + 1 if text else 0)
-    tail = f" {more}" if rest and more else ""
+    tail = f"\n{more}" if rest and more else ""
     return SmsRendering([head + tail], rest, tuple(options))
 
 

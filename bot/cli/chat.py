@@ -7,10 +7,13 @@ line and prints one JSON object per line (flushed), for scripts and tests.
 from __future__ import annotations
 
 import argparse
-import asyncio
+import contextlib
 import getpass
 import json
+import signal
 import sys
+from collections.abc import Callable
+from pathlib import Path
 
 from bot.channels.render import renderer_for
 from bot.conversation import Outgoing
@@ -18,6 +21,10 @@ from bot.services import Services
 from handlers.vocabulary import CHANNELS, Inbound
 from knowledge.addresses import AddressError, channel_of, console_address, normalise_address
 from storage.outbox import arrived_since_last_turn
+
+# The console chat's line history, in the home directory (as Python's own REPL keeps one).
+HISTORY_FILE = ".diaspora-bot_history"
+HISTORY_LENGTH = 1000
 
 
 def add(sub: argparse._SubParsersAction) -> None:
@@ -77,18 +84,15 @@ async def _chat(args: argparse.Namespace) -> int:
     as_json = args.json or not sys.stdin.isatty()
     services = await Services.start()
     render = renderer_for(channel, services.settings)
+    read = _json_reader if as_json else _terminal_reader()
     try:
         await _show_arrivals(services, address, as_json)
         if not as_json:
-            print("Type a message (MENU for the menu, Ctrl-D to quit).")
+            print("Type a message (MENU for the menu, Ctrl-D or Ctrl-C to quit).")
             _show((await services.conversation.handle(Inbound(channel, address, "menu"))).outgoing)
-        while True:
-            if not as_json:
-                print("you> ", end="", flush=True)
-            line = await asyncio.to_thread(sys.stdin.readline)
-            if not line:
-                break
-            text = line.rstrip("\r\n")
+        # Lines are read on this thread, not in a worker: a read blocked in a worker thread
+        # kept Ctrl-C from ending the program until Enter (the loop waits for its threads).
+        while (text := read()) is not None:
             turn = await services.conversation.handle(Inbound(channel, address, text), render)
             if as_json:
                 record = {"in": text, "replies": [o.to_json() for o in turn.outgoing]}
@@ -98,3 +102,43 @@ async def _chat(args: argparse.Namespace) -> int:
     finally:
         await services.close()
     return 0
+
+
+def _json_reader() -> str | None:
+    line = sys.stdin.readline()
+    return line.rstrip("\r\n") if line else None
+
+
+def _terminal_reader() -> Callable[[], str | None]:
+    """`input()` with line editing and history (GNU readline where Python has it: arrow keys
+    move in the line, up and down recall earlier messages, kept between runs). Ctrl-D and
+    Ctrl-C leave at once."""
+    try:
+        import readline
+    except ImportError:  # Windows: plain input(), no editing
+        readline = None
+    history = Path.home() / HISTORY_FILE
+    if readline is not None:
+        readline.set_history_length(HISTORY_LENGTH)
+        with contextlib.suppress(OSError):
+            readline.read_history_file(history)
+
+    def read() -> str | None:
+        # asyncio's runner turns Ctrl-C into "cancel the main task", which only happens once
+        # input() returns (after Enter): while waiting for a line, Ctrl-C is Python's own
+        # KeyboardInterrupt again.
+        runner_handler = signal.signal(signal.SIGINT, signal.default_int_handler)
+        try:
+            text = input("you> ")
+        except (EOFError, KeyboardInterrupt):
+            print()
+            return None
+        finally:
+            signal.signal(signal.SIGINT, runner_handler)
+        if readline is not None and text.strip():
+            with contextlib.suppress(OSError):
+                history.touch()  # GNU readline appends only to a file that exists
+                readline.append_history_file(1, history)
+        return text
+
+    return read

@@ -43,3 +43,27 @@ async def test_commands_that_never_answer_skip_the_model(tmp_path: Path) -> None
         assert not services.knowledge.faq.wait_until_ready(timeout=0)
     finally:
         await services.close()
+
+
+async def test_the_first_message_gets_the_same_engine_as_the_thousandth(tmp_path: Path) -> None:
+    """Issue 13: no answer on words alone while the embeddings build in the background."""
+    from handlers.vocabulary import Inbound
+
+    url = f"sqlite+aiosqlite:///{tmp_path}/bot.db"
+    cache = tmp_path / "cache"
+    settings = Settings(database_url=url, faq_semantic=True, faq_cache_dir=str(cache))
+    services = await Services.start(settings)
+    try:
+        first = await services.conversation.handle(Inbound("console", "console:a", PARAPHRASE))
+        text = "\n".join(o.text for o in first.outgoing)
+        assert "Vouliez-vous dire" not in text  # words alone say "did you mean"
+        assert "API" in text or "guichet" in text.lower()
+        assert list(cache.glob("faq-embeddings-*.npy"))  # kept for the next start
+    finally:
+        await services.close()
+    again = await Services.start(settings, upgrade=False)
+    try:
+        assert again.knowledge.faq.wait_until_ready(timeout=120)
+        assert again.knowledge.faq.search(PARAPHRASE).outcome == "answer"
+    finally:
+        await again.close()

@@ -91,9 +91,9 @@ def test_a_long_answer_stays_within_budget_and_ends_with_the_hint():
     assert len(result.messages) == 1
     message = result.messages[0]
     assert segments(message).segments <= 2
-    assert message.endswith(" " + MORE)
-    assert message.removesuffix(" " + MORE).endswith(".")  # cut at a sentence end
-    sent = message.removesuffix(" " + MORE)
+    assert message.endswith("\n" + MORE)  # the marker on a line of its own
+    assert message.removesuffix("\n" + MORE).endswith(".")  # cut at a sentence end
+    sent = message.removesuffix("\n" + MORE)
     assert (sent + " " + result.rest).split() == sms_text(answer).split()
 
 
@@ -116,10 +116,10 @@ def test_options_too_many_for_the_budget_are_cut_like_text():
     message = result.messages[0]
     assert segments(message).segments <= 1
     assert message.startswith("Choisissez un forum :\n1. Forum numero 0")
-    assert message.endswith(" " + MORE)
+    assert message.endswith("\n" + MORE)
     # Cut between option lines, never inside one ("6." is not a sentence end).
-    assert message.removesuffix(" " + MORE).endswith(" de la diaspora")
-    assert result.rest.startswith(f"{message.count(chr(10)) + 1}. Forum numero")
+    assert message.removesuffix("\n" + MORE).endswith(" de la diaspora")
+    assert result.rest.startswith(f"{message.count(chr(10))}. Forum numero")  # header + marker
     assert "20. Forum numero 19 de la diaspora" in result.rest
     assert len(result.options) == 20
 

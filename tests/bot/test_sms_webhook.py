@@ -211,7 +211,7 @@ async def test_a_question_gets_the_faqs_short_sms_answer(sms: SmsApp) -> None:
 async def test_arret_is_answered_by_us(sms: SmsApp, word: str) -> None:
     replies = await sms.say(word)
     assert len(replies) == 1
-    assert "plus de messages" in replies[0]
+    assert "plus d'annonces" in replies[0]
     assert (await sms.contact()).opted_out
 
 

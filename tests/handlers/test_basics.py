@@ -61,7 +61,7 @@ async def test_telegram_commands_are_keywords(conversation: Conversation) -> Non
 
 
 async def test_stop_then_start(chat: Chat, db) -> None:
-    assert "plus de messages" in await chat.say("STOP")
+    assert "plus d'annonces" in await chat.say("STOP")
     assert "déjà" in await chat.say("arrêt")
     async with db.transaction() as session:
         contact = await session.scalar(select(Contact))
@@ -73,7 +73,7 @@ async def test_stop_then_start(chat: Chat, db) -> None:
 
 async def test_stop_inside_a_flow_stops_and_leaves_the_flow(chat: Chat, db) -> None:
     await chat.say("supprimer")  # a flow: it waits for a confirmation
-    assert "plus de messages" in await chat.say("stop")
+    assert "plus d'annonces" in await chat.say("stop")
     async with db.transaction() as session:
         assert await session.scalar(select(func.count()).select_from(FlowState)) == 0
         assert (await session.scalar(select(Contact))) is not None  # nothing was erased
@@ -110,7 +110,7 @@ async def test_cancel_on_sms_is_an_opt_out_answered_by_twilio(
 
 async def test_arret_on_sms_is_ours_to_answer(conversation: Conversation) -> None:
     chat = Chat(conversation, "tel:+22376123456", "sms")
-    assert "plus de messages" in await chat.say("ARRÊT")
+    assert "plus d'annonces" in await chat.say("ARRÊT")
 
 
 async def test_idle_flow_expires_and_says_so(chat: Chat, clock, db) -> None:
@@ -153,8 +153,13 @@ async def test_a_newcomer_writing_english_is_answered_in_english(chat: Chat) -> 
 
 async def test_a_question_is_answered_in_its_own_language(chat: Chat) -> None:
     await chat.say("bonjour")  # a French speaker
-    assert "Mali allows dual nationality" in await chat.say("can I have dual citizenship, Mali")
-    assert "Menu : choisissez" in await chat.say("menu")  # their language did not change
+    answer = await chat.say("can I have dual citizenship with Mali")
+    assert "Mali allows dual nationality" in answer
+    # Issue 13: the conversation follows what they write (its buttons, the next replies).
+    assert "Menu: choose" in await chat.say("menu")
+    assert "Menu : choisissez" in await chat.say("double nationalité, c'est possible ?") + (
+        await chat.say("menu")
+    )
 
 
 async def test_an_unanswerable_question_offers_a_person(chat: Chat) -> None:

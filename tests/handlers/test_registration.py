@@ -351,10 +351,11 @@ async def test_an_faq_answer_about_a_forum_offers_its_registration(chat: Chat) -
     assert "Votre nom complet" in answer
 
 
-async def test_the_faq_explains_cancelling_by_code(chat: Chat) -> None:
+async def test_asking_to_cancel_without_a_registration_says_there_is_none(chat: Chat) -> None:
+    # Issue 13: the wish to cancel is done, not explained (tests/handlers/test_intents.py lists
+    # the registrations of a person who has some).
     answer = await chat.say("Puis-je annuler mon inscription à un forum ?")
-    assert "ANNULER suivi de son code" in answer
-    assert "MES INSCRIPTIONS" in answer
+    assert "aucune inscription" in answer
 
 
 async def test_register_a_business_is_a_question_not_a_registration(chat: Chat) -> None:

@@ -84,6 +84,7 @@ async def test_the_offer_comes_alone_after_a_reply_without_options(
     assert console.options == ["ABONNER"]
     # On SMS, the short version (here past the segment budget: it waits for PLUS).
     chat = sms_chat(conversation)
+    await chat.say("double nationalité ?")  # a first SMS carries the welcome line instead
     await chat.say("mes donnees")
     sent = "\n".join(o.text for o in chat.turn.outgoing)
     held = (await contact(db, RELATIVE)).more_text or ""

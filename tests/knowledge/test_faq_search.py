@@ -159,3 +159,17 @@ def test_words_only_one_language_of_the_faq_uses_tell_the_language(
 ) -> None:
     other = "fr" if lang == "en" else "en"
     assert FaqIndex.load().search(question, lang_hint=other).lang == lang
+
+
+def test_meaning_never_drops_what_words_found(small_faq) -> None:
+    """Issue 13: "none" only when neither signal has anything; words' best stays offered."""
+    from knowledge.faq import Match, _keep_candidates
+
+    entries = list(small_faq.entries.values())
+    words = Match("unsure", None, 40.0, "fr", ((entries[0], 40.0), (entries[1], 35.0)))
+    assert _keep_candidates(Match("none", None, 20.0, "fr"), words) is words
+    mixed = Match("unsure", None, 45.0, "fr", ((entries[2], 45.0), (entries[3], 41.0)))
+    kept = [e.id for e, _ in _keep_candidates(mixed, words).suggestions]
+    assert kept[0] == entries[2].id and entries[0].id in kept
+    answer = Match("answer", entries[1], 60.0, "fr")
+    assert _keep_candidates(answer, words) is answer

@@ -1,0 +1,83 @@
+"""Issue 13, bullets 6-7: the engine the bot runs (words and meaning) answers a clear leader
+with the next candidates offered in the same reply, keeps what words found, and reads a short
+follow-up with the subject of the entry just answered. On SMS and Telegram, French and English."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.conversation import Conversation
+from handlers.context import HandlerConfig
+from knowledge.bundle import Knowledge
+from storage.db import Database
+from tests.handlers.conversations import CHANNELS, SMS_BUDGET, person, sms_segments
+
+pytestmark = pytest.mark.parametrize("channel", CHANNELS)
+
+
+@pytest.fixture(scope="module")
+def engine() -> Knowledge:
+    """The bot's own engine: sentence embeddings on (the model loads once per process)."""
+    knowledge = Knowledge.load(semantic=True)
+    assert knowledge.faq.wait_until_ready(timeout=120)
+    return knowledge
+
+
+@pytest.fixture
+def bot(db: Database, engine: Knowledge, config: HandlerConfig) -> Conversation:
+    return Conversation(db, engine, config)
+
+
+async def test_a_clear_leader_is_answered_with_the_next_ones_offered(
+    bot: Conversation, channel: str
+) -> None:
+    chat = person(bot, channel)
+    await chat.say("bonjour")
+    answer = await chat.say("qui peut conseiller mon fils qui veut partir")
+    assert "Vouliez-vous dire" not in answer
+    assert "FAQ migration_risks" in chat.options  # the runner-up, one tap or one digit away
+    if channel == "sms":
+        assert "Autres :" in answer
+        assert sms_segments(chat) <= SMS_BUDGET
+        assert "Envoyez PLUS" not in answer  # the answer itself was not cut for them
+    picked = await chat.say(str(chat.options.index("FAQ migration_risks") + 1))
+    assert "Répondez par un numéro" not in picked
+
+
+@pytest.mark.parametrize(
+    ("question", "entry"),
+    [
+        ("koi faire pour le convaincre de pas partir", "migration_info"),
+        ("les passeur dise que cest facile d aller en espagne", "migration_smugglers"),
+    ],
+)
+async def test_family_questions_words_found_are_not_dropped(
+    bot: Conversation, channel: str, question: str, entry: str
+) -> None:
+    chat = person(bot, channel)
+    await chat.say("bonjour")
+    answer = await chat.say(question)
+    assert "Je n'ai pas de réponse sûre" not in answer
+    assert f"FAQ {entry}" in chat.options
+
+
+async def test_a_follow_up_leans_on_the_entry_just_answered(
+    bot: Conversation, channel: str
+) -> None:
+    chat = person(bot, channel)
+    await chat.say("bonjour")
+    first = await chat.say("comment créer une entreprise au mali")
+    assert "API" in first
+    answer = await chat.say("combien ça coûte ?")
+    assert "API" in answer  # the same subject, not "no sure answer"
+    assert "Je n'ai pas de réponse sûre" not in answer
+
+
+async def test_a_follow_up_in_english(bot: Conversation, channel: str) -> None:
+    chat = person(bot, channel)
+    await chat.say("hello")
+    await chat.say("LANGUE en")
+    assert "API" in await chat.say("how do I start a company in Mali")
+    answer = await chat.say("how much does it cost?")
+    assert "API" in answer
+    assert "no sure answer" not in answer.lower()

@@ -1,0 +1,145 @@
+"""Issue 13, bullet 1: what people want to do, said in their own words, is done, on SMS and on
+Telegram, in French and English, SMS spelling and typos included."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.conversation import Conversation
+from storage.db import Database
+from tests.handlers.conversations import CHANNELS, contact, gap_count, person, tickets
+from tests.handlers.forum_helpers import code_in, register, rows
+
+pytestmark = pytest.mark.parametrize("channel", CHANNELS)
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        "jveu recevoir les messages sur la migration chaque semaine",  # the issue's
+        "je veux m'abonner aux messages",  # the issue's
+        "je veu m abonné au message",
+    ],
+)
+async def test_wanting_the_weekly_messages_subscribes(
+    conversation: Conversation, db: Database, channel: str, words: str
+) -> None:
+    chat = person(conversation, channel)
+    await chat.say("bonjour")
+    answer = await chat.say(words)
+    assert "un message par semaine sur la migration" in answer
+    assert "STOP pour" not in answer.split("\n")[0][:40]  # not the instructions to stop
+    assert (await contact(db, chat)).subscribed
+    assert await gap_count(db) == 0
+
+
+async def test_wanting_the_weekly_messages_in_english(
+    conversation: Conversation, db: Database, channel: str
+) -> None:
+    chat = person(conversation, channel)
+    await chat.say("hello")
+    answer = await chat.say("I want to get the weekly messages about migration")
+    assert "one message a week" in answer.lower() or "weekly" in answer.lower()
+    found = await contact(db, chat)
+    assert found.subscribed
+    assert found.language == "en"
+
+
+async def test_not_wanting_messages_any_more_stops_them(
+    conversation: Conversation, db: Database, channel: str
+) -> None:
+    chat = person(conversation, channel)
+    await chat.say("je veux m'abonner aux messages")
+    answer = await chat.say("je ne veux plus recevoir vos messages")
+    assert "plus d'annonces" in answer
+    found = await contact(db, chat)
+    assert found.opted_out and not found.subscribed
+
+
+async def test_cancelling_a_registration_lists_it_with_a_cancel_choice(
+    conversation: Conversation, db: Database, channel: str
+) -> None:
+    chat = person(conversation, channel)
+    code = code_in(await register(chat))
+    answer = await chat.say("je veux annuler mon inscription au FIDIMA")  # the issue's
+    assert code in answer
+    assert f"ANNULER {code}" in chat.options
+    answer = await chat.say(str(chat.options.index(f"ANNULER {code}") + 1))
+    assert "annulée" in answer
+    assert [r.status for r in await rows(db)] == ["cancelled"]
+
+
+async def test_cancel_my_registration_in_english(
+    conversation: Conversation, db: Database, channel: str
+) -> None:
+    chat = person(conversation, channel)
+    await chat.say("LANGUE en")
+    code = code_in(await register(chat))
+    answer = await chat.say("i want to cancel my registration")
+    assert code in answer
+    assert f"ANNULER {code}" in chat.options
+
+
+async def test_asking_for_a_human_opens_the_request_at_once(
+    conversation: Conversation, db: Database, channel: str
+) -> None:
+    chat = person(conversation, channel)
+    await chat.say("bjr")
+    answer = await chat.say("Je voudrais parler à un conseiller humain")  # the issue's
+    assert "transmise à un conseiller" in answer
+    assert "envoyez CONSEILLER" not in answer
+    (ticket,) = await tickets(db)
+    assert ticket.status == "open"
+    # What they write next joins the request.
+    assert "Ajouté à votre question" in await chat.say("c'est pour la carte consulaire")
+
+
+async def test_asking_for_a_person_in_english(
+    conversation: Conversation, db: Database, channel: str
+) -> None:
+    chat = person(conversation, channel, language_hint="en")
+    await chat.say("LANGUE en")
+    answer = await chat.say("can I talk to a real person please")
+    assert "passed to an adviser" in answer
+    assert len(await tickets(db)) == 1
+
+
+@pytest.mark.parametrize(
+    ("words", "expected"),
+    [
+        ("je veux voir mes inscriptions", "aucune inscription"),
+        ("qu'est ce que vous savez sur moi", "Ce que nous gardons sur vous"),
+        ("je veux effacer toutes mes données", "Répondez OUI pour confirmer"),
+        ("j'ai besoin d'aide", "votre question avec vos mots"),
+        ("montrez moi le menu", "Menu"),
+        ("parlez moi en anglais", "I will answer you in English"),
+        ("c koi ce numero", "service d'information du ministère"),
+    ],
+)
+async def test_what_people_mean_is_done(
+    conversation: Conversation, db: Database, channel: str, words: str, expected: str
+) -> None:
+    chat = person(conversation, channel)
+    await chat.say("bonjour")
+    answer = await chat.say(words)
+    assert expected.lower() in answer.lower()
+    assert await gap_count(db) == 0
+
+
+async def test_deleting_my_data_asks_then_erases(
+    conversation: Conversation, db: Database, channel: str
+) -> None:
+    chat = person(conversation, channel)
+    await chat.say("bonjour")
+    assert "OUI pour confirmer" in await chat.say("effacez mes données svp")
+    assert "effacées" in await chat.say("OUI")
+
+
+async def test_a_question_is_still_a_question(
+    conversation: Conversation, db: Database, channel: str
+) -> None:
+    chat = person(conversation, channel)
+    await chat.say("bonjour")
+    answer = await chat.say("C'est quoi le FIDIMA ?")
+    assert "FIDIMA" in answer
+    assert "service d'information du ministère" not in answer
