@@ -1,7 +1,7 @@
 """The Telegram channel: a python-telegram-bot 22 Application around the one conversation.
 
 Updates become `Inbound`s (`telegram_inbound`), the core answers, replies are rendered
-(`telegram_render`) and sent through the Application's bot with its `AIORateLimiter`; the
+(`telegram_render`) and sent through the Application's bot with its `TelegramRateLimiter`; the
 Telegram message id and the outcome are then recorded on each stored outbound message.
 
 Two modes inside `diaspora-bot run`:
@@ -34,10 +34,11 @@ from starlette.routing import Route
 from telegram import BotCommand, CallbackQuery, Message, Update
 from telegram.constants import ChatMemberStatus
 from telegram.error import BadRequest, TelegramError
-from telegram.ext import AIORateLimiter, Application, ContextTypes, TypeHandler
+from telegram.ext import Application, ContextTypes, TypeHandler
 from telegram.request import BaseRequest
 
 from bot.channels.telegram_inbound import CHANNEL, inbound_from_update
+from bot.channels.telegram_limits import TelegramRateLimiter
 from bot.channels.telegram_render import (
     MAX_TEXT,
     PARSE_MODE,
@@ -67,7 +68,8 @@ WEBHOOK_PATH = "/telegram/webhook"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 _SECRET_FORMAT = re.compile(r"^[A-Za-z0-9_-]{1,256}$")  # what setWebhook accepts
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
-# A 429 is retried this many times (after its retry_after) before a message is given up.
+# A 429 on a reply is retried this many times (after its retry_after); then the reply goes to
+# the outbox, which retries later.
 RATE_LIMIT_RETRIES = 3
 
 
@@ -103,7 +105,9 @@ class TelegramChannel:
             .token(settings.telegram_bot_token)
             .base_url(f"{settings.telegram_api_url.rstrip('/')}/bot")
             .base_file_url(f"{settings.telegram_api_url.rstrip('/')}/file/bot")
-            .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
+            .rate_limiter(
+                TelegramRateLimiter(settings.telegram_max_rate, max_retries=RATE_LIMIT_RETRIES)
+            )
             .concurrent_updates(ChatOrderedProcessor())
         )
         if request is not None:
