@@ -76,7 +76,7 @@ def test_export_to_stdout_and_to_a_file(tmp_path: Path) -> None:
     assert [r["forum"] for r in rows] == ["fidima", "women_forum", "women_forum"]
     aissata, fatoumata = rows[1], rows[2]
     assert aissata["name"] == "Aïssata Coulibaly-Traoré"
-    assert aissata["country"] == "Côte d'Ivoire"
+    assert aissata["country"] == "Côte d’Ivoire"
     assert aissata["country_code"] == "CI"
     assert aissata["city"] == "Montréal"
     assert aissata["contact"] == "aissata@example.org"
