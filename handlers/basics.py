@@ -7,6 +7,7 @@ from handlers.context import Context, MenuItem
 from handlers.router import Keyword
 from handlers.vocabulary import Option, Reply
 from knowledge.text import fold
+from knowledge.words import says
 from storage import contacts
 
 # Twilio answers these itself on long codes (its opt-out and opt-in words): we record the
@@ -47,7 +48,7 @@ async def greet(ctx: Context) -> list[Reply]:
 
 async def start(ctx: Context) -> list[Reply] | None:
     """Telegram's /start (with an optional deep-link payload), and START on any channel."""
-    plain_yes = fold(ctx.text) in ("oui", "yes")
+    plain_yes = says(ctx.knowledge.locales, ctx.text, "yes")
     if plain_yes and ctx.flow is not None:
         # Inside a flow a yes answers the flow's question. On SMS Twilio has already taken YES
         # as an opt-in, so we record the same, silently, and let the flow have its answer.
