@@ -270,7 +270,7 @@ async def core_only(count: int, people: int, concurrency: int) -> None:
 
     with tempfile.TemporaryDirectory(prefix="sms-bench-") as tmp:
         settings = Settings(_env_file=None, database_url=f"sqlite+aiosqlite:///{tmp}/core.db")
-        services = await Services.start(settings)
+        services = await Services.start(settings, upgrade=True)
         services.knowledge.faq.wait_until_ready(timeout=120)  # built once at start: not counted
         render = renderer_for("sms", settings)
         work = iter(signed_requests(count, people, "c"))

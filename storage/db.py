@@ -157,6 +157,12 @@ class Database:
         async with self.engine.begin() as connection:
             await connection.run_sync(_run_upgrade)
 
+    async def pending_migrations(self) -> bool:
+        """Whether migrations are waiting to be applied (a new or older database)."""
+        async with self.read() as session:
+            connection = await session.connection()
+            return await connection.run_sync(_behind)
+
     async def dispose(self) -> None:
         if self.reader is not self.engine and self.is_sqlite:
             await self.reader.dispose()
@@ -173,6 +179,14 @@ def alembic_config(connection=None) -> Config:  # type: ignore[no-untyped-def]
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["connection"] = connection
     return config
+
+
+def _behind(connection) -> bool:  # type: ignore[no-untyped-def]
+    from alembic.runtime.migration import MigrationContext  # noqa: PLC0415
+    from alembic.script import ScriptDirectory  # noqa: PLC0415
+
+    current = set(MigrationContext.configure(connection).get_current_heads())
+    return current != set(ScriptDirectory.from_config(alembic_config()).get_heads())
 
 
 def _run_upgrade(connection) -> None:  # type: ignore[no-untyped-def]

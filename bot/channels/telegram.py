@@ -90,19 +90,21 @@ class TelegramChannel:
         get_updates_request: BaseRequest | None = None,
     ) -> None:
         settings = services.settings
-        if not settings.telegram_bot_token:
+        token = settings.telegram_bot_token.get_secret_value()
+        if not token:
             raise TelegramConfigError("TELEGRAM_BOT_TOKEN is empty")
         self.services = services
         self.webhook_url = f"{settings.public_url}{WEBHOOK_PATH}" if settings.public_url else None
-        self._secret = settings.telegram_webhook_secret.encode()
-        if self.webhook_url and not _SECRET_FORMAT.match(settings.telegram_webhook_secret):
+        secret = settings.telegram_webhook_secret.get_secret_value()
+        self._secret = secret.encode()
+        if self.webhook_url and not _SECRET_FORMAT.match(secret):
             raise TelegramConfigError(
                 "PUBLIC_URL is set, so Telegram would call a webhook: set TELEGRAM_WEBHOOK_SECRET"
                 " to 1-256 characters among A-Z a-z 0-9 _ - (or leave PUBLIC_URL empty to poll)"
             )
         builder = (
             Application.builder()
-            .token(settings.telegram_bot_token)
+            .token(token)
             .base_url(f"{settings.telegram_api_url.rstrip('/')}/bot")
             .base_file_url(f"{settings.telegram_api_url.rstrip('/')}/file/bot")
             .rate_limiter(

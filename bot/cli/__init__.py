@@ -21,6 +21,7 @@ from bot.cli import (
     stats,
 )
 from bot.logs import setup as setup_logging
+from bot.services import SchemaBehind
 
 COMMANDS = (chat, ask, stats, run, db, kb, export, broadcast, contacts, audit, gaps, outbox)
 
@@ -53,6 +54,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with asyncio.Runner(loop_factory=_loop_factory()) as runner:
             return runner.run(args.run(args)) or 0
+    except SchemaBehind as error:
+        print(f"diaspora-bot: {error}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # `diaspora-bot chat | head`: the reader left, nothing to report

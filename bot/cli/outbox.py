@@ -42,7 +42,7 @@ def add(sub: argparse._SubParsersAction) -> None:
 
 
 async def _list(args: argparse.Namespace) -> int:
-    services = await Services.start()
+    services = await Services.start(answers=False)
     try:
         async with services.db.transaction() as session:
             counts = await outbox.counts(session)
@@ -77,7 +77,7 @@ async def _list(args: argparse.Namespace) -> int:
 
 
 async def _resend(args: argparse.Namespace) -> int:
-    services = await Services.start()
+    services = await Services.start(answers=False)
     try:
         async with services.db.transaction() as session:
             outcome = await outbox.resend(session, args.ids, utcnow())
@@ -107,7 +107,7 @@ def _user() -> str:
 
 
 async def _dispatch(args: argparse.Namespace) -> int:
-    services = await Services.start()
+    services = await Services.start(answers=False)
     channels = channel_services(services)
     for channel in channels:
         await _open_sender(channel)
