@@ -114,6 +114,15 @@ async def main(count: int, url: str | None) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--people", type=int, default=30_000)
-    parser.add_argument("--database-url", help="an empty database (PostgreSQL)")
+    parser.add_argument("--database-url", help="PostgreSQL: created, used and dropped")
     args = parser.parse_args()
-    asyncio.run(main(args.people, args.database_url))
+    if args.database_url:  # created for the run (dropped first if it exists), then dropped
+        from benchmarks.conversation import _create_postgres, _drop_postgres
+
+        asyncio.run(_create_postgres(args.database_url))
+        try:
+            asyncio.run(main(args.people, args.database_url))
+        finally:
+            asyncio.run(_drop_postgres(args.database_url))
+    else:
+        asyncio.run(main(args.people, args.database_url))
