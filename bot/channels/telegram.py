@@ -57,7 +57,7 @@ from bot.conversation import Outgoing, Turn
 from bot.dispatcher import REPLY_KIND
 from bot.services import Services
 from knowledge.addresses import mask, telegram_address
-from storage import contacts, messages, outbox
+from storage import contacts, delivery, outbox
 from storage.models import Contact
 from storage.models import Message as StoredMessage
 
@@ -295,7 +295,7 @@ class TelegramChannel:
         async with self.services.db.transaction() as session:
             for message_id, status, provider_id, error in outcomes:
                 if message_id is not None:
-                    await messages.mark(
+                    await delivery.mark(
                         session, message_id, status, now, provider_id=provider_id, error_code=error
                     )
             if turn.contact_id is None:
