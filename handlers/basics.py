@@ -7,7 +7,7 @@ from handlers.context import Context, MenuItem
 from handlers.router import Keyword
 from handlers.vocabulary import Option, Reply
 from knowledge.text import fold
-from knowledge.words import says
+from knowledge.words import says, shipped, words
 from storage import contacts
 
 # Twilio answers these itself on long codes (its opt-out and opt-in words): we record the
@@ -158,7 +158,7 @@ def keywords(language_words: tuple[str, ...]) -> list[Keyword]:
         # CANCEL is an opt-out word for Twilio: on SMS it stops; elsewhere it leaves a flow.
         Keyword(("cancel",), stop, channels=("sms",)),
         Keyword(("cancel",), cancel, channels=("console", "telegram")),
-        Keyword(("annuler", "retour", "back", "quitter"), cancel),
+        Keyword(tuple(sorted(words(shipped(), "cancel"))), cancel),  # ANNULER, RETOUR, BACK...
         Keyword(("langue", "language", "lang"), language, takes_argument=True),
         Keyword(("langue", "language", "lang", *language_words), language),
         Keyword(("plus", "more", "suite", "next"), more),

@@ -13,7 +13,7 @@ from handlers.router import Keyword, Route
 from handlers.vocabulary import Option, Reply
 from knowledge.addresses import AddressError, phone_to_e164
 from knowledge.awareness import series
-from knowledge.words import says
+from knowledge.words import says, shipped, words
 from storage import contacts, subscriptions
 from storage.models import Invitation
 from storage.outbox import enqueue
@@ -234,7 +234,7 @@ async def offer(ctx: Context, replies: list[Reply], route: Route) -> list[Reply]
 # Before the global keywords: "oui" means "start" to basics, but first "accept" to an invited
 # relative (this handler answers None for everyone else).
 FIRST_KEYWORDS = [
-    Keyword(("oui", "yes", "ok", "d accord", "non", "no"), answer_invitation),
+    Keyword(tuple(sorted(words(shipped(), "yes") | words(shipped(), "no"))), answer_invitation),
 ]
 KEYWORDS = [
     Keyword(
