@@ -46,7 +46,11 @@ class Services:
                 "the database's schema is behind this version of the bot: "
                 "run `diaspora-bot db upgrade` first"
             )
-        knowledge = knowledge or Knowledge.load(semantic=settings.faq_semantic and answers)
+        knowledge = knowledge or Knowledge.load(
+            semantic=settings.faq_semantic and answers,
+            languages=settings.language_list,
+            drafts=settings.language_drafts,
+        )
         conversation = Conversation(db, knowledge, settings.handler_config())
         return cls(settings, db, knowledge, conversation)
 

@@ -15,6 +15,7 @@ from bot.cli import (
     db,
     export,
     gaps,
+    i18n,
     kb,
     outbox,
     run,
@@ -23,7 +24,21 @@ from bot.cli import (
 from bot.logs import setup as setup_logging
 from bot.services import SchemaBehind
 
-COMMANDS = (chat, ask, stats, run, db, kb, export, broadcast, contacts, audit, gaps, outbox)
+COMMANDS = (
+    chat,
+    ask,
+    stats,
+    run,
+    db,
+    kb,
+    i18n,
+    export,
+    broadcast,
+    contacts,
+    audit,
+    gaps,
+    outbox,
+)
 
 
 def parser() -> argparse.ArgumentParser:

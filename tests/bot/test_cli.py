@@ -95,9 +95,9 @@ def test_commands_that_answer_no_question_do_not_load_the_sentence_model(
     asked: list[bool] = []
     load = Knowledge.load.__func__  # type: ignore[attr-defined]
 
-    def spy(cls, *, semantic: bool = False):  # noqa: ANN001, ANN202
+    def spy(cls, *, semantic: bool = False, **options):  # noqa: ANN001, ANN003, ANN202
         asked.append(semantic)
-        return load(cls, semantic=semantic)
+        return load(cls, semantic=semantic, **options)
 
     monkeypatch.setattr(Knowledge, "load", classmethod(spy))
     for args in (["stats"], ["outbox", "list"], ["gaps"]):
