@@ -153,10 +153,16 @@ def test_quiet_hours_use_the_same_zone_as_the_country_table() -> None:
 
 
 def test_country_names_come_from_cldr_in_every_offered_language() -> None:
-    from babel import Locale
+    from babel import Locale, UnknownLocaleError
 
     from knowledge.countries import offered_languages
 
     for lang in offered_languages():
-        assert country_name("ML", lang) == Locale.parse(lang).territories["ML"]
+        try:
+            cldr = Locale.parse(lang).territories
+        except UnknownLocaleError:  # Soninke: not in CLDR, English names stand in
+            assert country_name("ML", lang) == "Mali"
+            continue
+        assert country_name("ML", lang) == cldr["ML"]
     assert country_name("CI", "fr") == "Côte d’Ivoire"
+    assert country_name("SN", "bm") == Locale.parse("bm").territories["SN"]

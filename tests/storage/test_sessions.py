@@ -93,6 +93,7 @@ async def test_an_expired_attribute_is_not_loaded_behind_the_caller_s_back(db: D
         assert contact.language == "fr"
 
 
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # asyncpg drops a cursor coroutine
 async def test_a_read_transaction_refuses_to_write(db: Database) -> None:
     with pytest.raises((OperationalError, DBAPIError)):
         async with db.read() as session:
