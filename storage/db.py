@@ -90,7 +90,7 @@ class Database:
         sqlite_file = self.is_sqlite and parsed.database not in (None, "", ":memory:")
         if sqlite_file:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        kwargs: dict = {"echo": echo}
+        kwargs: dict = {"echo": echo, "hide_parameters": True}  # no personal data in logs
         if self.is_postgres:
             kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
         elif sqlite_file:
@@ -108,7 +108,7 @@ class Database:
             # Read-only transactions (the health check, listings) get their own connections, so
             # they neither take the write lock nor queue behind writers.
             self.reader = create_async_engine(
-                url, echo=echo, pool_size=SQLITE_READERS, max_overflow=0,
+                url, echo=echo, hide_parameters=True, pool_size=SQLITE_READERS, max_overflow=0,
                 pool_timeout=SQLITE_POOL_TIMEOUT_S,
             )  # fmt: skip
             _sqlite_setup(self.reader, begin="BEGIN", query_only=True)

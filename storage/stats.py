@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import tickets
+from knowledge.addresses import mask
+from storage import tickets, usage
 from storage.models import Contact, Message, OutboxItem, Registration
 
 
@@ -39,4 +40,21 @@ async def summary(session: AsyncSession) -> dict:
         ),
         "outbox": await _grouped(session, OutboxItem.status),
         "tickets": await tickets.response_times(session),
+        "limits": await limits_hit(session),
     }
+
+
+# People listed per limit in `stats`: the heaviest first.
+LIMIT_PEOPLE_SHOWN = 10
+
+
+async def limits_hit(session: AsyncSession) -> dict[str, str]:
+    """Who hit which cost limit (handlers/limits.py), one line per limit for staff's eyes:
+    "loop_repeat": "14 messages: tel:…456 (12), telegram:…789 (2)", the heaviest first."""
+    hits = await usage.limit_hits(session)
+    lines = {}
+    for name, hit in sorted(hits.items()):
+        people = sorted(hit["people"], key=lambda p: -p[2])[:LIMIT_PEOPLE_SHOWN]
+        who = ", ".join(f"{mask(address)} ({count})" for _, address, count in people)
+        lines[name] = f"{hit['messages']} messages: {who}"
+    return lines
