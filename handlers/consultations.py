@@ -118,6 +118,40 @@ async def _open_ticket(ctx: Context, question: str, message: Message | None) -> 
     return [Reply(ctx.t("staff.consult_created", id=ticket.id))]
 
 
+async def previous_question(ctx: Context) -> str | None:
+    """The person's message before this one (a choice made from a list answers it)."""
+    previous = await _previous_message(ctx)
+    return previous.text.strip() if previous is not None and previous.text.strip() else None
+
+
+async def open_urgent(ctx: Context, question: str) -> list[Reply]:
+    """Someone in danger on the route: a counsellor request marked urgent, which staff see first
+    (/tickets lists it first; the group notice says URGENT). An open ticket becomes urgent."""
+    ticket = await tickets.open_for(ctx.session, ctx.contact.id)
+    if ticket is None:
+        ticket = await tickets.create(ctx.session, ctx.contact, question, ctx.now, urgent=True)
+    ticket.urgent = True
+    message = await _current_message(ctx)
+    if message is not None:
+        message.ticket_id = ticket.id
+    await _to_staff(
+        ctx,
+        ticket,
+        "urgent.staff_new",
+        f"urgent:{message.id if message else ctx.now.timestamp()}",
+        language=ctx.contact.language,
+        question=question[:QUESTION_PREVIEW],
+    )
+    await _follow(ctx, ticket)
+    logger.info("urgent ticket %s opened by %s", ticket.id, mask(ctx.contact.address))
+    return [
+        Reply(
+            ctx.t("urgent.created", id=ticket.id),
+            sms_text=ctx.t("urgent.created_sms", id=ticket.id),
+        )
+    ]
+
+
 async def ask_staff(ctx: Context) -> list[Reply]:
     """CONSEILLER / ADVISOR: hand the question the bot could not answer to a person."""
     existing = await tickets.open_for(ctx.session, ctx.contact.id)

@@ -6,13 +6,14 @@ the rest of the code only ever sees aware datetimes.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -316,6 +317,8 @@ class Ticket(Base):
     answered_by: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Someone in danger on the migration route: staff see these first (issue 12).
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class AuditEntry(Base):
@@ -329,3 +332,38 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(32))
     target: Mapped[str] = mapped_column(String(64))
     details: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class ForumEdition(Base):
+    """One edition of a forum that staff opened for registration, with its confirmed dates, place
+    and capacity (issue 12). knowledge/forums.yaml describes the forums; this says which one is
+    open now. At most one open edition per forum (enforced by storage.forum_editions)."""
+
+    __tablename__ = "forum_editions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    forum_id: Mapped[str] = mapped_column(String(32), index=True)
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    place: Mapped[str] = mapped_column(Text)
+    capacity: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))  # open | closed
+    opened_by: Mapped[str] = mapped_column(String(64))
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    closed_by: Mapped[str | None] = mapped_column(String(64))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ForumInterest(Base):
+    """A person who asked to be told when a forum's registration opens (their consent: they sent
+    the request). Shown in MES DONNEES, erased with the person; removed once they are told."""
+
+    __tablename__ = "forum_interest"
+    __table_args__ = (UniqueConstraint("contact_id", "forum_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    contact_id: Mapped[int] = mapped_column(
+        ForeignKey("contacts.id", ondelete="CASCADE"), index=True
+    )
+    forum_id: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

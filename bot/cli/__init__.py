@@ -14,6 +14,7 @@ from bot.cli import (
     contacts,
     db,
     export,
+    forum,
     gaps,
     i18n,
     kb,
@@ -38,6 +39,7 @@ COMMANDS = (
     audit,
     gaps,
     outbox,
+    forum,
 )
 
 
