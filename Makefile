@@ -17,6 +17,7 @@ $(STAMP): pyproject.toml
 
 ## run: the console chat on SQLite (no tokens needed)
 run: $(STAMP)
+	$(BIN)/diaspora-bot db upgrade
 	$(BIN)/diaspora-bot chat
 
 ## serve: the long-running service (web app, webhooks, channels the settings enable)

@@ -77,7 +77,7 @@ async def _drop_postgres(url: str) -> None:
 
 async def run(url: str, count: int, people: int, profile: int) -> None:
     settings = Settings(_env_file=None, database_url=url)
-    services = await Services.start(settings)
+    services = await Services.start(settings, upgrade=True)
     render = renderer_for("sms", settings)
     conversation = services.conversation
     # The FAQ's sentence embeddings (FAQ_SEMANTIC) are built in a background thread at start:

@@ -1,6 +1,8 @@
 """Inbound SMS throughput: the real service under uvicorn, signed Twilio webhooks over loopback.
 
     python benchmarks/sms_webhook.py --requests 5000 --concurrency 32
+    python benchmarks/sms_webhook.py --servers 2 \
+        --database-url postgresql+asyncpg://postgres@127.0.0.1:5432/bench_sms
 
 Starts `python -m bot run` in a subprocess (127.0.0.1, a temporary SQLite database, a fake auth
 token, PUBLIC_URL set to another host as behind a proxy), sends N signed webhook calls from P
@@ -213,8 +215,10 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def stored_counts(db_path: Path, prefix: str) -> tuple[int, int]:
+def stored_counts(db_path: Path, prefix: str, url: str | None = None) -> tuple[int, int]:
     """(messages stored for this run's sids, distinct sids among them)."""
+    if url:
+        return asyncio.run(_stored_counts_postgres(url, prefix))
     with sqlite3.connect(db_path) as connection:
         rows = connection.execute(
             "SELECT COUNT(*), COUNT(DISTINCT provider_id) FROM messages "
@@ -224,10 +228,32 @@ def stored_counts(db_path: Path, prefix: str) -> tuple[int, int]:
     return rows[0], rows[1]
 
 
-def start_server(db_path: Path, port: int, log_path: Path) -> subprocess.Popen:
+async def _stored_counts_postgres(url: str, prefix: str) -> tuple[int, int]:
+    import asyncpg  # noqa: PLC0415 - only for PostgreSQL runs
+    from sqlalchemy.engine import make_url  # noqa: PLC0415
+
+    parsed = make_url(url)
+    connection = await asyncpg.connect(
+        host=parsed.host, port=parsed.port, user=parsed.username, password=parsed.password,
+        database=parsed.database,
+    )  # fmt: skip
+    try:
+        row = await connection.fetchrow(
+            "SELECT COUNT(*), COUNT(DISTINCT provider_id) FROM messages "
+            "WHERE direction = 'in' AND provider_id LIKE $1",
+            f"SM{prefix}%",
+        )
+    finally:
+        await connection.close()
+    return row[0], row[1]
+
+
+def start_server(
+    db_path: Path, port: int, log_path: Path, url: str | None = None
+) -> subprocess.Popen:
     env = {
         **os.environ,
-        "DATABASE_URL": f"sqlite+aiosqlite:///{db_path}",
+        "DATABASE_URL": url or f"sqlite+aiosqlite:///{db_path}",
         "HOST": "127.0.0.1",
         "PORT": str(port),
         "PUBLIC_URL": PUBLIC_URL,
@@ -270,7 +296,7 @@ async def core_only(count: int, people: int, concurrency: int) -> None:
 
     with tempfile.TemporaryDirectory(prefix="sms-bench-") as tmp:
         settings = Settings(_env_file=None, database_url=f"sqlite+aiosqlite:///{tmp}/core.db")
-        services = await Services.start(settings)
+        services = await Services.start(settings, upgrade=True)
         services.knowledge.faq.wait_until_ready(timeout=120)  # built once at start: not counted
         render = renderer_for("sms", settings)
         work = iter(signed_requests(count, people, "c"))
@@ -312,12 +338,22 @@ def main() -> int:
     parser.add_argument(
         "--core-only", action="store_true", help="time Conversation.handle alone, no server"
     )
+    parser.add_argument(
+        "--database-url",
+        help="PostgreSQL: this database is created (dropped first if it exists), used, dropped",
+    )
     args = parser.parse_args()
     if args.core_only:
         asyncio.run(core_only(args.requests, args.people, args.concurrency))
         return 0
 
     load_before = os.getloadavg()[0]
+    url = args.database_url
+    if url:
+        sys.path.insert(0, str(ROOT))
+        from benchmarks.conversation import _create_postgres, _drop_postgres  # noqa: PLC0415
+
+        asyncio.run(_create_postgres(url))
     with tempfile.TemporaryDirectory(prefix="sms-bench-") as tmp:
         db_path = Path(tmp) / "bench.db"
         ports = [free_port() for _ in range(args.servers)]
@@ -327,7 +363,7 @@ def main() -> int:
         try:
             # One at a time: the first applies the migrations.
             for port, base_url, log_path in zip(ports, base_urls, log_paths, strict=True):
-                servers.append(start_server(db_path, port, log_path))
+                servers.append(start_server(db_path, port, log_path, url))
                 wait_healthy(base_url, servers[-1])
             wait_idle([server.pid for server in servers])
             warm = signed_requests(args.warmup, args.people, "w")
@@ -351,14 +387,17 @@ def main() -> int:
                     server.wait(timeout=15)
                 except subprocess.TimeoutExpired:
                     server.kill()
-        stored, distinct = stored_counts(db_path, "m")
+        stored, distinct = stored_counts(db_path, "m", url)
+        if url:
+            asyncio.run(_drop_postgres(url))
         errors = sum(path.read_text(errors="replace").count("ERROR") for path in log_paths)
 
     sent = len(latencies)
     ok = statuses.get(200, 0)
     print(
         f"requests {sent}/{args.requests} at concurrency {args.concurrency}, "
-        f"{args.people} people, SQLite, {args.servers} uvicorn process(es)"
+        f"{args.people} people, {'PostgreSQL' if url else 'SQLite'}, "
+        f"{args.servers} uvicorn process(es)"
     )
     print(f"throughput  {sent / elapsed:8.1f} requests/s  ({elapsed:.2f} s)")
     if latencies:

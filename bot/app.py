@@ -21,8 +21,9 @@ logger = logging.getLogger(__name__)
 def create_app(services: Services, routes: list | None = None, lifespan=None) -> Starlette:  # type: ignore[no-untyped-def]
     async def healthz(request: Request) -> JSONResponse:
         try:
-            async with services.db.engine.connect() as connection:
-                await connection.execute(text("SELECT 1"))
+            # A read-only transaction: no write lock, not queued behind writers (SQLite).
+            async with services.db.read() as session:
+                await session.execute(text("SELECT 1"))
         except Exception:  # the check's whole job is to say "down" instead of raising
             logger.exception("health check: database unreachable")
             return JSONResponse({"status": "down", "database": "unreachable"}, status_code=503)

@@ -23,11 +23,9 @@ import math
 import os
 import socket
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.channels.base import Sender, SendResult
 from bot.quiet_hours import QuietHours, zone_for
@@ -188,14 +186,6 @@ class Dispatcher:
         self._sending: set[asyncio.Task] = set()
         self._stopping = asyncio.Event()
         self._tasks: list[asyncio.Task] = []
-        # SQLite has one writer: our own transactions queue here, in the event loop, rather
-        # than in SQLite's busy handler (which sleeps up to 100 ms between tries).
-        self._db_lock = asyncio.Lock() if db.is_sqlite else contextlib.nullcontext()
-
-    @contextlib.asynccontextmanager
-    async def _transaction(self) -> AsyncIterator[AsyncSession]:
-        async with self._db_lock, self.db.transaction() as session:
-            yield session
 
     def _rate(self, channel: str) -> float:
         return self.config.rates.get(channel, math.inf) or math.inf
@@ -205,7 +195,7 @@ class Dispatcher:
     async def recover(self) -> int:
         """Rows a dead worker left `sending` become `unknown` (never re-sent on their own)."""
         stale_before = self.clock() - timedelta(seconds=self.config.stale_after)
-        async with self._transaction() as session:
+        async with self.db.transaction() as session:
             count = await outbox.recover(
                 session,
                 worker=self.worker,
@@ -305,7 +295,7 @@ class Dispatcher:
                 self._give(channel, places)
                 return
             try:
-                async with self._transaction() as session:
+                async with self.db.transaction() as session:
                     rows = await outbox.claim(
                         session,
                         channel=channel,
@@ -370,7 +360,7 @@ class Dispatcher:
             try:
                 if time.monotonic() - checked_at > RECHECK_SECONDS:
                     ids = {r.contact_id for r in group}
-                    async with self._transaction() as session:
+                    async with self.db.transaction() as session:
                         fresh = await outbox.recipients(session, ids)
                     # Someone erased meanwhile is absent from `fresh`: forget the old state too.
                     people = {k: v for k, v in people.items() if k not in ids} | fresh
@@ -507,7 +497,7 @@ class Dispatcher:
         delay = 0.5
         while True:
             try:
-                async with self._transaction() as session:
+                async with self.db.transaction() as session:
                     await outbox.record(session, batch, worker=self.worker, now=self.clock())
                 break
             except Exception:
@@ -536,7 +526,7 @@ class Dispatcher:
                 return
             try:
                 stale_before = self.clock() - timedelta(seconds=self.config.stale_after)
-                async with self._transaction() as session:
+                async with self.db.transaction() as session:
                     count = await outbox.recover(
                         session, worker="", stale_before=stale_before, everyone=False
                     )

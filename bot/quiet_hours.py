@@ -1,8 +1,8 @@
 """Quiet hours in the recipient's local time: no bulk message wakes a family at night.
 
-A person's time zone comes from their country of residence, else from their phone number, else
-Mali's. The zones come from `tzdata` (a dependency), so this works on slim images without
-/usr/share/zoneinfo.
+A person's time zone comes from their country of residence (the one country table's rule,
+`knowledge.countries.timezone_for`), else from their phone number, else Mali's. The zones come
+from `tzdata` (a dependency), so this works on slim images without /usr/share/zoneinfo.
 """
 
 from __future__ import annotations
@@ -12,51 +12,22 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from functools import lru_cache
-from importlib import resources
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
 from phonenumbers import timezone as phone_timezones
 
+from knowledge.countries import timezone_for
+
 logger = logging.getLogger(__name__)
 
 DEFAULT_ZONE = "Africa/Bamako"
 
-# Countries with several zones, where tzdata's first entry is not where most of the diaspora
-# lives (zone.tab lists America/St_Johns first for Canada, Europe/Kaliningrad for Russia).
-# Single-zone countries need no entry: zone.tab gives their zone.
-PREFERRED_ZONES = {
-    "US": "America/New_York",
-    "CA": "America/Toronto",
-    "RU": "Europe/Moscow",
-    "BR": "America/Sao_Paulo",
-    "CD": "Africa/Kinshasa",
-    "ES": "Europe/Madrid",
-    "PT": "Europe/Lisbon",
-    "CN": "Asia/Shanghai",
-    "AU": "Australia/Sydney",
-}
-
 _RANGE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 
 
-@lru_cache(maxsize=1)
-def _zone_table() -> dict[str, str]:
-    """ISO country -> its first zone in tzdata's zone.tab."""
-    table: dict[str, str] = {}
-    text = resources.files("tzdata.zoneinfo").joinpath("zone.tab").read_text(encoding="utf-8")
-    for line in text.splitlines():
-        if line and not line.startswith("#"):
-            country, _coordinates, zone, *_ = line.split("\t")
-            table.setdefault(country, zone)
-    return table
-
-
 def country_zone(country: str | None) -> str | None:
-    if not country:
-        return None
-    code = country.upper()
-    return PREFERRED_ZONES.get(code) or _zone_table().get(code)
+    return timezone_for(country.upper()) if country else None
 
 
 def phone_zone(address: str) -> str | None:

@@ -12,6 +12,10 @@ from knowledge.bundle import Knowledge
 from storage.db import Database
 
 
+class SchemaBehind(RuntimeError):
+    """The database needs `diaspora-bot db upgrade` (said in plain words by the CLI)."""
+
+
 @dataclass
 class Services:
     settings: Settings
@@ -25,11 +29,14 @@ class Services:
         settings: Settings | None = None,
         *,
         knowledge: Knowledge | None = None,
-        upgrade: bool = True,
+        upgrade: bool = False,
         answers: bool = True,
     ) -> Services:
         """`answers=False` for commands that never answer a question (stats, exports,
-        broadcasts): they skip the sentence-embedding model, ~3 s of CPU and 160 MB."""
+        broadcasts, the dispatcher): they skip the sentence-embedding model, ~3 s of CPU and
+        160 MB. `upgrade=True` only for `run` (and `db upgrade`): any other command on a
+        database whose migrations are behind stops with `SchemaBehind`, rather than changing
+        a production schema as a side effect of, say, `stats`."""
         settings = settings or Settings()
         # The knowledge first: its sentence embeddings build in a thread while the database is
         # upgraded. The conversation's first answer waits for them (Conversation.ready), so the
@@ -43,6 +50,12 @@ class Services:
         db = Database(settings.database_url)
         if upgrade:
             await db.upgrade()
+        elif await db.pending_migrations():
+            await db.dispose()
+            raise SchemaBehind(
+                "the database's schema is behind this version of the bot: "
+                "run `diaspora-bot db upgrade` first"
+            )
         conversation = Conversation(db, knowledge, settings.handler_config())
         return cls(settings, db, knowledge, conversation)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from pydantic import field_validator
+from pydantic import SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from handlers.context import HandlerConfig
@@ -42,16 +42,17 @@ class Settings(BaseSettings):
     faq_cache_dir: str = "./data/cache"
 
     # Telegram
-    telegram_bot_token: str = ""
+    # Secrets are SecretStr: printed or logged (a settings dump, a traceback) they show as ****.
+    telegram_bot_token: SecretStr = SecretStr("")
     telegram_api_url: str = "https://api.telegram.org"
-    telegram_webhook_secret: str = ""
+    telegram_webhook_secret: SecretStr = SecretStr("")
     staff_telegram_ids: str = ""  # comma-separated Telegram user ids: admins
     staff_agent_telegram_ids: str = ""  # comma-separated: may answer tickets, not broadcast
     staff_chat_id: str = ""  # Telegram group where staff see new tickets
 
     # SMS (Twilio)
     twilio_account_sid: str = ""
-    twilio_auth_token: str = ""
+    twilio_auth_token: SecretStr = SecretStr("")
     twilio_from: str = ""  # +1555..., or a Messaging Service SID MG...
     twilio_api_url: str = "https://api.twilio.com"
     sms_max_segments: int = 2
@@ -126,11 +127,12 @@ class Settings(BaseSettings):
 
     @property
     def telegram_enabled(self) -> bool:
-        return bool(self.telegram_bot_token)
+        return bool(self.telegram_bot_token.get_secret_value())
 
     @property
     def sms_enabled(self) -> bool:
-        return bool(self.twilio_account_sid and self.twilio_auth_token and self.twilio_from)
+        token = self.twilio_auth_token.get_secret_value()
+        return bool(self.twilio_account_sid and token and self.twilio_from)
 
     def handler_config(self) -> HandlerConfig:
         return HandlerConfig(

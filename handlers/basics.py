@@ -7,6 +7,7 @@ from handlers.context import KEEP_LIST, Context, MenuItem
 from handlers.router import Keyword
 from handlers.vocabulary import Option, Reply
 from knowledge.text import fold
+from knowledge.words import says, shipped, words
 from storage import contacts
 
 # Twilio answers these itself on long codes (its opt-out and opt-in words): we record the
@@ -57,7 +58,7 @@ async def greet(ctx: Context) -> list[Reply]:
 
 async def start(ctx: Context) -> list[Reply] | None:
     """Telegram's /start (with an optional deep-link payload), and START on any channel."""
-    plain_yes = fold(ctx.text) in ("oui", "yes")
+    plain_yes = says(ctx.knowledge.locales, ctx.text, "yes")
     if plain_yes and ctx.flow is not None:
         # Inside a flow a yes answers the flow's question. On SMS Twilio has already taken YES
         # as an opt-in, so we record the same, silently, and let the flow have its answer.
@@ -185,7 +186,7 @@ def keywords(language_words: tuple[str, ...]) -> list[Keyword]:
         # CANCEL is an opt-out word for Twilio: on SMS it stops; elsewhere it leaves a flow.
         Keyword(("cancel",), stop, channels=("sms",)),
         Keyword(("cancel",), cancel, channels=("console", "telegram")),
-        Keyword(("annuler", "retour", "back", "quitter"), cancel),
+        Keyword(tuple(sorted(words(shipped(), "cancel"))), cancel),  # ANNULER, RETOUR, BACK...
         Keyword(("langue", "language", "lang"), language, takes_argument=True),
         Keyword(("langue", "language", "lang", *language_words), language),
         Keyword(("plus", "more", "suite", "next"), more),

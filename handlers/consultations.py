@@ -21,6 +21,7 @@ from handlers.vocabulary import Reply
 from knowledge import gsm7
 from knowledge.addresses import AddressError, mask, telegram_address
 from knowledge.locales import Locales
+from knowledge.words import shipped, words
 from storage import flows, outbox, staff_accounts, tickets
 from storage.models import Contact, Message, Ticket
 
@@ -307,7 +308,7 @@ async def tell_staff_answered(ctx: Context, ticket: Ticket) -> None:
 
 KEYWORDS = [
     # Before the core's MENU, which would leave the flow without saying the ticket stays open.
-    Keyword(("menu", "accueil", "home", "0", "annuler", "retour", "back", "quitter"), leave),
+    Keyword(("menu", "accueil", "home", "0", *sorted(words(shipped(), "cancel"))), leave),
     Keyword(("cancel",), leave, channels=("console", "telegram")),  # on SMS, CANCEL stops
     Keyword(
         ("conseiller", "conseillere", "advisor", "adviser", "agent", "humain", "human"),

@@ -7,11 +7,10 @@ from handlers.context import Context, MenuItem
 from handlers.erasure import erase_person
 from handlers.router import Keyword
 from handlers.vocabulary import Reply
-from knowledge.text import fold
+from knowledge.words import says
 from storage import contacts, forum_editions
 
 FLOW = "delete_data"
-YES_WORDS = ("oui", "yes", "o", "y")
 
 
 async def my_data(ctx: Context) -> list[Reply]:
@@ -49,7 +48,7 @@ async def ask_delete(ctx: Context) -> list[Reply]:
 
 async def confirm_delete(ctx: Context) -> list[Reply]:
     """Erase the person on OUI / YES; anything else keeps their data."""
-    if fold(ctx.text) not in YES_WORDS:
+    if not says(ctx.knowledge.locales, ctx.text, "yes"):
         await ctx.end_flow()
         return [ctx.menu(ctx.t("privacy.delete_kept"))]
     await erase_person(ctx)

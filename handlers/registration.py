@@ -22,6 +22,7 @@ from knowledge.countries import country_name
 from knowledge.forums import Field, Forum, Forums
 from knowledge.locales import Locales
 from knowledge.text import fold
+from knowledge.words import says
 from storage import outbox, registrations
 from storage.models import Contact, Registration
 
@@ -30,8 +31,6 @@ logger = logging.getLogger(__name__)
 FLOW = "registration"
 FORUM_STEP = "forum"
 SUMMARY_STEP = "summary"
-YES_WORDS = ("oui", "yes", "o", "y", "ok", "confirmer", "confirm", "d accord")
-NO_WORDS = ("non", "no", "n")
 FORUM_WORDS = frozenset({"forum", "forums", "fidima", "evenement", "event"})
 MODIFY_WORDS = ("modifier", "corriger", "modify", "change", "edit", "correct")
 
@@ -300,9 +299,9 @@ def _summary_options(ctx: Context) -> tuple[Option, ...]:
 
 async def _at_summary(ctx: Context, forums: Forums, forum: Forum, data: dict) -> list[Reply]:
     answer = fold(ctx.text)
-    if answer in YES_WORDS:
+    if says(ctx.knowledge.locales, answer, "yes"):
         return await _confirm(ctx, forum, data)
-    if answer in NO_WORDS:
+    if says(ctx.knowledge.locales, answer, "no"):
         await ctx.end_flow()
         return [ctx.menu(ctx.t("registration.abandoned"))]
     if answer in MODIFY_WORDS:

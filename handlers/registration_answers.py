@@ -14,11 +14,22 @@ from knowledge.addresses import AddressError, phone_to_e164
 from knowledge.countries import country_name, recognise
 from knowledge.forums import Field
 from knowledge.text import fold
+from knowledge.words import says, shipped, words
 
-KEEP_WORDS = ("oui", "yes", "o", "y", "ok", "garder", "keep")
+KEEP_WORDS = ("garder", "keep")  # besides every "yes" word of the vocabulary
 SKIP_WORDS = ("passer", "sauter", "skip", "pass", "aucun", "aucune", "none", "rien", "nothing")
 # Answers that are never a name or a city, whatever the spelling.
-NOT_AN_ANSWER = frozenset((*KEEP_WORDS, *SKIP_WORDS, "non", "no", "n", "test", "xxx"))
+NOT_AN_ANSWER = frozenset(
+    (
+        *KEEP_WORDS,
+        *SKIP_WORDS,
+        *words(shipped(), "yes"),
+        *words(shipped(), "no"),
+        *words(shipped(), "cancel"),
+        "test",
+        "xxx",
+    )
+)
 MAX_TEXT = 100
 MAX_NAME = 100
 # A name: letters in any script, with spaces, hyphens, apostrophes and dots between them.
@@ -98,7 +109,7 @@ def check(ctx: Context, field: Field, data: dict) -> Checked:
     text = ctx.text.strip()
     folded = fold(text)
     known = data.get("prefill", {}).get(field.id)
-    if known is not None and folded in KEEP_WORDS:
+    if known is not None and (folded in KEEP_WORDS or says(ctx.knowledge.locales, text, "yes")):
         return Checked(known)
     if folded in SKIP_WORDS:
         if field.optional:

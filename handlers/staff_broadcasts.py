@@ -16,16 +16,18 @@ from handlers.router import Keyword
 from handlers.segments import SegmentError, known_forums, parse
 from handlers.vocabulary import Option, Reply
 from knowledge.text import fold
+from knowledge.words import says
 from storage import broadcasts
 from storage.audience import Audience
 
 FLOW = "broadcast"
 SEND, DISCARD, SKIP, NOW = "BROADCAST_SEND", "BROADCAST_DISCARD", "SKIP", "NOW"
 SKIP_WORDS = ("skip", "passer", "aucun", "none")
-SEND_WORDS = (fold(SEND), "confirmer", "confirm", "envoyer", "send")
-DISCARD_WORDS = (fold(DISCARD), "abandonner", "discard", "non", "no")
+# Besides the vocabulary's "yes" (send) and "no" (discard) words.
+SEND_WORDS = (fold(SEND), "envoyer", "send")
+DISCARD_WORDS = (fold(DISCARD), "abandonner", "discard")
 # Words that leave the flow through the ordinary keywords; anything else is the staff's text.
-LEAVE_WORDS = ("menu", "accueil", "home", "annuler", "cancel", "retour", "back", "quitter")
+LEAVE_WORDS = ("menu", "accueil", "home", "cancel")  # and the vocabulary's "cancel" words
 COMMON_SEGMENTS = (
     ("staff.bc_seg_all", "all"),
     ("staff.bc_seg_sms", "channel:sms"),
@@ -55,7 +57,9 @@ async def start(ctx: Context) -> list[Reply] | None:
 
 async def draft(ctx: Context) -> list[Reply] | None:
     """Before the keywords: the announcement's text is free text no keyword may take over."""
-    if ctx.flow is None or ctx.flow.flow != FLOW or _words(ctx.text) in LEAVE_WORDS:
+    if ctx.flow is None or ctx.flow.flow != FLOW:
+        return None
+    if _words(ctx.text) in LEAVE_WORDS or says(ctx.knowledge.locales, _words(ctx.text), "cancel"):
         return None
     return await step(ctx)
 
@@ -162,10 +166,11 @@ async def _preview(ctx: Context, data: dict) -> Reply:
 
 async def _confirm(ctx: Context, data: dict) -> list[Reply]:
     words = _words(ctx.text)
-    if words in DISCARD_WORDS:
+    locales = ctx.knowledge.locales
+    if words in DISCARD_WORDS or says(locales, words, "no"):
         await ctx.end_flow()
         return [Reply(ctx.t("staff.bc_discarded"))]
-    if words not in SEND_WORDS:
+    if words not in SEND_WORDS and not says(locales, words, "yes"):
         return [await _preview(ctx, data)]
     send_at = datetime.fromisoformat(data["send_at"])
     created, shown = await announcements.create(

@@ -14,7 +14,7 @@ from handlers.router import Keyword, Route
 from handlers.vocabulary import Option, Reply
 from knowledge.addresses import AddressError, phone_to_e164
 from knowledge.awareness import series
-from knowledge.text import fold
+from knowledge.words import says, shipped, words
 from storage import contacts, subscriptions
 from storage.models import Invitation
 from storage.outbox import enqueue
@@ -22,7 +22,6 @@ from storage.outbox import enqueue
 STATUS_VALUE = "MON ABONNEMENT"
 FAMILY_FLOW = "family"
 INVITATION_EVERY = timedelta(days=30)  # at most one invitation per number in this time
-YES_WORDS = ("oui", "yes", "ok", "d accord", "o", "y")
 _EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
 
 
@@ -107,7 +106,7 @@ async def family_step(ctx: Context) -> list[Reply] | None:
                 ),
             )
         ]
-    if fold(ctx.text) not in YES_WORDS:
+    if not says(ctx.knowledge.locales, ctx.text, "yes"):
         await ctx.end_flow()
         return [ctx.menu(ctx.t("flow.cancelled"))]
     number = ctx.flow.data["number"]
@@ -163,7 +162,7 @@ async def answer_invitation(ctx: Context) -> list[Reply] | None:
     """OUI / YES (or NON / NO) from an invited relative; anyone else's yes is not ours."""
     if ctx.flow is not None or ctx.contact.opted_out or not await _invited(ctx):
         return None
-    if fold(ctx.text) in ("non", "no"):
+    if says(ctx.knowledge.locales, ctx.text, "no"):
         invitation = await subscriptions.last_invitation(ctx.session, ctx.contact.address)
         if invitation is not None and invitation.status == "sent":
             invitation.status, invitation.answered_at = "declined", ctx.now
@@ -243,7 +242,7 @@ async def offer(ctx: Context, replies: list[Reply], route: Route) -> list[Reply]
 # Before the global keywords: "oui" means "start" to basics, but first "accept" to an invited
 # relative (this handler answers None for everyone else).
 FIRST_KEYWORDS = [
-    Keyword(("oui", "yes", "ok", "d accord", "non", "no"), answer_invitation),
+    Keyword(tuple(sorted(words(shipped(), "yes") | words(shipped(), "no"))), answer_invitation),
 ]
 KEYWORDS = [
     Keyword(

@@ -2,7 +2,9 @@
 
 "france", "Côte d'Ivoire", "cote divoire", "ivory coast", "CI", "USA", "etats unis", "Senegale",
 "je vis en France" -> an ISO 3166-1 alpha-2 code. Pure module; the data ships offline (see
-`countries.yaml` for the sources and what it adds to them).
+`countries.yaml` for the sources and what it adds to them). The one country table of the bot
+(issue 14): names from CLDR through Babel, in every language the bot offers; one time zone per
+country by one rule (`timezone_for`), which quiet hours use too.
 
 Matching, in order: the whole answer against every name, alias and code (folded: no case,
 accents, punctuation or spaces); then a name inside the answer (the longest, if only one country
@@ -19,11 +21,13 @@ from importlib import resources
 from pathlib import Path
 
 import yaml
+from babel import Locale, UnknownLocaleError
 from rapidfuzz import fuzz, process
 
 from knowledge.text import fold
 
 COUNTRIES_FILE = Path(__file__).parent / "countries.yaml"
+LOCALES_DIR = Path(__file__).parent / "locales"
 # A typo is accepted at this ratio (0-100) or better: one wrong letter in a six-letter name
 # ("frence") scores 83.
 FUZZY_CUTOFF = 80
@@ -62,23 +66,32 @@ def _tzdata_table(name: str) -> list[list[str]]:
     return [line.split("\t") for line in text.splitlines() if line and not line.startswith("#")]
 
 
-def _phonenumbers_names() -> dict[str, dict[str, str]]:
-    """French and English region names that phonenumbers' geocoder ships ('*xx' = as in xx)."""
-    from phonenumbers.geodata.locale import LOCALE_DATA  # large: imported on first use only
+def offered_languages() -> list[str]:
+    """The languages the bot speaks: one locale file each (fr, en, and those added later)."""
+    return sorted(path.stem for path in LOCALES_DIR.glob("*.yaml"))
 
-    def resolve(names: dict[str, str], lang: str) -> str | None:
-        value = names.get(lang)
-        for _ in range(5):  # follow "*aa" references
-            if value is None or not value.startswith("*"):
-                break
-            value = names.get(value[1:])
-        return value
 
-    table: dict[str, dict[str, str]] = {}
-    for code, names in LOCALE_DATA.items():
-        found = {lang: resolve(names, lang) for lang in ("fr", "en")}
-        table[code] = {lang: name for lang, name in found.items() if name}
+def cldr_names(codes: list[str], languages: list[str]) -> dict[str, dict[str, str]]:
+    """Country names from CLDR (Babel) in each language it knows: {code: {lang: name}}."""
+    table: dict[str, dict[str, str]] = {code: {} for code in codes}
+    for lang in languages:
+        try:
+            territories = Locale.parse(lang).territories
+        except (UnknownLocaleError, ValueError):  # a language CLDR does not cover
+            continue
+        for code in codes:
+            if code in territories:
+                table[code][lang] = territories[code]
     return table
+
+
+def zone_rule(code: str, zones: list[str], main_zones: dict[str, str]) -> str | None:
+    """THE rule for a country's time zone: its only zone; for a country with several, the zone
+    of its capital or, where they differ, of where most of its people live, written down in
+    `countries.yaml` (a test checks every multi-zone country has one)."""
+    if code in main_zones:
+        return main_zones[code]
+    return zones[0] if len(zones) == 1 else None
 
 
 class Countries:
@@ -169,17 +182,16 @@ class Countries:
 def load_countries(path: Path = COUNTRIES_FILE) -> Countries:
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     iso_names = {row[0]: row[1] for row in _tzdata_table("iso3166.tab")}
-    zones: dict[str, str] = {}
+    zones: dict[str, list[str]] = {}
     for row in _tzdata_table("zone.tab"):
-        zones.setdefault(row[0], row[2])
-    zones.update(data.get("timezones") or {})
-    shipped = _phonenumbers_names()
+        zones.setdefault(row[0], []).append(row[2])
+    main_zones = data.get("timezones") or {}
+    names = cldr_names(list(iso_names), offered_languages())
     display = data.get("display") or {}
     countries = {}
     for code, english in iso_names.items():
-        names = {"en": english, **shipped.get(code, {}), **display.get(code, {})}
-        names.setdefault("fr", names["en"])
-        countries[code] = Country(code, names, zones.get(code))
+        shown = {"en": english, **names[code], **display.get(code, {})}
+        countries[code] = Country(code, shown, zone_rule(code, zones.get(code, []), main_zones))
     raw_aliases = data.get("aliases") or {}
     aliases = {code: [str(n) for n in names] for code, names in raw_aliases.items()}
     return Countries(countries, aliases)
@@ -199,6 +211,6 @@ def country_name(code: str, lang: str) -> str:
     return countries().name(code, lang)
 
 
-def timezone_for(code: str) -> str | None:
+def timezone_for(code: str | None) -> str | None:
     """The IANA time zone of a country ('FR' -> 'Europe/Paris'), for quiet hours; or None."""
-    return countries().timezone(code)
+    return countries().timezone(code) if code else None

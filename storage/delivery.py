@@ -1,5 +1,8 @@
 """Delivery of outgoing messages: what a provider said about them, recorded by its message id.
 
+The one place where a stored outgoing message's status moves (`advance`): provider callbacks
+(`record`) and the Telegram adapter's record of a reply it just sent (`mark`) use the same rule.
+
 Providers report each message's progress (queued, sent, delivered, or undelivered/failed with an
 error code) in callbacks that may arrive late, twice or out of order. A status only ever moves
 forward, so a late "sent" never hides a "delivered".
@@ -50,6 +53,35 @@ def _moves_forward(current: str | None, new: str, rank: dict[str, int]) -> bool:
     return rank.get(new, -1) >= rank[current]
 
 
+def advance(message: Message, status: str, at: datetime, error_code: str | None = None) -> bool:
+    """Move a stored message's status forward (never back); whether it moved."""
+    if not _moves_forward(message.status, status, MESSAGE_RANK):
+        return False
+    message.status = status
+    message.updated_at = at
+    if error_code:
+        message.error_code = error_code
+    return True
+
+
+async def mark(
+    session: AsyncSession,
+    message_id: int,
+    status: str,
+    at: datetime,
+    *,
+    provider_id: str | None = None,
+    error_code: str | None = None,
+) -> None:
+    """What became of a reply we sent ourselves (Telegram): its status and provider id."""
+    message = await session.get(Message, message_id)
+    if message is None:
+        return
+    if provider_id is not None:
+        message.provider_id = provider_id
+    advance(message, status, at, error_code)
+
+
 async def record(
     session: AsyncSession,
     channel: str,
@@ -89,11 +121,7 @@ async def record(
         recorded.messages += 1
         if message.contact_id is not None:
             recorded.contact_ids.add(message.contact_id)
-        if _moves_forward(message.status, status, MESSAGE_RANK):
-            message.status = status
-            message.updated_at = at
-            if error_code:
-                message.error_code = error_code
+        advance(message, status, at, error_code)
 
     items = await session.scalars(
         select(OutboxItem).where(

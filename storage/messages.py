@@ -98,23 +98,3 @@ async def insert_replies(
     if len(rows) == 1:
         return [(await session.execute(_INSERT_ONE, rows[0])).scalar_one()]
     return list((await session.execute(_INSERT_MANY, rows)).scalars())
-
-
-async def mark(
-    session: AsyncSession,
-    message_id: int,
-    status: str,
-    at: datetime,
-    *,
-    provider_id: str | None = None,
-    error_code: str | None = None,
-) -> None:
-    message = await session.get(Message, message_id)
-    if message is None:
-        return
-    message.status = status
-    message.updated_at = at
-    if provider_id is not None:
-        message.provider_id = provider_id
-    if error_code is not None:
-        message.error_code = error_code

@@ -35,7 +35,17 @@ def templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Templates]:
     templates.close()
 
 
-@pytest.fixture(params=BACKENDS)
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Every test that uses a database runs on each backend, or on those its
+    `@pytest.mark.backends(...)` names (leader election is PostgreSQL's only), so nothing is
+    skipped for being inapplicable."""
+    if "db_url" in metafunc.fixturenames:
+        marker = metafunc.definition.get_closest_marker("backends")
+        backends = marker.args if marker else BACKENDS
+        metafunc.parametrize("db_url", backends, indirect=True)
+
+
+@pytest.fixture
 def db_url(request: pytest.FixtureRequest, templates: Templates, tmp_path) -> str:
     """A migrated, empty database on each backend."""
     return templates.url(request.param, tmp_path)

@@ -1,4 +1,8 @@
-"""Test databases: SQLite always, PostgreSQL when TEST_DATABASE_URL is set (required under CI).
+"""Test databases: SQLite always, and PostgreSQL in every run where a server answers.
+
+PostgreSQL is found at TEST_DATABASE_URL, else at the documented address (DEFAULT_POSTGRES, the
+server `compose.yaml` and the README start). When neither answers its cases are skipped with the
+reason; under CI (CI=true) that is a failure instead. TEST_DATABASE_URL=off runs SQLite only.
 
 Each test run makes its own PostgreSQL database (and drops it after), so several runs (CI, a
 developer, a benchmark) can share one server without seeing each other's rows.
@@ -20,15 +24,39 @@ from storage.db import Database
 from storage.models import Base
 
 BACKENDS = ("sqlite", "postgres")
+DEFAULT_POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 
 
-def postgres_admin_url() -> str | None:
-    url = os.environ.get("TEST_DATABASE_URL", "").strip()
-    if not url:
-        if os.environ.get("CI") == "true":
-            pytest.fail("CI=true but TEST_DATABASE_URL is not set: PostgreSQL tests must run")
-        return None
-    return url
+async def _answers(url: str) -> str | None:
+    """None if a PostgreSQL server answers at `url`, else why not (for the skip reason)."""
+    admin = Database(url)
+    try:
+        async with asyncio.timeout(3), admin.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+    except Exception as error:  # refused, timed out, wrong password: say which
+        return f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
+    finally:
+        await admin.dispose()
+    return None
+
+
+def postgres_admin_url() -> tuple[str | None, str]:
+    """The server to make test databases on, or None and the reason PostgreSQL is skipped."""
+    given = os.environ.get("TEST_DATABASE_URL", "").strip()
+    if given.lower() == "off":
+        return None, "PostgreSQL: TEST_DATABASE_URL=off"
+    url = given or DEFAULT_POSTGRES
+    problem = asyncio.run(_answers(url))
+    if problem is None:
+        return url, ""
+    where = "TEST_DATABASE_URL" if given else f"the default address {DEFAULT_POSTGRES}"
+    reason = (
+        f"PostgreSQL: no server answered at {where} ({problem}); "
+        "start one as the README says, or set TEST_DATABASE_URL"
+    )
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"CI=true and {reason}: PostgreSQL tests must run")
+    return None, reason
 
 
 async def _create_postgres(admin_url: str, name: str) -> str:
@@ -73,7 +101,7 @@ class Templates:
         self.root = root
         self.sqlite_template = root / "template.db"
         asyncio.run(_create_sqlite(self.sqlite_template))
-        self.postgres_admin = postgres_admin_url()
+        self.postgres_admin, self.postgres_skip = postgres_admin_url()
         self.postgres_name = f"diaspora_test_{uuid.uuid4().hex[:12]}"
         self.postgres_url: str | None = None
 
@@ -83,7 +111,7 @@ class Templates:
             shutil.copy(self.sqlite_template, copy)
             return f"sqlite+aiosqlite:///{copy}"
         if self.postgres_admin is None:
-            pytest.skip("PostgreSQL: set TEST_DATABASE_URL to run these tests")
+            pytest.skip(self.postgres_skip)
         if self.postgres_url is None:
             self.postgres_url = asyncio.run(
                 _create_postgres(self.postgres_admin, self.postgres_name)

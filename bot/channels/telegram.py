@@ -1,7 +1,7 @@
 """The Telegram channel: a python-telegram-bot 22 Application around the one conversation.
 
 Updates become `Inbound`s (`telegram_inbound`), the core answers, replies are rendered
-(`telegram_render`) and sent through the Application's bot with its `AIORateLimiter`; the
+(`telegram_render`) and sent through the Application's bot with its `TelegramRateLimiter`; the
 Telegram message id and the outcome are then recorded on each stored outbound message.
 
 Two modes inside `diaspora-bot run`:
@@ -34,11 +34,12 @@ from starlette.routing import Route
 from telegram import BotCommand, CallbackQuery, Message, Update
 from telegram.constants import ChatMemberStatus
 from telegram.error import BadRequest, TelegramError
-from telegram.ext import AIORateLimiter, Application, ContextTypes, TypeHandler
+from telegram.ext import Application, ContextTypes, TypeHandler
 from telegram.request import BaseRequest
 
 from bot.channels import fields
 from bot.channels.telegram_inbound import CHANNEL, inbound_from_update
+from bot.channels.telegram_limits import TelegramRateLimiter
 from bot.channels.telegram_render import (
     MAX_TEXT,
     PARSE_MODE,
@@ -57,7 +58,7 @@ from bot.conversation import Outgoing, Turn
 from bot.dispatcher import REPLY_KIND
 from bot.services import Services
 from knowledge.addresses import mask, telegram_address
-from storage import contacts, messages, outbox
+from storage import contacts, delivery, outbox
 from storage.models import Contact
 from storage.models import Message as StoredMessage
 
@@ -68,7 +69,8 @@ WEBHOOK_PATH = "/telegram/webhook"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 _SECRET_FORMAT = re.compile(r"^[A-Za-z0-9_-]{1,256}$")  # what setWebhook accepts
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
-# A 429 is retried this many times (after its retry_after) before a message is given up.
+# A 429 on a reply is retried this many times (after its retry_after); then the reply goes to
+# the outbox, which retries later.
 RATE_LIMIT_RETRIES = 3
 
 
@@ -89,22 +91,26 @@ class TelegramChannel:
         get_updates_request: BaseRequest | None = None,
     ) -> None:
         settings = services.settings
-        if not settings.telegram_bot_token:
+        token = settings.telegram_bot_token.get_secret_value()
+        if not token:
             raise TelegramConfigError("TELEGRAM_BOT_TOKEN is empty")
         self.services = services
         self.webhook_url = f"{settings.public_url}{WEBHOOK_PATH}" if settings.public_url else None
-        self._secret = settings.telegram_webhook_secret.encode()
-        if self.webhook_url and not _SECRET_FORMAT.match(settings.telegram_webhook_secret):
+        secret = settings.telegram_webhook_secret.get_secret_value()
+        self._secret = secret.encode()
+        if self.webhook_url and not _SECRET_FORMAT.match(secret):
             raise TelegramConfigError(
                 "PUBLIC_URL is set, so Telegram would call a webhook: set TELEGRAM_WEBHOOK_SECRET"
                 " to 1-256 characters among A-Z a-z 0-9 _ - (or leave PUBLIC_URL empty to poll)"
             )
         builder = (
             Application.builder()
-            .token(settings.telegram_bot_token)
+            .token(token)
             .base_url(f"{settings.telegram_api_url.rstrip('/')}/bot")
             .base_file_url(f"{settings.telegram_api_url.rstrip('/')}/file/bot")
-            .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
+            .rate_limiter(
+                TelegramRateLimiter(settings.telegram_max_rate, max_retries=RATE_LIMIT_RETRIES)
+            )
             .concurrent_updates(ChatOrderedProcessor())
         )
         if request is not None:
@@ -293,7 +299,7 @@ class TelegramChannel:
         async with self.services.db.transaction() as session:
             for message_id, status, provider_id, error in outcomes:
                 if message_id is not None:
-                    await messages.mark(
+                    await delivery.mark(
                         session, message_id, status, now, provider_id=provider_id, error_code=error
                     )
             if turn.contact_id is None:

@@ -1,16 +1,17 @@
 """Sending on Telegram: one message, the provider's errors mapped to a `SendResult`.
 
-Used by the adapter for direct replies and by the outbox dispatcher (through `TelegramSender`)
-for bulk and later messages. Both go through the Application's bot, so they share its
-`AIORateLimiter`: a 429 pauses every request of the bot for `retry_after`, then retries.
+The one Telegram sender: used by the adapter for direct replies and by the outbox dispatcher
+(through `TelegramSender`) for bulk and later messages, with one map of Telegram's errors.
+Both go through the Application's bot; replies are limited (and a 429 retried) by its
+`TelegramRateLimiter`, while the dispatcher's sends pass through it untouched: the dispatcher's
+pacer is their only limit, and a 429 comes back to it at once (`bot/channels/telegram_limits.py`).
 """
 
 from __future__ import annotations
 
 import logging
-import warnings
 from dataclasses import dataclass
-from datetime import timedelta
+from typing import Any
 
 from telegram import Bot, InlineKeyboardMarkup
 from telegram.error import (
@@ -23,9 +24,11 @@ from telegram.error import (
     TelegramError,
     TimedOut,
 )
+from telegram.ext import ExtBot
 
 from bot.channels.base import SendResult
 from bot.channels.telegram_inbound import CHANNEL, chat_id_of
+from bot.channels.telegram_limits import PACED_BY_DISPATCHER, retry_after_seconds
 from bot.channels.telegram_render import PARSE_MODE, html_text, keyboard, split_text
 from handlers.vocabulary import Option
 from knowledge.addresses import mask
@@ -63,13 +66,6 @@ ERRORS: tuple[ErrorRule, ...] = (
 )
 
 
-def retry_after_seconds(error: RetryAfter) -> float:
-    with warnings.catch_warnings():  # PTB 22 warns about the int form; both forms are read
-        warnings.simplefilter("ignore")
-        value = error.retry_after
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
-
-
 def result_for(error: TelegramError) -> SendResult:
     """Telegram's refusal as the dispatcher's `SendResult`."""
     if isinstance(error, RetryAfter):
@@ -94,12 +90,23 @@ def provider_message_id(chat_id: int, message_id: int) -> str:
 
 
 async def send_text(
-    bot: Bot, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None
+    bot: Bot,
+    chat_id: int,
+    text: str,
+    markup: InlineKeyboardMarkup | None = None,
+    *,
+    paced: bool = False,
 ) -> SendResult:
-    """One message (plain text, escaped here), its Telegram message id as `provider_id`."""
+    """One message (plain text, escaped here), its Telegram message id as `provider_id`.
+
+    `paced`: the caller (the dispatcher) paces this send and handles a 429 itself, so the
+    bot's rate limiter lets it through without waiting or retrying."""
+    limits: dict[str, Any] = {}
+    if paced and isinstance(bot, ExtBot) and bot.rate_limiter is not None:
+        limits["rate_limit_args"] = PACED_BY_DISPATCHER
     try:
         message = await bot.send_message(
-            chat_id, html_text(text), parse_mode=PARSE_MODE, reply_markup=markup
+            chat_id, html_text(text), parse_mode=PARSE_MODE, reply_markup=markup, **limits
         )
     except TelegramError as error:
         result = result_for(error)
@@ -117,9 +124,9 @@ class TelegramSender:
 
     `provider_id` is Telegram's message id in that chat (what `Inbound.reply_to` names when
     someone replies to it: a ticket posted in the staff group). A text longer than one message
-    goes in parts; the result is the first part's, or the first failure. A 429 is first retried
-    by the bot's rate limiter (after each `retry_after`, pausing the whole bot); `retry_after`
-    comes back in the result only once those retries are spent.
+    goes in parts; the result is the first part's, or the first failure. A 429 comes back at
+    once as `retry_after` in the result (the dispatcher pauses the channel and re-queues the
+    row): nothing waits or retries inside the send.
     """
 
     channel = CHANNEL
@@ -142,7 +149,7 @@ class TelegramSender:
         first: SendResult | None = None
         for n, part in enumerate(parts, 1):
             last = n == len(parts)
-            result = await send_text(self.bot, chat_id, part, markup if last else None)
+            result = await send_text(self.bot, chat_id, part, markup if last else None, paced=True)
             if not result.ok:
                 return result
             first = first or result

@@ -170,8 +170,8 @@ class TwilioSms:
         self.public_url = settings.public_url
         self.api_url = settings.twilio_api_url
         self.region = settings.default_region
-        self.validator = RequestValidator(settings.twilio_auth_token)
-        self._auth_token = settings.twilio_auth_token
+        self._auth_token = settings.twilio_auth_token.get_secret_value()
+        self.validator = RequestValidator(self._auth_token)
         self._client: Client | None = None
         self._http: _RebasedHttpClient | None = None
 

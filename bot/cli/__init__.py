@@ -27,6 +27,7 @@ from bot.cli import (
 )
 from bot.cli.actor import ENV, ActorError, choose
 from bot.logs import setup as setup_logging
+from bot.services import SchemaBehind
 
 COMMANDS = (
     chat,
@@ -103,6 +104,9 @@ def main(argv: list[str] | None = None) -> int:
     except ActorError as error:
         print(f"diaspora-bot: {error}", file=sys.stderr)
         return 2
+    except SchemaBehind as error:
+        print(f"diaspora-bot: {error}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # `diaspora-bot chat | head`: the reader left, nothing to report

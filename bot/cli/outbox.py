@@ -43,7 +43,7 @@ def add(sub: argparse._SubParsersAction) -> None:
 
 
 async def _list(args: argparse.Namespace) -> int:
-    services = await Services.start()
+    services = await Services.start(answers=False)
     try:
         async with services.db.transaction() as session:
             counts = await outbox.counts(session)
@@ -78,7 +78,7 @@ async def _list(args: argparse.Namespace) -> int:
 
 
 async def _resend(args: argparse.Namespace) -> int:
-    services = await Services.start()
+    services = await Services.start(answers=False)
     try:
         async with services.db.transaction() as session:
             outcome = await outbox.resend(session, args.ids, utcnow())
@@ -108,7 +108,7 @@ def _user() -> str:
 
 
 async def _dispatch(args: argparse.Namespace) -> int:
-    services = await Services.start()
+    services = await Services.start(answers=False)
     channels = channel_services(services)
     for channel in channels:
         await _open_sender(channel)

@@ -40,7 +40,7 @@ def channel_services(services: Services) -> list[ChannelService]:
 async def _run(args: argparse.Namespace) -> int:
     settings = Settings()
     setup_logging(settings.log_level)
-    services = await Services.start(settings)
+    services = await Services.start(settings, upgrade=True)
     try:
         channels = channel_services(services)
     except ValueError as error:  # settings that cannot work: say which, do not start half-way

@@ -23,8 +23,10 @@ async def test_healthz_says_ok_with_a_database(db_url: str) -> None:
 
 async def test_healthz_says_down_without_a_database(tmp_path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path}/missing-dir/x/../../nope.db"
-    services = await Services.start(Settings(database_url=url), upgrade=False)
-    await services.db.engine.dispose()
+    services = await Services.start(Settings(database_url=url), upgrade=True)
+    await services.db.dispose()
+    for leftover in tmp_path.glob("nope.db*"):
+        leftover.unlink()
     (tmp_path / "nope.db").mkdir()  # a directory where the database file should be
     try:
         transport = httpx.ASGITransport(app=create_app(services))

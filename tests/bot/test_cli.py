@@ -1,4 +1,4 @@
-"""The command line, run as a person would run it."""
+"""The command line, run as a person would run it (in-process: tests/cli.py)."""
 
 from __future__ import annotations
 
@@ -8,23 +8,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from tests.cli import Result, cli
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def run(
-    args: list[str], tmp_path: Path, stdin: str = "", **extra_env: str
-) -> subprocess.CompletedProcess:
-    env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/cli.db", **extra_env}
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=env,
-        timeout=120,
-        check=False,
-    )
+def run(args: list[str], tmp_path: Path, stdin: str = "", **extra_env: str) -> Result:
+    return cli(args, tmp_path / "cli.db", stdin, **extra_env)
 
 
 def test_chat_json_prints_one_line_per_message(tmp_path: Path) -> None:
@@ -62,9 +54,36 @@ def test_stats_counts_messages(tmp_path: Path) -> None:
     assert figures["contacts_by_channel"] == {"console": 1}
 
 
-def test_db_upgrade(tmp_path: Path) -> None:
+def test_the_installed_command_migrates_a_new_database_then_chats(tmp_path: Path) -> None:
+    """The real entry point, once, in a process of its own: what `make run` does."""
+    env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/new.db"}
+
+    def command(*args: str, stdin: str = "") -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True,
+            cwd=ROOT, env=env, timeout=120, check=False,
+        )  # fmt: skip
+
+    upgrade = command("db", "upgrade")
+    assert upgrade.returncode == 0, upgrade.stderr
+    assert "SQLite is up to date" in upgrade.stdout
+    chat = command("chat", "--json", stdin="menu\n")
+    assert '"QUESTIONS"' in chat.stdout, chat.stderr
+
+
+@pytest.mark.parametrize("args", [["stats"], ["chat", "--json"], ["outbox", "list"]])
+def test_a_command_on_a_database_not_yet_migrated_says_to_upgrade(
+    tmp_path: Path, args: list[str]
+) -> None:
+    result = cli(args, tmp_path / "new.db", "menu\n", migrated=False)
+    assert result.returncode == 1
+    assert "run `diaspora-bot db upgrade` first" in result.stderr
+    assert result.stdout == ""
+
+
+def test_upgrade_on_an_up_to_date_database_says_so(tmp_path: Path) -> None:
     result = run(["db", "upgrade"], tmp_path)
-    assert result.returncode == 0
+    assert result.returncode == 0, result.stderr
     assert "SQLite is up to date" in result.stdout
 
 
@@ -106,3 +125,19 @@ def test_poll_check_lists_every_problem(tmp_path: Path) -> None:
     result = run(["poll", "check", str(bad)], tmp_path)
     assert result.returncode == 1
     assert "letters, digits and _" in result.stderr and "the en text is missing" in result.stderr
+def test_commands_that_answer_no_question_do_not_load_the_sentence_model(
+    tmp_path: Path, monkeypatch
+) -> None:
+    from knowledge.bundle import Knowledge
+
+    asked: list[bool] = []
+    load = Knowledge.load.__func__  # type: ignore[attr-defined]
+
+    def spy(cls, *, semantic: bool = False, **options):  # noqa: ANN001, ANN003, ANN202
+        asked.append(semantic)
+        return load(cls, semantic=semantic, **options)
+
+    monkeypatch.setattr(Knowledge, "load", classmethod(spy))
+    for args in (["stats"], ["outbox", "list"], ["gaps"]):
+        assert run(args, tmp_path, FAQ_SEMANTIC="true").returncode == 0
+    assert asked == [False, False, False]

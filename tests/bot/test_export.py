@@ -5,9 +5,6 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 from bot.conversation import Conversation
@@ -15,6 +12,7 @@ from handlers.context import HandlerConfig
 from knowledge.bundle import Knowledge
 from storage.db import Database
 from tests.chat import Chat, FakeClock
+from tests.cli import Result, cli
 from tests.handlers.conftest import opened
 from tests.handlers.forum_helpers import register, with_forum
 
@@ -22,16 +20,8 @@ ROOT = Path(__file__).resolve().parents[2]
 BOM = b"\xef\xbb\xbf"
 
 
-def _cli(args: list[str], db_path: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{db_path}"}
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        capture_output=True,
-        cwd=ROOT,
-        env=env,
-        timeout=120,
-        check=False,
-    )
+def _cli(args: list[str], db_path: Path) -> Result:
+    return cli(args, db_path)
 
 
 async def _seed(db_path: Path) -> None:
@@ -73,11 +63,11 @@ def test_export_to_stdout_and_to_a_file(tmp_path: Path) -> None:
 
     result = _cli(["export", "registrations"], db_path)
     assert result.returncode == 0, result.stderr
-    rows = _table(result.stdout)
+    rows = _table(result.stdout_bytes)
     assert [r["forum"] for r in rows] == ["fidima", "women_forum", "women_forum"]
     aissata, fatoumata = rows[1], rows[2]
     assert aissata["name"] == "Aïssata Coulibaly-Traoré"
-    assert aissata["country"] == "Côte d'Ivoire"
+    assert aissata["country"] == "Côte d’Ivoire"
     assert aissata["country_code"] == "CI"
     assert aissata["city"] == "Montréal"
     assert aissata["contact"] == "aissata@example.org"
@@ -97,7 +87,7 @@ def test_export_to_stdout_and_to_a_file(tmp_path: Path) -> None:
     out = tmp_path / "femmes.csv"
     result = _cli(["export", "registrations", "--forum", "women_forum", "-o", str(out)], db_path)
     assert result.returncode == 0, result.stderr
-    assert "2 registrations written" in result.stderr.decode()
+    assert "2 registrations written" in result.stderr
     assert [r["name"] for r in _table(out.read_bytes())] == [
         "Aïssata Coulibaly-Traoré",
         "Fatoumata Sidibé",
@@ -107,4 +97,4 @@ def test_export_to_stdout_and_to_a_file(tmp_path: Path) -> None:
 def test_an_unknown_forum_is_refused(tmp_path: Path) -> None:
     result = _cli(["export", "registrations", "--forum", "fidma"], tmp_path / "bot.db")
     assert result.returncode == 2
-    assert b"unknown forum 'fidma'" in result.stderr
+    assert "unknown forum 'fidma'" in result.stderr

@@ -23,8 +23,8 @@ async def test_services_search_with_embeddings_only_when_the_setting_says_so(
     tmp_path: Path,
 ) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path}/bot.db"
-    on = await Services.start(Settings(database_url=url, faq_semantic=True), upgrade=False)
-    off = await Services.start(Settings(database_url=url, faq_semantic=False), upgrade=False)
+    on = await Services.start(Settings(database_url=url, faq_semantic=True), upgrade=True)
+    off = await Services.start(Settings(database_url=url, faq_semantic=False))
     try:
         assert on.knowledge.faq.wait_until_ready(timeout=120)
         assert not off.knowledge.faq.wait_until_ready(timeout=0)
@@ -38,7 +38,7 @@ async def test_services_search_with_embeddings_only_when_the_setting_says_so(
 async def test_commands_that_never_answer_skip_the_model(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path}/bot.db"
     settings = Settings(database_url=url, faq_semantic=True)
-    services = await Services.start(settings, upgrade=False, answers=False)
+    services = await Services.start(settings, upgrade=True, answers=False)
     try:
         assert not services.knowledge.faq.wait_until_ready(timeout=0)
     finally:

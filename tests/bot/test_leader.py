@@ -54,11 +54,11 @@ async def until(condition, seconds: float = 10.0) -> float:  # noqa: ANN001
 
 @pytest.fixture
 def postgres(db: Database) -> Database:
-    if not db.is_postgres:
-        pytest.skip("leader election is for several processes on PostgreSQL")
+    assert db.is_postgres, "mark the test @pytest.mark.backends('postgres')"
     return db
 
 
+@pytest.mark.backends("postgres")  # leader election is for several processes
 async def test_one_of_two_leads_and_the_other_takes_over(postgres: Database, db_url) -> None:
     first, second = Candidate(db_url), Candidate(db_url)
     try:
@@ -77,6 +77,7 @@ async def test_one_of_two_leads_and_the_other_takes_over(postgres: Database, db_
         await second.close()
 
 
+@pytest.mark.backends("postgres")  # leader election is for several processes
 async def test_a_leader_whose_session_dies_steps_down(postgres: Database, db_url) -> None:
     first, second = Candidate(db_url), Candidate(db_url)
     try:
@@ -100,6 +101,7 @@ async def test_a_leader_whose_session_dies_steps_down(postgres: Database, db_url
         await second.close()
 
 
+@pytest.mark.backends("postgres")  # leader election is for several processes
 async def test_a_killed_leader_process_is_replaced(postgres: Database, db_url) -> None:
     process = subprocess.Popen(  # noqa: ASYNC220 - the test itself waits on it, line by line
         [sys.executable, "-m", "tests.leader_worker", db_url],
@@ -126,9 +128,8 @@ async def test_a_killed_leader_process_is_replaced(postgres: Database, db_url) -
         await follower.close()
 
 
+@pytest.mark.backends("sqlite")
 async def test_sqlite_has_one_process_and_it_leads(db: Database, db_url) -> None:
-    if db.is_postgres:
-        pytest.skip("SQLite only")
     only = Candidate(db_url)
     try:
         only.leadership.start()

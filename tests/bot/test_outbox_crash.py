@@ -82,9 +82,8 @@ async def test_a_killed_dispatcher_never_sends_twice(db: Database, db_url: str, 
     assert len(per_chat) >= status["sent"]
 
 
+@pytest.mark.backends("postgres")  # several workers need SKIP LOCKED; SQLite runs one
 async def test_two_workers_share_one_outbox(db: Database, db_url: str, api) -> None:
-    if not db.is_postgres:
-        pytest.skip("several workers need PostgreSQL (SKIP LOCKED); SQLite runs one")
     count = 400
     ids = await people(db, [f"telegram:{n}" for n in range(1, count + 1)])
     await queue(db, ids, "Annonce du ministère")

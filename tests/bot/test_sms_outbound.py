@@ -182,3 +182,25 @@ def test_senders_numbers_become_e164_addresses(raw: str, address: str) -> None:
 def test_what_is_not_a_number_is_refused(raw: str) -> None:
     with pytest.raises(AddressError):
         sms_address(raw, "ML")
+
+
+async def test_the_dispatcher_sends_bulk_sms_through_the_real_twilio_sender(
+    db, twilio: TwilioSms, api: FakeTwilioApi
+) -> None:
+    """The outbox, the dispatcher and the Twilio sender together: one SMS per person with its
+    SID kept, a number that opted out at Twilio marked and its row failed, nothing twice."""
+    from bot.dispatcher import Dispatcher, DispatcherConfig
+    from tests.outbox_rows import people, queue, rows
+
+    ids = await people(db, ["tel:+22376000001", "tel:+22376000002", "tel:+22376000003"])
+    await queue(db, ids, "Le forum FIDIMA ouvre ses inscriptions")
+    api.opt_out("+22376000002")
+    before = len(api.sent)  # the fake serves the whole module
+    config = DispatcherConfig(rates={"sms": 1000.0}, worker_id="w")
+    stats = await Dispatcher(db, {"sms": twilio}, config).run_until_idle()
+    assert (stats.sent, stats.failed, stats.unknown) == (2, 1, 0)
+    sent = api.sent[before:]
+    assert sorted(m["To"] for m in sent) == ["+22376000001", "+22376000003"]
+    by_address = {r.address: r for r in await rows(db)}
+    assert by_address["tel:+22376000001"].provider_id in {m["sid"] for m in sent}
+    assert by_address["tel:+22376000002"].status == "failed"

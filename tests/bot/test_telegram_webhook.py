@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
+from pydantic import SecretStr
 
 from bot.app import create_app
 from bot.channels.telegram import SECRET_HEADER, WEBHOOK_PATH, TelegramChannel, TelegramConfigError
@@ -111,7 +112,7 @@ async def test_webhook_mode_refuses_to_start_without_a_secret(db_url, api, knowl
     try:
         with pytest.raises(TelegramConfigError, match="TELEGRAM_WEBHOOK_SECRET"):
             channel_services(services)
-        services.settings.telegram_webhook_secret = "has spaces and é"
+        services.settings.telegram_webhook_secret = SecretStr("has spaces and é")
         with pytest.raises(TelegramConfigError, match="TELEGRAM_WEBHOOK_SECRET"):
             TelegramChannel(services)
     finally:
@@ -124,7 +125,7 @@ async def test_run_turns_telegram_on_with_a_token_only(db_url, api, knowledge) -
     )
     try:
         assert channel_services(services) == []
-        services.settings.telegram_bot_token = "1:T"
+        services.settings.telegram_bot_token = SecretStr("1:T")
         [channel] = channel_services(services)
         assert channel.name == "telegram" and channel.routes() == []  # polling: no webhook
         assert channel.sender.channel == "telegram"

@@ -95,7 +95,7 @@ def test_every_iso_code_is_known_with_names_in_both_languages() -> None:
 
 
 def test_names_in_the_persons_language() -> None:
-    assert country_name("CI", "fr") == "Côte d'Ivoire"
+    assert country_name("CI", "fr") == "Côte d’Ivoire"  # CLDR's apostrophe
     assert country_name("US", "fr") == "États-Unis"
     assert country_name("US", "en") == "United States"
     assert country_name("DE", "fr") == "Allemagne"
@@ -124,3 +124,45 @@ def test_every_time_zone_is_a_real_zone() -> None:
         if country.timezone is not None:
             ZoneInfo(country.timezone)
     assert timezone_for("ZZ") is None
+
+
+def test_every_country_with_several_zones_has_its_one_zone_written_down() -> None:
+    """The rule (capital, or where most people live) is data in countries.yaml, not tzdata's
+    order: zone.tab lists Simferopol first for Ukraine, Samarkand for Uzbekistan."""
+    text = resources.files("tzdata").joinpath("zoneinfo", "zone.tab").read_text(encoding="utf-8")
+    zones: dict[str, set[str]] = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            code, _, zone, *_ = line.split("\t")
+            zones.setdefault(code, set()).add(zone)
+    for code, found in zones.items():
+        assert timezone_for(code) in found, code
+    assert (timezone_for("UA"), timezone_for("UZ"), timezone_for("FM")) == (
+        "Europe/Kyiv",
+        "Asia/Tashkent",
+        "Pacific/Pohnpei",
+    )
+
+
+def test_quiet_hours_use_the_same_zone_as_the_country_table() -> None:
+    from bot.quiet_hours import zone_for
+
+    for code in countries().by_code:
+        if timezone_for(code) is not None:
+            assert zone_for(code, "tel:+22376000000").key == timezone_for(code), code
+
+
+def test_country_names_come_from_cldr_in_every_offered_language() -> None:
+    from babel import Locale, UnknownLocaleError
+
+    from knowledge.countries import offered_languages
+
+    for lang in offered_languages():
+        try:
+            cldr = Locale.parse(lang).territories
+        except UnknownLocaleError:  # Soninke: not in CLDR, English names stand in
+            assert country_name("ML", lang) == "Mali"
+            continue
+        assert country_name("ML", lang) == cldr["ML"]
+    assert country_name("CI", "fr") == "Côte d’Ivoire"
+    assert country_name("SN", "bm") == Locale.parse("bm").territories["SN"]
