@@ -159,6 +159,7 @@ class TwilioSms:
     channel = CHANNEL
     inbound_path = INBOUND_PATH
     status_path = STATUS_PATH
+    replies_in_response = True  # TwiML
 
     def __init__(self, settings: Settings) -> None:
         self.account_sid = settings.twilio_account_sid
@@ -243,7 +244,7 @@ class TwilioSms:
 
     # -- sending -----------------------------------------------------------------------------
 
-    async def start(self) -> None:
+    async def start(self, channel: object = None) -> None:
         self._ensure_client()
 
     async def close(self) -> None:
@@ -321,5 +322,5 @@ def _int_or_none(value: object) -> int | None:
 
 
 def twilio_channel(services: Services) -> SmsChannel:
-    """The SMS channel over Twilio, for `diaspora-bot run`."""
+    """The SMS channel over Twilio alone."""
     return SmsChannel(services, TwilioSms(services.settings))
