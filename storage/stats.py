@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import tickets
+from storage import sms_health, tickets
 from storage.models import Contact, Message, OutboxItem, Registration
 
 
@@ -39,4 +39,20 @@ async def summary(session: AsyncSession) -> dict:
         ),
         "outbox": await _grouped(session, OutboxItem.status),
         "tickets": await tickets.response_times(session),
+        # SMS per provider (issue 16): what each carried, and when each was last heard from.
+        "sms_by_provider": await sms_by_provider(session),
+        "sms_provider_health": await sms_health.summary(session),
     }
+
+
+async def sms_by_provider(session: AsyncSession) -> dict[str, dict[str, int]]:
+    """SMS outbox rows per provider and status ("-": not yet claimed by a provider's lane)."""
+    rows = await session.execute(
+        select(OutboxItem.provider, OutboxItem.status, func.count())
+        .where(OutboxItem.channel == "sms")
+        .group_by(OutboxItem.provider, OutboxItem.status)
+    )
+    found: dict[str, dict[str, int]] = {}
+    for provider, status, count in rows.all():
+        found.setdefault(provider or "-", {})[status] = count
+    return found

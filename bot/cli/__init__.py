@@ -18,11 +18,12 @@ from bot.cli import (
     kb,
     outbox,
     run,
+    sms,
     stats,
 )
 from bot.logs import setup as setup_logging
 
-COMMANDS = (chat, ask, stats, run, db, kb, export, broadcast, contacts, audit, gaps, outbox)
+COMMANDS = (chat, ask, stats, run, db, kb, export, broadcast, contacts, audit, gaps, outbox, sms)
 
 
 def parser() -> argparse.ArgumentParser:
