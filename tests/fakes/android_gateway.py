@@ -16,6 +16,7 @@ import asyncio
 import base64
 import itertools
 import threading
+import time
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -31,6 +32,7 @@ class FakeAndroidGateway:
         self.password = password
         self.sent: list[dict] = []  # every message accepted, with the "id" we gave it
         self.calls = 0
+        self.sent_at: list[float] = []  # time.monotonic() of each accepted message (its rate)
         self.webhooks: dict[str, dict] = {}
         self.health = "pass"
         self._failures: list[int] = []
@@ -76,6 +78,7 @@ class FakeAndroidGateway:
         with self._lock:
             message_id = f"m{next(self._ids)}"
             self.sent.append({**body, "id": message_id})
+            self.sent_at.append(time.monotonic())
         if stall:
             await asyncio.sleep(stall)
         return JSONResponse(
