@@ -64,6 +64,7 @@ class Settings(BaseSettings):
     smpp_tps: float = 10.0  # submit_sm a second the SMSC allows (the aggregator's contract)
     smpp_window: int = 10  # submit_sm awaiting their response at once
     smpp_enquire_link_seconds: float = 30.0
+    smpp_bind: bool = True  # false: this process does not bind (another `run` holds the session)
 
     # Outbox, dispatcher and scheduler (bulk sending)
     telegram_max_rate: float = 25.0  # messages a second (Telegram allows about 30)
@@ -101,6 +102,15 @@ class Settings(BaseSettings):
             raise ValueError("REMINDER_DAYS is whole numbers of days, comma-separated: 7,1")
         return ",".join(parts)
 
+    @field_validator("smpp_system_id", "smpp_password", "smpp_system_type")
+    @classmethod
+    def _smpp_lengths(cls, value: str, info) -> str:  # noqa: ANN001
+        # SMPP 3.4's limits (C-octet strings): an SMSC would refuse the bind.
+        most = {"smpp_system_id": 15, "smpp_password": 8, "smpp_system_type": 12}[info.field_name]
+        if len(value) > most:
+            raise ValueError(f"{info.field_name.upper()} is at most {most} characters in SMPP")
+        return value
+
     @property
     def reminder_days_before(self) -> tuple[int, ...]:
         """For handlers.forum_reminders.queue_due_reminders: (7, 1) from "7,1"."""
@@ -120,7 +130,7 @@ class Settings(BaseSettings):
 
     @property
     def smpp_enabled(self) -> bool:
-        return bool(self.smpp_host and self.smpp_system_id)
+        return bool(self.smpp_host and self.smpp_system_id and self.smpp_bind)
 
     @property
     def sms_providers(self) -> list[str]:

@@ -156,6 +156,7 @@ class TwilioSms:
     """The Twilio provider: an `SmsProvider` and the SMS channel's `Sender`."""
 
     name = "twilio"
+    provider = name  # outbox rows it sends record it (stats per provider)
     channel = CHANNEL
     inbound_path = INBOUND_PATH
     status_path = STATUS_PATH

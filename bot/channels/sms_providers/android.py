@@ -138,6 +138,7 @@ class AndroidSms:
     """The Android gateway provider: an `SmsProvider` and a `Sender` of the SMS channel."""
 
     name = NAME
+    provider = name  # outbox rows it sends record it (stats per provider)
     channel = CHANNEL
     inbound_path = WEBHOOK_PATH
     status_path = None  # one webhook for messages and reports
@@ -161,7 +162,7 @@ class AndroidSms:
         self._heard_written = 0.0
         self._alerted = False
 
-    # -- webhook --------------------------------------------------------------------------------
+    # -- webhook ------------------------------------------------------------
 
     async def parse_event(self, request: Request) -> Inbound | DeliveryReport | None:
         if not self._signing_key:
@@ -238,7 +239,7 @@ class AndroidSms:
     def acknowledge(self) -> Response:
         return JSONResponse({"ok": True})
 
-    # -- sending --------------------------------------------------------------------------------
+    # -- sending ------------------------------------------------------------
 
     def _ensure_client(self) -> AsyncAPIClient:
         if self._client is None:
