@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Message
@@ -119,15 +119,3 @@ async def mark(
     if error_code is not None:
         message.error_code = error_code
 
-
-async def take_pending(session: AsyncSession, ids: list[int], at: datetime) -> set[int]:
-    """Mark these outgoing messages `sending` if they are still `pending`; the ids taken.
-    Committed before the provider is called: a concurrent retry of the same turn takes none."""
-    result = await session.execute(
-        update(Message)
-        .where(Message.id.in_(ids), Message.status == "pending")
-        .values(status="sending", updated_at=at)
-        .returning(Message.id)
-        .execution_options(synchronize_session=False)
-    )
-    return set(result.scalars())

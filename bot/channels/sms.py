@@ -38,6 +38,8 @@ logger = logging.getLogger(__name__)
 CHANNEL = "sms"
 # Replies put in a webhook's response: the provider has them, and queues them.
 HANDED_STATUS = "queued"
+# Replies sent by the channel right after the turn (providers that take none in the response).
+SENDING_STATUS = "sending"
 
 
 class WebhookRejected(Exception):
@@ -224,8 +226,13 @@ class SmsChannel:
         """A person's SMS through the conversation; the replies sent back at once through the
         provider it came in on. A provider's retry of the same message sends only replies that
         were never handed over (none twice)."""
-        turn = await self.services.conversation.handle(inbound, self.render)
-        await self._deliver(provider, inbound.address, turn)
+        # Stored as `sending` in the turn's own transaction: taken for this delivery before any
+        # provider call, so a retry of the webhook (a duplicate turn) sends none of them again.
+        turn = await self.services.conversation.handle(
+            inbound, self.render, reply_status=SENDING_STATUS
+        )
+        if not turn.duplicate:
+            await self._deliver(provider, inbound.address, turn)
         return turn
 
     async def report(self, provider: SmsProvider, report: DeliveryReport) -> bool:
@@ -271,18 +278,13 @@ class SmsChannel:
     async def _deliver(self, provider: SmsProvider, address: str, turn: Turn) -> None:
         """Send the turn's replies in order through `provider`; record each one's id or failure.
 
-        Only replies still `pending` are taken (marked `sending` first, committed): a webhook
-        retried while its first delivery is under way sends nothing twice. A failure that
-        surely did not deliver (the phone is off, a 5xx) hands this reply and the ones after
-        it to the outbox, pinned to this provider; one that may have delivered (a read
-        timeout) is not sent again, as in the outbox guarantee."""
-        ids = [o.message_id for o in turn.outgoing if o.message_id is not None]
-        if not ids:
+        A failure that surely did not deliver (the phone is off, a 5xx) hands this reply and
+        the ones after it to the outbox, pinned to this provider; one that may have delivered
+        (a read timeout) is not sent again, as in the outbox guarantee. A crash while sending
+        leaves replies `sending`: never sent again on their own, as an outbox row `unknown`."""
+        outgoing = [o for o in turn.outgoing if o.message_id is not None]
+        if not outgoing:
             return
-        now = self.services.conversation.config.clock()
-        async with self.services.db.transaction() as session:
-            taken = await messages.take_pending(session, ids, now)
-        outgoing = [o for o in turn.outgoing if o.message_id in taken]
         outcomes: list[tuple[int, str, str | None, str | None]] = []
         retry: list[str] = []
         for index, out in enumerate(outgoing):
