@@ -18,6 +18,7 @@ from bot.services import Services
 from bot.settings import Settings
 from knowledge.bundle import Knowledge
 from storage import outbox
+from storage import stats as figures
 from storage.audience import Audience
 from storage.db import Database
 from storage.models import Contact, OutboxItem
@@ -155,8 +156,10 @@ async def test_a_mixed_broadcast_goes_through_each_provider_at_its_rate(
     assert phone.sent_at[-1] - phone.sent_at[1] >= 0.95 * (len(MALI) - 2) / ANDROID_RATE
     assert twilio.sent_at[-1] - twilio.sent_at[0] >= 0.7 * (len(FRANCE) - 1) / TWILIO_RATE
     assert twilio.sent_at[-1] < phone.sent_at[-1] - 0.5
-    async with Database(db.url).transaction() as session:
+    async with db.transaction() as session:
         rows = list(await session.scalars(select(OutboxItem)))
+        per_provider = (await figures.summary(session))["sms_by_provider"]
+    assert per_provider == {"android": {"sent": len(MALI)}, "twilio": {"sent": len(FRANCE)}}
     by_number = {row.address.removeprefix("tel:"): row for row in rows}
     assert all(by_number[n].provider == "android" and by_number[n].status == "sent" for n in MALI)
     assert all(by_number[n].provider == "twilio" and by_number[n].status == "sent" for n in FRANCE)
