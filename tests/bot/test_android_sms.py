@@ -410,3 +410,13 @@ async def test_register_webhook_asks_the_app_for_every_event(android: AndroidApp
     assert {hook["event"] for hook in android.phone.webhooks.values()} == set(events)
     await android.provider.register_webhooks()  # again: replaced, not doubled
     assert len(android.phone.webhooks) == len(events)
+
+
+async def test_a_delivery_event_moves_the_outbox_row_forward(android: AndroidApp) -> None:
+    await _queue(android)
+    await android.dispatch()
+    message_id = android.phone.sent[0]["id"]
+    response = await android.app.report("sms:delivered", message_id, PERSON)
+    assert response.status_code == 200
+    [row] = await android.outbox()
+    assert row.status == "delivered"
