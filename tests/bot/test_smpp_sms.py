@@ -197,11 +197,21 @@ async def test_a_person_texting_the_short_code_gets_the_menu_back_over_smpp(
     await smsc.deliver(PERSON, "menu")
     await eventually(lambda: any("Langue" in text for text in smsc.texts_to(PERSON)))
     assert smsc.delivered_acknowledged == 1
+
+    async def replies() -> list[Message]:
+        async with services.db.transaction() as session:
+            return list(await session.scalars(select(Message).where(Message.direction == "out")))
+
+    async def recorded() -> bool:  # the reply's id is recorded just after the SMSC took it
+        out = await replies()
+        return bool(out) and all(m.status == "sent" for m in out)
+
+    await eventually(recorded)
+    out = await replies()
+    assert all(m.provider_id and m.provider_id.startswith("smpp:") for m in out)
     async with services.db.transaction() as session:
         inbound = await session.scalar(select(Message).where(Message.direction == "in"))
-        out = list(await session.scalars(select(Message).where(Message.direction == "out")))
     assert inbound is not None and inbound.text == "menu"
-    assert out and all(m.status == "sent" and m.provider_id.startswith("smpp:") for m in out)
 
     # The SMSC's receipt for the reply moves it forward.
     message_id = out[0].provider_id.removeprefix("smpp:")
