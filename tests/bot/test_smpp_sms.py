@@ -75,10 +75,11 @@ async def smpp(smsc: FakeSmsc) -> AsyncIterator[SmppSms]:
 # -- sending --------------------------------------------------------------------------------------
 
 
-async def test_binds_as_a_transceiver_and_submits_in_gsm7(smsc: FakeSmsc, smpp: SmppSms) -> None:
+async def test_submits_in_gsm7(smsc: FakeSmsc, smpp: SmppSms) -> None:
     result = await smpp.send(f"tel:+{PERSON}", "Forum de Kayes : inscriptions ouvertes")
     assert result.ok and result.provider_id == f"smpp:{smsc.submitted[0].message_id}"
-    assert smsc.binds == 1
+    # Started without a channel to hand a person's SMS to (a `dispatch` worker): transmitter.
+    assert smsc.bind_modes == ["transmitter"]
     assert smsc.texts_to(PERSON) == ["Forum de Kayes : inscriptions ouvertes"]
     assert smsc.submitted[0].data_coding == 0
 
@@ -195,6 +196,7 @@ async def test_a_person_texting_the_short_code_gets_the_menu_back_over_smpp(
 ) -> None:
     services, _, _ = short_code
     await smsc.deliver(PERSON, "menu")
+    assert smsc.bind_modes == ["transceiver"]
     await eventually(lambda: any("Langue" in text for text in smsc.texts_to(PERSON)))
     assert smsc.delivered_acknowledged == 1
 

@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 
 import gsm0338  # noqa: F401 - registers the "gsm03.38" codec
 
-BIND_TRANSCEIVER, BIND_TRANSCEIVER_RESP = 0x00000009, 0x80000009
+BIND_TRANSCEIVER = 0x00000009
+BIND_TRANSMITTER = 0x00000002
 SUBMIT_SM, SUBMIT_SM_RESP = 0x00000004, 0x80000004
 DELIVER_SM, DELIVER_SM_RESP = 0x00000005, 0x80000005
 ENQUIRE_LINK, ENQUIRE_LINK_RESP = 0x00000015, 0x80000015
@@ -53,6 +54,7 @@ class FakeSmsc:
     port: int = 0
     submitted: list[Submitted] = field(default_factory=list)
     binds: int = 0
+    bind_modes: list[str] = field(default_factory=list)
     enquire_links: int = 0
     receipts_acknowledged: int = 0
     delivered_acknowledged: int = 0
@@ -154,14 +156,14 @@ class FakeSmsc:
     async def _answer(
         self, writer: asyncio.StreamWriter, command: int, seq: int, body: bytes
     ) -> bool:
-        if command == BIND_TRANSCEIVER:
+        if command in (BIND_TRANSCEIVER, BIND_TRANSMITTER):
             system_id, rest = _cstring(body)
             password, _ = _cstring(rest)
             ok = system_id == self.system_id and password == self.password
             self.binds += ok
-            _write(
-                writer, BIND_TRANSCEIVER_RESP, ESME_ROK if ok else ESME_RBINDFAIL, seq, b"smsc\0"
-            )
+            self.bind_modes.append("transceiver" if command == BIND_TRANSCEIVER else "transmitter")
+            status = ESME_ROK if ok else ESME_RBINDFAIL
+            _write(writer, command | 0x80000000, status, seq, b"smsc\0")
             if ok:
                 self._bound.set()
             return ok

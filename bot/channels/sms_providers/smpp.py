@@ -242,7 +242,9 @@ class SmppSms:
             password=self._password,
             system_type=self.system_type,
             addr_ton=source_ton,
-            bind_mode=BindMode.TRANSCEIVER,
+            # Without a channel to hand them to (a `dispatch` worker), a person's SMS must not
+            # come to this session: it would be acknowledged and lost. Transmitter only, then.
+            bind_mode=BindMode.TRANSCEIVER if channel is not None else BindMode.TRANSMITTER,
             enquire_link_interval=float(self.enquire_link),
             log_level="CRITICAL",
             hook=_Hook(self),
@@ -271,9 +273,8 @@ class SmppSms:
 
     @property
     def bound(self) -> bool:
-        return (
-            self.esme is not None and self.esme.session_state == BindMode.TRANSCEIVER.session_state
-        )
+        esme = self.esme
+        return esme is not None and esme.session_state == esme.bind_mode.session_state
 
     async def _watch(self) -> None:
         """Say when the session binds or drops (for the log; the session itself reconnects)."""
@@ -281,7 +282,7 @@ class SmppSms:
         while True:
             now = self.bound
             if now and not was:
-                logger.info("smpp: bound to the SMSC as a transceiver")
+                logger.info("smpp: bound to the SMSC as a %s", self.esme.bind_mode.description)
             elif was and not now:
                 logger.warning("smpp: connection to the SMSC lost; reconnecting")
             was = now
