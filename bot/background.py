@@ -56,7 +56,7 @@ def scheduler(services: Services) -> Scheduler:
     return Scheduler(
         db,
         jobs={
-            "awareness": partial(jobs.awareness, db),
+            "awareness": partial(jobs.awareness, db, locales=services.knowledge.locales),
             "forum_reminders": partial(
                 jobs.forum_reminders,
                 db,

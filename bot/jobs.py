@@ -14,6 +14,7 @@ from handlers.forum_reminders import queue_due_reminders
 from knowledge.awareness import DEFAULT_SERIES, Series
 from knowledge.awareness import series as load_series
 from knowledge.bundle import Knowledge
+from knowledge.locales import Locales
 from storage import broadcasts, subscriptions
 from storage.db import Database
 
@@ -25,7 +26,12 @@ Job = Callable[[datetime], Awaitable[int]]
 
 
 async def awareness(
-    db: Database, run_at: datetime, *, series: Series | None = None, batch: int = AWARENESS_BATCH
+    db: Database,
+    run_at: datetime,
+    *,
+    series: Series | None = None,
+    batch: int = AWARENESS_BATCH,
+    locales: Locales | None = None,
 ) -> int:
     """Queue the NEXT message of the series for every subscriber; returns how many were queued.
 
@@ -52,7 +58,9 @@ async def awareness(
                         "contact_id": person.id,
                         "channel": person.channel,
                         "address": person.address,
-                        "text": message.for_channel(person.channel, person.language),
+                        "text": message.for_channel(
+                            person.channel, person.language, locales=locales
+                        ),
                         "kind": "awareness",
                         "source": f"campaign:{series.id}",
                         "dedupe_key": f"awareness:{series.id}:{message.number}:{person.id}",

@@ -33,7 +33,11 @@ class Services:
         db = Database(settings.database_url)
         if upgrade:
             await db.upgrade()
-        knowledge = knowledge or Knowledge.load(semantic=settings.faq_semantic and answers)
+        knowledge = knowledge or Knowledge.load(
+            semantic=settings.faq_semantic and answers,
+            languages=settings.language_list,
+            drafts=settings.language_drafts,
+        )
         conversation = Conversation(db, knowledge, settings.handler_config())
         return cls(settings, db, knowledge, conversation)
 

@@ -24,6 +24,11 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
 
     default_language: str = "fr"
+    # Languages offered to people, comma-separated; each has knowledge/locales/<code>.yaml. A
+    # translated one (bm, snk) is offered only once its core strings are reviewed
+    # (docs/translating.md). LANGUAGE_DRAFTS=true shows unreviewed drafts: reviewers only.
+    languages: str = "fr,en"
+    language_drafts: bool = False
     default_region: str = "ML"  # how national phone numbers are read: 76 12 34 56 in Mali
     flow_ttl_hours: float = 24
     max_text_length: int = 1600
@@ -110,6 +115,13 @@ class Settings(BaseSettings):
         if len(value) > most:
             raise ValueError(f"{info.field_name.upper()} is at most {most} characters in SMPP")
         return value
+
+    @property
+    def language_list(self) -> tuple[str, ...]:
+        """("fr", "en") from "fr, en"; the default language always included."""
+        listed = [p.strip().lower() for p in self.languages.replace(";", ",").split(",")]
+        ordered = dict.fromkeys([*(p for p in listed if p), self.default_language])
+        return tuple(ordered)
 
     @property
     def reminder_days_before(self) -> tuple[int, ...]:

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.vocabulary import Inbound, Option, Reply
 from knowledge.bundle import Knowledge
+from knowledge.locales import render
 from storage import flows
 from storage.models import Contact, FlowState, utcnow
 
@@ -63,7 +64,27 @@ class Context:
         return self.inbound.channel
 
     def t(self, key: str, lang: str | None = None, /, **values: Any) -> str:
-        return self.knowledge.locales.t(lang or self.lang, key, **values)
+        language = lang or self.lang
+        text, used = self.knowledge.locales.resolve(language, key)
+        self._came_from(language, used)
+        return render(text, values)
+
+    def content(self, key: str, sources: dict[str, str], lang: str | None = None) -> str:
+        """A knowledge text (an FAQ answer: key "faq.<id>.answer", sources entry.answer) in the
+        person's language, or in its fallback when it is not translated and reviewed yet."""
+        language = lang or self.lang
+        text, used = self.knowledge.locales.content(language, key, sources)
+        if text is None or used is None:
+            raise KeyError(f"no text for {key!r} in any language")
+        self._came_from(language, used)
+        return text
+
+    def _came_from(self, language: str, used: str) -> None:
+        # A translated language's text that came from its fallback: the turn ends with a note,
+        # once per person (handlers/languages.py). A source language missing a key is kb
+        # check's business, not the person's.
+        if used != language and language in self.knowledge.locales.packs:
+            self.extra["fell_back"] = (language, used)
 
     def option(self, key: str, value: str, lang: str | None = None) -> Option:
         return Option(self.t(key, lang), value)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from handlers.context import Context, MenuItem
+from handlers.languages import reply_language
 from handlers.router import Keyword
 from handlers.vocabulary import Option, Reply
-from knowledge.faq import Entry, normalise
+from knowledge.faq import Entry, Topic, normalise
+from knowledge.language import question_part
 from storage import gaps
 
 # How many related entries an answer offers as buttons (none on SMS: every line costs money).
@@ -13,8 +15,12 @@ MAX_RELATED = 2
 ASK_STAFF = "CONSEILLER"
 
 
-def _entry_option(entry: Entry, lang: str) -> Option:
-    return Option(entry.title[lang], f"FAQ {entry.id}")
+def _entry_option(ctx: Context, entry: Entry, lang: str) -> Option:
+    return Option(ctx.content(f"faq.{entry.id}.title", entry.title, lang), f"FAQ {entry.id}")
+
+
+def _topic_title(ctx: Context, topic: Topic) -> str:
+    return ctx.content(f"topic.{topic.id}.title", topic.title)
 
 
 def _answer(ctx: Context, entry: Entry, lang: str) -> list[Reply]:
@@ -24,14 +30,16 @@ def _answer(ctx: Context, entry: Entry, lang: str) -> list[Reply]:
     if ctx.channel != "sms":
         faq = ctx.knowledge.faq
         related = [faq.entries[i] for i in entry.related if i in faq.entries][:MAX_RELATED]
-        options += [_entry_option(r, lang) for r in related]
-    return [Reply(entry.answer[lang].strip(), tuple(options), sms_text=entry.sms[lang])]
+        options += [_entry_option(ctx, r, lang) for r in related]
+    answer_text = ctx.content(f"faq.{entry.id}.answer", entry.answer, lang).strip()
+    sms_text = ctx.content(f"faq.{entry.id}.sms", entry.sms, lang)
+    return [Reply(answer_text, tuple(options), sms_text=sms_text)]
 
 
 async def answer(ctx: Context) -> list[Reply]:
     """Answer a free-text question, or say honestly that we do not know and offer a person."""
-    match = ctx.knowledge.faq.search(ctx.text, lang_hint=ctx.lang)
-    lang = match.lang if ctx.knowledge.locales.supports(match.lang) else ctx.lang
+    match = ctx.knowledge.faq.search(question_part(ctx.text), lang_hint=ctx.lang)
+    lang = reply_language(ctx, match.lang)
     if match.outcome == "answer":
         return _answer(ctx, match.entry, lang)
     best = match.suggestions[0][0].id if match.suggestions else None
@@ -40,7 +48,7 @@ async def answer(ctx: Context) -> list[Reply]:
     )
     staff = ctx.option("faq.ask_staff", ASK_STAFF, lang)
     if match.outcome == "unsure":
-        choices = tuple(_entry_option(entry, lang) for entry, _ in match.suggestions[:3])
+        choices = tuple(_entry_option(ctx, entry, lang) for entry, _ in match.suggestions[:3])
         return [Reply(ctx.t("faq.unsure", lang), (*choices, staff))]
     return [
         Reply(ctx.t("faq.none", lang), (ctx.option("menu.questions", "QUESTIONS", lang), staff))
@@ -60,7 +68,7 @@ async def show_entry(ctx: Context) -> list[Reply] | None:
 async def topics(ctx: Context, text: str | None = None) -> list[Reply]:
     """List the FAQ topics."""
     faq = ctx.knowledge.faq
-    options = tuple(Option(topic.title[ctx.lang], f"THEME {topic.id}") for topic in faq.topics)
+    options = tuple(Option(_topic_title(ctx, topic), f"THEME {topic.id}") for topic in faq.topics)
     return [Reply(text or ctx.t("faq.topics"), options)]
 
 
@@ -72,8 +80,8 @@ async def topic_entries(ctx: Context) -> list[Reply]:
     )
     if topic is None:
         return await topics(ctx)
-    options = tuple(_entry_option(faq.entries[i], ctx.lang) for i in topic.entry_ids)
-    return [Reply(ctx.t("faq.topic_entries", topic=topic.title[ctx.lang]), options)]
+    options = tuple(_entry_option(ctx, faq.entries[i], ctx.lang) for i in topic.entry_ids)
+    return [Reply(ctx.t("faq.topic_entries", topic=_topic_title(ctx, topic)), options)]
 
 
 KEYWORDS = [

@@ -34,10 +34,10 @@ def reminder_text(
     return knowledge.locales.t(
         lang,
         key,
-        forum=forum.short_name.get(lang, forum.short_name["fr"]),
+        forum=forum.short_name[lang],  # a translated language: the default's
         days=days,
         date=day_text(knowledge.locales, forum.starts_on, lang),
-        place=forum.place.get(lang, forum.place["fr"]),
+        place=forum.place[lang],
         code=registration.code,
     )
 

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
-from handlers import basics, consultations, faq, privacy, registration, staff, subscriptions
+from handlers import (
+    basics,
+    consultations,
+    faq,
+    languages,
+    privacy,
+    registration,
+    staff,
+    subscriptions,
+)
 from handlers.context import MenuItem
-from handlers.router import Router
+from handlers.router import Keyword, Router
 from knowledge.bundle import Knowledge
 
 # Menu order as people see it; each feature contributes its entries.
@@ -24,17 +33,10 @@ def build_router(knowledge: Knowledge) -> Router:
         for lang in knowledge.locales.languages
         for word in knowledge.locales.raw(lang, "meta.keywords")
     )
+    keywords = command_keywords(language_words)
     return Router(
-        keywords=[
-            *subscriptions.FIRST_KEYWORDS,  # before basics: an invited relative's OUI
-            *consultations.KEYWORDS,  # its MENU says the open ticket stays open, before the core's
-            *basics.keywords(language_words),
-            *privacy.KEYWORDS,
-            *subscriptions.KEYWORDS,
-            *faq.KEYWORDS,
-            *registration.KEYWORDS,
-            *staff.KEYWORDS,
-        ],
+        # Last, the offered translated languages' words for the same commands (bm.yaml).
+        keywords=[*keywords, *languages.pack_keywords(keywords, knowledge.locales)],
         flows={
             **privacy.FLOWS,
             **registration.FLOWS,
@@ -44,5 +46,19 @@ def build_router(knowledge: Knowledge) -> Router:
         },
         fallback=faq.answer,
         before=staff.BEFORE,
-        after=subscriptions.AFTER_TURN,
+        after=(*subscriptions.AFTER_TURN, *languages.AFTER_TURN),
     )
+
+
+def command_keywords(language_words: tuple[str, ...] = ()) -> list[Keyword]:
+    """The features' keywords, in the order the router tries them."""
+    return [
+        *subscriptions.FIRST_KEYWORDS,  # before basics: an invited relative's OUI
+        *consultations.KEYWORDS,  # its MENU says the open ticket stays open, before the core's
+        *basics.keywords(language_words),
+        *privacy.KEYWORDS,
+        *subscriptions.KEYWORDS,
+        *faq.KEYWORDS,
+        *registration.KEYWORDS,
+        *staff.KEYWORDS,
+    ]

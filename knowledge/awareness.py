@@ -13,6 +13,7 @@ from pathlib import Path
 import yaml
 
 from knowledge.gsm7 import segments, transliterate
+from knowledge.locales import Locales
 
 AWARENESS_DIR = Path(__file__).parent / "awareness"
 DEFAULT_SERIES = "irregular_migration"
@@ -24,10 +25,20 @@ class AwarenessMessage:
     id: str
     sms: dict[str, str]
     text: dict[str, str]
+    series: str = ""
 
-    def for_channel(self, channel: str, language: str, default: str = "fr") -> str:
-        """The SMS version on SMS, the longer text elsewhere, in `language` if we have it."""
+    def for_channel(
+        self, channel: str, language: str, default: str = "fr", locales: Locales | None = None
+    ) -> str:
+        """The SMS version on SMS, the longer text elsewhere, in `language` if we have it: a
+        reviewed translation in its pack (`locales`), else the language's fallback."""
         versions = self.sms if channel == "sms" else self.text
+        if locales is not None:
+            field = "sms" if channel == "sms" else "text"
+            key = f"awareness.{self.series}.{self.id}.{field}"
+            text, _ = locales.content(language, key, versions)
+            if text:
+                return text.strip()
         return (versions.get(language) or versions[default]).strip()
 
 
@@ -56,6 +67,7 @@ def load(path: Path) -> Series:
             id=str(m["id"]),
             sms={k: str(v) for k, v in m["sms"].items()},
             text={k: str(v) for k, v in m["text"].items()},
+            series=str(header["id"]),
         )
         for m in sorted(data["messages"], key=lambda m: int(m["number"]))
     )

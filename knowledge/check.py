@@ -9,6 +9,7 @@ import yaml
 from knowledge.faq_check import check_faq
 from knowledge.forums import check_forums
 from knowledge.locales import LOCALES_DIR, Locales
+from knowledge.translations import pack_problems
 
 KNOWLEDGE_DIR = Path(__file__).parent
 
@@ -21,7 +22,9 @@ def _forum_ids(path: Path) -> set[str]:
 def check_knowledge(root: Path = KNOWLEDGE_DIR) -> list[str]:
     problems: list[str] = []
     try:
-        problems += Locales.load(root / LOCALES_DIR.name).problems()
+        locales = Locales.load(root / LOCALES_DIR.name)
+        problems += locales.problems()
+        problems += pack_problems(locales, root / "faq")
     except (ValueError, yaml.YAMLError) as exc:
         problems.append(f"locales: {exc}")
     problems += check_faq(root / "faq", _forum_ids(root / "forums.yaml"))

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 
 from knowledge.gsm7 import segments, transliterate
+from knowledge.locales import SourceTexts
 from knowledge.text import fold
 
 FORUMS_FILE = Path(__file__).parent / "forums.yaml"
@@ -141,7 +142,7 @@ def _texts(raw: Any, where: str, key: str, problems: _Problems) -> dict[str, str
             problems.add(where, f"{key}.{lang} is missing")
             value = ""
         texts[lang] = value.strip() if isinstance(value, str) else ""
-    return texts
+    return SourceTexts(texts)
 
 
 def _date(raw: Any, where: str, key: str, problems: _Problems) -> date:
@@ -188,7 +189,8 @@ def _parse_field(name: str, raw: Any, problems: _Problems) -> Field:
         seen.add(choice_id)
         label = _texts(item.get("label"), f"{where}.{choice_id}", "label", problems)
         sms = _texts(item["sms"], f"{where}.{choice_id}", "sms", problems) if "sms" in item else {}
-        choices.append(Choice(choice_id, label, {**label, **{k: v for k, v in sms.items() if v}}))
+        sms_label = SourceTexts({**label, **{k: v for k, v in sms.items() if v}})
+        choices.append(Choice(choice_id, label, sms_label))
     return Field(
         id=name,
         type=kind if kind in FIELD_TYPES else "text",

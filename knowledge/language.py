@@ -1,18 +1,32 @@
-"""Which of French and English a short message is written in.
+"""Which language a short message is written in: French and English, and Bambara and Soninke.
 
 A statistical model alone is weak on three-word SMS ("cmb tps pr 1 ste"): it sees character
 n-grams of abbreviations. So the model's vote is added to cheap word cues (SMS spellings and
 function words of each language, listed in sms_spellings.yaml), and when neither is sure we keep
 the language the person already uses.
+
+Bambara and Soninke are unknown to the model: a small lexicon of their frequent words and
+greetings (language_lexicon.yaml) recognises them (`recognise`). A text mostly in one of them is
+that language; a few of their words around a French question (a Bambara greeting, then the
+question) leave the text French, and say which other language it also holds (`Recognition.also`),
+so the bot can offer it. Figures on a held-out list: docs/benchmarks.md, "Languages (issue 18)".
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from functools import lru_cache
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
+from pathlib import Path
+
+import yaml
 
 from knowledge.normalise import fold, lexicon
+
+LEXICON_FILE = Path(__file__).parent / "language_lexicon.yaml"
+# A text is in a lexicon language when at least this share of its words are that language's.
+_LEXICON_SHARE = 0.5
 
 LANGUAGES = ("fr", "en")
 
@@ -97,3 +111,118 @@ def detect_language(
     if evidence <= -_MIN_MARGIN:
         return "en"
     return fallback
+
+
+@dataclass
+class ShortTextLexicon:
+    phrases: dict[str, tuple[tuple[str, ...], ...]]  # language -> folded phrases, as words
+    words: dict[str, frozenset[str]]  # language -> folded single words
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        return tuple(self.words)
+
+    @cached_property
+    def phrase_starts(self) -> dict[str, dict[str, tuple[tuple[str, ...], ...]]]:
+        """Per language, its phrases by their first word: a message is read once."""
+        starts: dict[str, dict[str, tuple[tuple[str, ...], ...]]] = {}
+        for lang, phrases in self.phrases.items():
+            table: dict[str, list[tuple[str, ...]]] = {}
+            for phrase in phrases:
+                table.setdefault(phrase[0], []).append(phrase)
+            starts[lang] = {first: tuple(group) for first, group in table.items()}
+        return starts
+
+
+def load_lexicon(path: Path = LEXICON_FILE) -> ShortTextLexicon:
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    cues = lexicon().cues
+    # A word that is also a French or English cue would pull French questions into Bambara.
+    taken = frozenset().union(*(cues.get(lang, frozenset()) for lang in LANGUAGES))
+    phrases, words = {}, {}
+    for lang, lists in raw.items():
+        phrases[str(lang)] = tuple(
+            tuple(fold(str(p)).split()) for p in lists.get("phrases") or () if fold(str(p))
+        )
+        words[str(lang)] = frozenset(
+            folded
+            for w in lists.get("words") or ()
+            if (folded := fold(str(w))) and folded not in taken
+            # "b'a" folds to "b a": kept as a phrase of two words
+        ) - {""}
+        phrases[str(lang)] += tuple(
+            tuple(fold(str(w)).split()) for w in lists.get("words") or () if " " in fold(str(w))
+        )
+    return ShortTextLexicon(phrases, words)
+
+
+@lru_cache(maxsize=1)
+def short_text_lexicon() -> ShortTextLexicon:
+    return load_lexicon()
+
+
+def _coverage(tokens: list[str], lex: ShortTextLexicon) -> dict[str, set[int]]:
+    """Per lexicon language, the positions of `tokens` that are its words (in a phrase or
+    alone); languages with none are left out."""
+    found: dict[str, set[int]] = {}
+    for lang in lex.languages:
+        covered: set[int] = set()
+        by_first = lex.phrase_starts.get(lang, {})
+        own = lex.words.get(lang, frozenset())
+        for i, token in enumerate(tokens):
+            if token in own:
+                covered.add(i)
+            for phrase in by_first.get(token, ()):
+                if tuple(tokens[i : i + len(phrase)]) == phrase:
+                    covered.update(range(i, i + len(phrase)))
+        if covered:
+            found[lang] = covered
+    return found
+
+
+def lexicon_hits(text: str, lex: ShortTextLexicon | None = None) -> tuple[int, dict[str, int]]:
+    """The number of words of `text`, and per lexicon language how many of them are its own
+    (a word inside one of its phrases, or one of its single words)."""
+    tokens = fold(text[:2000]).split()
+    coverage = _coverage(tokens, lex or short_text_lexicon())
+    return len(tokens), {lang: len(covered) for lang, covered in coverage.items()}
+
+
+def question_part(text: str) -> str:
+    """`text` without its words of the lexicon's languages, folded ("i ni ce, comment envoyer
+    de l'argent" -> "comment envoyer de l argent"): what the FAQ should search, since a greeting's
+    words only blur the question. `text` itself when it has none of them, or nothing else."""
+    tokens = fold(text[:2000]).split()
+    coverage = _coverage(tokens, short_text_lexicon())
+    if not coverage:
+        return text
+    covered = set().union(*coverage.values())
+    rest = [token for i, token in enumerate(tokens) if i not in covered]
+    return " ".join(rest) if rest else text
+
+
+@dataclass(frozen=True)
+class Recognition:
+    language: str | None  # None: the text does not tell (keep the person's language)
+    also: tuple[str, ...] = ()  # lexicon languages present in a text of another language
+
+
+def recognise(text: str, vocabulary: Mapping[str, frozenset[str]] | None = None) -> Recognition:
+    """The language of a short text among French, English and the lexicon's languages."""
+    total, hits = lexicon_hits(text)
+    if hits:
+        best = max(hits, key=lambda lang: hits[lang])
+        if hits[best] >= _LEXICON_SHARE * total:
+            return Recognition(best)
+    try:
+        evidence = french_evidence(text, vocabulary)
+    except Exception:  # noqa: BLE001 - recognition must never break a reply
+        evidence = 0.0
+    also = tuple(sorted(hits, key=lambda lang: -hits[lang]))
+    if evidence >= _MIN_MARGIN:
+        return Recognition("fr", also)
+    if evidence <= -_MIN_MARGIN:
+        return Recognition("en", also)
+    if also:  # undecided between French and English, with some Bambara words: Bambara
+        return Recognition(also[0])
+    return Recognition(None)

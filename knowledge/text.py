@@ -16,8 +16,11 @@ MAX_CHARS = 2000
 
 # Letters NFKD does not decompose into a base letter plus an accent.
 _SPECIAL_LETTERS = str.maketrans(
-    {"œ": "oe", "æ": "ae", "ß": "ss", "ø": "o", "ł": "l", "đ": "d", "ı": "i", "’": "'", "ʼ": "'"}
-)
+    {"œ": "oe", "æ": "ae", "ß": "ss", "ø": "o", "ł": "l", "đ": "d", "ı": "i", "’": "'", "ʼ": "'",
+     # Bambara (and other Manding) letters, folded to the ASCII spellings people type on phones
+     # without them: "i ka kɛnɛ" and "i ka kene" are one text, "ɲininkali" and "nyininkali" too.
+     "ɛ": "e", "ɔ": "o", "ɲ": "ny", "ŋ": "ng"}
+)  # fmt: skip
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 # C0/C1 control characters (but not newline or tab), and bidirectional overrides, which
 # people paste by accident and which would otherwise hide inside stored text and logs.

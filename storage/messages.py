@@ -118,4 +118,3 @@ async def mark(
         message.provider_id = provider_id
     if error_code is not None:
         message.error_code = error_code
-

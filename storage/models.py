@@ -99,6 +99,9 @@ class Contact(Base):
     last_options: Mapped[list | None] = mapped_column(JSON)
     # What an SMS reply could not fit; sent on PLUS / MORE.
     more_text: Mapped[str | None] = mapped_column(Text)
+    # Language notes already given, each once: "fallback:bm" (some answers come in French),
+    # "offer:bm" (Bambara offered to someone who wrote some). handlers/languages.py.
+    language_notices: Mapped[list | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

@@ -15,6 +15,7 @@ from bot.cli import (
     db,
     export,
     gaps,
+    i18n,
     kb,
     outbox,
     run,
@@ -23,7 +24,22 @@ from bot.cli import (
 )
 from bot.logs import setup as setup_logging
 
-COMMANDS = (chat, ask, stats, run, db, kb, export, broadcast, contacts, audit, gaps, outbox, sms)
+COMMANDS = (
+    chat,
+    ask,
+    stats,
+    run,
+    db,
+    kb,
+    i18n,
+    export,
+    broadcast,
+    contacts,
+    audit,
+    gaps,
+    outbox,
+    sms,
+)
 
 
 def parser() -> argparse.ArgumentParser:

@@ -64,7 +64,11 @@ def result(knowledge: Knowledge, question: str, lang: str | None, channel: str) 
 
 async def _ask(args: argparse.Namespace) -> int:
     settings = Settings()
-    knowledge = Knowledge.load(semantic=settings.faq_semantic)
+    knowledge = Knowledge.load(
+        semantic=settings.faq_semantic,
+        languages=settings.language_list,
+        drafts=settings.language_drafts,
+    )
     if settings.faq_semantic:
         # The bot answers with embeddings once they are built (a few seconds after start);
         # `ask` checks what it says then, so every question gets them, the first one included.
