@@ -126,9 +126,14 @@ class Outcome:
     contact_flag: str | None = None  # unreachable | opted_out: applies to the person
 
 
-def route_filter(provider: str, claims: Sequence[tuple[str, tuple[str, ...]]]) -> ColumnElement:
+def route_filter(
+    provider: str,
+    claims: Sequence[tuple[str, tuple[str, ...]]],
+    configured: Sequence[str] = (),
+) -> ColumnElement:
     """The rows an SMS provider's lane takes: those pinned to it (a reply goes back through the
-    provider the question came in on), and unpinned ones whose number its routes give it.
+    provider the question came in on), and unpinned ones whose number its routes give it. A row
+    pinned to a provider no longer `configured` counts as unpinned (else nothing would send it).
 
     `claims`: (prefix, earlier prefixes) pairs, from bot.channels.sms_routes (prefixes are `+`
     and digits, or `*`: nothing to escape in LIKE)."""
@@ -137,7 +142,10 @@ def route_filter(provider: str, claims: Sequence[tuple[str, tuple[str, ...]]]) -
     for prefix, earlier in claims:
         own = [] if prefix == "*" else [t.address.like(f"tel:{prefix}%")]
         routed.append(and_(*own, *(~t.address.like(f"tel:{p}%") for p in earlier), true()))
-    return or_(t.provider == provider, and_(t.provider.is_(None), or_(*routed, false())))
+    unpinned = t.provider.is_(None)
+    if configured:
+        unpinned = or_(unpinned, t.provider.not_in(list(configured)))
+    return or_(t.provider == provider, and_(unpinned, or_(*routed, false())))
 
 
 async def claim(

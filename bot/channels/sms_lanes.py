@@ -33,7 +33,9 @@ class ProviderLane:
     def __init__(self, provider: SmsProvider, routes: SmsRoutes) -> None:
         self.target = provider
         self.provider = provider.name  # the dispatcher claims with it (bot.dispatcher.lane_claim)
-        self.claim_where = route_filter(provider.name, routes.claims(provider.name))
+        self.claim_where = route_filter(
+            provider.name, routes.claims(provider.name), routes.providers
+        )
 
     async def send(self, address: str, text: str) -> SendResult:
         return await self.target.send(address, text)

@@ -179,3 +179,36 @@ async def test_the_preview_shows_recipients_and_segments_per_provider(
         ("twilio", 2, 4),
         ("android", 3, 6),
     ]
+
+
+async def test_a_reply_pinned_to_a_provider_no_longer_configured_follows_the_routes(
+    db: Database, knowledge: Knowledge, phone: FakeAndroidGateway, twilio: FakeTwilioApi
+) -> None:
+    services = await Services.start(
+        routed_settings(db.url, phone, twilio), knowledge=knowledge, upgrade=False
+    )
+    channel = sms_channel(services)
+    assert channel is not None
+    try:
+        async with services.db.transaction() as session:
+            contact = Contact(address=f"tel:{MALI[0]}", channel="sms", language="fr")
+            session.add(contact)
+            await session.flush()
+            # Queued for the short code, which the settings no longer configure.
+            await outbox.enqueue(
+                session,
+                contact,
+                "Votre reponse",
+                kind="reply",
+                source="reply:1",
+                dedupe_key="reply:1",
+                now=datetime.now(UTC),
+                provider="smpp",
+            )
+        background = Background(services, [channel.sender])
+        assert background.dispatcher is not None
+        await background.dispatcher.run_until_idle()
+    finally:
+        await channel.stop()
+        await services.close()
+    assert [m["textMessage"]["text"] for m in phone.sent] == ["Votre reponse"]
