@@ -6,10 +6,12 @@ import logging
 
 from sqlalchemy import text
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from bot.request_limits import BodySizeLimit
 from bot.services import Services
 
 logger = logging.getLogger(__name__)
@@ -28,4 +30,6 @@ def create_app(services: Services, routes: list | None = None, lifespan=None) ->
     return Starlette(
         routes=[Route("/healthz", healthz, methods=["GET"]), *(routes or [])],
         lifespan=lifespan,
+        # Outermost: a body over the limit is refused before any endpoint (or signature) work.
+        middleware=[Middleware(BodySizeLimit, max_bytes=services.settings.max_request_bytes)],
     )

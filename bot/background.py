@@ -10,12 +10,14 @@ from functools import partial
 from bot import jobs
 from bot.channels.base import Sender
 from bot.channels.console import ConsoleSender
+from bot.channels.unconfigured import UnconfiguredSender
 from bot.dispatcher import Dispatcher, DispatcherConfig, default_worker_id
 from bot.leader import Leadership
 from bot.quiet_hours import QuietHours
 from bot.scheduler import Poller, Scheduler
 from bot.services import Services
 from bot.settings import Settings
+from handlers.vocabulary import CHANNELS
 
 logger = logging.getLogger(__name__)
 
@@ -34,11 +36,16 @@ def dispatcher_config(settings: Settings, *, sqlite: bool) -> DispatcherConfig:
 
 
 def senders(channel_senders: list[Sender]) -> dict[str, Sender]:
-    """Each channel's sender, plus the console's (its messages are read by `chat`)."""
+    """Each channel's sender, plus the console's (its messages are read by `chat`); a channel
+    that is off gets one that fails its rows after their retries (bot/channels/unconfigured)."""
     found: dict[str, Sender] = {"console": ConsoleSender()}
     for sender in channel_senders:
         # SMS over several providers: a lane each, paced on its own (bot/channels/sms_lanes.py)
         found.update(getattr(sender, "lanes", None) or {sender.channel: sender})
+    running = {sender.channel for sender in found.values()}
+    for channel in CHANNELS:
+        if channel not in running:  # not when SMS runs as lanes ("sms:android", ...)
+            found[channel] = UnconfiguredSender(channel)
     return found
 
 
@@ -63,10 +70,12 @@ def scheduler(services: Services) -> Scheduler:
                 services.knowledge,
                 days_before=settings.reminder_days_before,
             ),
+            "retention": partial(jobs.retention, db, days=settings.message_retention_days),
         },
         defaults={
             "awareness": settings.awareness_cron,
             "forum_reminders": settings.forum_reminders_cron,
+            "retention": settings.retention_cron,
         },
         pollers=(
             Poller(

@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from sqlalchemy.exc import IntegrityError
 
+from handlers import limits
 from handlers.context import Context, HandlerConfig, MenuItem
 from handlers.router import Route, Router, chosen_option
 from handlers.routes import MENU, build_router
@@ -102,6 +103,12 @@ class Conversation:
         except Exception:
             # A bug must cost the person an apology, not their message.
             logger.exception("failed to handle a message from %s", mask(inbound.address))
+            if inbound.provider_id is not None:
+                # A concurrent delivery of the same message may have stored it meanwhile: its
+                # replies, not a second copy (which the unique provider id would refuse).
+                replayed = await self._replay(inbound)
+                if replayed is not None:
+                    return replayed
             return await self._apologise(inbound, reply_status)
 
     async def _replay(self, inbound: Inbound) -> Turn | None:
@@ -196,7 +203,12 @@ class Conversation:
                 is_new=is_new,
                 router=self.router,
             )
-            replies, route = await self._route(ctx, text)
+            verdict = await limits.check_inbound(ctx, inbound_id)
+            if verdict is None:
+                replies, route = await self._route(ctx, text)
+            else:  # stored; the one polite notice, or nothing until the window passes
+                replies = [Reply(ctx.t("limits.slow_down"))] if verdict.notice else []
+                route = Route("limit", verdict.name)
             # No reply is a choice (STOP on SMS is Twilio's to answer): not even a welcome.
             if is_new and replies and route.kind in WELCOMED_ROUTES:
                 replies = [Reply(ctx.t("welcome"), sms_text=ctx.t("welcome_sms")), *replies]

@@ -151,6 +151,10 @@ class Window:
         assert self.free <= self.size, "gave back more places than were taken"
         self._freed.set()
 
+    async def wait_freed(self) -> None:
+        self._freed.clear()
+        await self._freed.wait()
+
     @property
     def in_flight(self) -> int:
         return self.size - self.free
@@ -185,6 +189,10 @@ class Dispatcher:
         self.clock = clock
         self.worker = config.worker_id
         self.window = Window(config.batch_size)
+        # Places each channel holds, and the channel of each claimed row: a slow channel (a
+        # Telegram group's 20 a minute) may not hold the places the others need (`_share`).
+        self._held = dict.fromkeys(senders, 0)
+        self._channel_of: dict[int, str] = {}
         self.pacers = {channel: Pacer(self._rate(channel)) for channel in senders}
         self.stats = Stats()
         self._results: asyncio.Queue[Outcome | None] = asyncio.Queue()
@@ -271,6 +279,22 @@ class Dispatcher:
 
     # -- claiming and sending -----------------------------------------------------------------
 
+    def _reserve(self) -> int:
+        """Places kept for each channel whatever the others hold."""
+        return max(1, self.config.batch_size // (2 * len(self.senders)))
+
+    def _share(self) -> int:
+        """The most places one channel may hold: the window less the places kept for each other
+        channel, so that a channel whose sends wait long never starves the others."""
+        others = len(self.senders) - 1
+        if others <= 0:
+            return self.config.batch_size
+        return max(1, self.config.batch_size - self._reserve() * others)
+
+    def _give(self, channel: str, count: int) -> None:
+        self._held[channel] -= count
+        self.window.give(count)
+
     def _claim_size(self, channel: str) -> int:
         ahead = self._rate(channel) * CLAIM_AHEAD_SECONDS
         if math.isinf(ahead):
@@ -283,10 +307,16 @@ class Dispatcher:
         pacer = self.pacers[channel]
         while not self._stopping.is_set():
             await pacer.wait_ready()
-            size = self._claim_size(channel)
-            places = await self.window.take(size, least=(size + 1) // 2)
+            size = min(self._claim_size(channel), self._share() - self._held[channel])
+            if size <= 0:  # this channel's share is in flight: wait for one of its places
+                await self.window.wait_freed()
+                continue
+            # Fewer, larger claims; but never wait for more than the places kept for us.
+            least = min((size + 1) // 2, self._reserve())
+            places = await self.window.take(size, least=least)
+            self._held[channel] += places
             if self._stopping.is_set():
-                self.window.give(places)
+                self._give(channel, places)
                 return
             try:
                 async with self._transaction() as session:
@@ -302,12 +332,14 @@ class Dispatcher:
                     people = await outbox.recipients(session, {r.contact_id for r in rows})
                 checked_at = time.monotonic()
             except Exception:
-                self.window.give(places)
+                self._give(channel, places)
                 logger.exception("could not claim %s outbox rows; trying again", channel)
                 await self._pause(self.config.poll_interval * 5)
                 continue
             if len(rows) < places:
-                self.window.give(places - len(rows))
+                self._give(channel, places - len(rows))
+            for row in rows:
+                self._channel_of[row.id] = channel
             self._awaiting += len(rows)
             if rows:
                 await self._dispatch(channel, rows, people, checked_at)
@@ -479,6 +511,8 @@ class Dispatcher:
                     break
                 batch.append(item)
             await self._write(batch)
+            for outcome in batch:
+                self._held[self._channel_of.pop(outcome.id)] -= 1
             self.window.give(len(batch))
 
     async def _write(self, batch: list[Outcome]) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from handlers.forum_reminders import queue_due_reminders
 from knowledge.awareness import DEFAULT_SERIES, Series
@@ -17,6 +17,7 @@ from knowledge.bundle import Knowledge
 from knowledge.locales import Locales
 from storage import broadcasts, subscriptions
 from storage.db import Database
+from storage.retention import remove_old_texts
 
 logger = logging.getLogger(__name__)
 
@@ -88,3 +89,13 @@ async def due_broadcasts(db: Database, now: datetime) -> int:
     """Expand scheduled broadcasts whose time has come into outbox rows (staff feature)."""
     async with db.transaction() as session:
         return await broadcasts.queue_due(session, now) or 0
+
+
+async def retention(db: Database, run_at: datetime, *, days: int) -> int:
+    """Remove message texts older than `days` (0: keep them); the rows and counts stay."""
+    if days <= 0:
+        return 0
+    async with db.transaction() as session:
+        removed = await remove_old_texts(session, run_at - timedelta(days=days))
+    logger.info("retention: texts older than %d days removed from %d rows", days, removed)
+    return removed

@@ -8,6 +8,7 @@ from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from handlers.context import HandlerConfig
+from handlers.limits import CostLimits
 
 
 def _ids(raw: str) -> frozenset[str]:
@@ -22,6 +23,7 @@ class Settings(BaseSettings):
     port: int = 8080
     public_url: str = ""  # https://bot.example.org: turns on webhooks (Telegram, Twilio)
     log_level: str = "INFO"
+    max_request_bytes: int = 256 * 1024  # a larger request body is refused (413) while read
 
     default_language: str = "fr"
     # Languages offered to people, comma-separated; each has knowledge/locales/<code>.yaml. A
@@ -90,6 +92,19 @@ class Settings(BaseSettings):
     forum_reminders_cron: str = "0 9 * * *"
     broadcast_poll_seconds: float = 10.0
     leader_retry_seconds: float = 5.0
+
+    # Cost limits per sender (handlers/limits.py; README "Cost limits").
+    limit_inbound_per_minute: int = 10
+    limit_replies_per_hour: int = 60
+    limit_loop_repeats: int = 5
+    limit_loop_fast_replies: int = 6
+    limit_family_per_day: int = 3
+    limit_family_per_number: int = 2
+    ticket_notice_minutes: float = 5.0
+
+    # Message texts older than this are removed, daily (counts kept; docs/privacy.md). 0: kept.
+    message_retention_days: int = 180
+    retention_cron: str = "30 3 * * *"
 
     # Forum reminders: days before a forum's start (its local date), comma-separated.
     reminder_days: str = "7,1"
@@ -186,4 +201,13 @@ class Settings(BaseSettings):
             staff_admins=_ids(self.staff_telegram_ids),
             staff_agents=_ids(self.staff_agent_telegram_ids),
             staff_chat_id=self.staff_chat_id.strip(),
+            limits=CostLimits(
+                inbound_per_minute=self.limit_inbound_per_minute,
+                replies_per_hour=self.limit_replies_per_hour,
+                loop_repeats=self.limit_loop_repeats,
+                loop_fast_replies=self.limit_loop_fast_replies,
+                family_invitations_per_day=self.limit_family_per_day,
+                family_invitations_per_number=self.limit_family_per_number,
+                ticket_notice_minutes=self.ticket_notice_minutes,
+            ),
         )

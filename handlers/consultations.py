@@ -8,10 +8,11 @@ and is relayed to the staff group, until MENU (the ticket stays open for staff) 
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
+from handlers import limits
 from handlers.context import Context, HandlerConfig, MenuItem
 from handlers.faq import ASK_STAFF
 from handlers.router import Keyword
@@ -66,7 +67,14 @@ async def _previous_message(ctx: Context) -> Message | None:
     )
 
 
-async def _to_staff(ctx: Context, ticket: Ticket, key: str, dedupe: str, **values: str) -> None:
+async def _to_staff(
+    ctx: Context,
+    ticket: Ticket,
+    key: str,
+    dedupe: str,
+    not_before: datetime | None = None,
+    **values: str,
+) -> None:
     """Post to the staff group through the outbox (the group gets a contact row, flagged)."""
     address = staff_group_address(ctx.config)
     if address is None:
@@ -81,6 +89,7 @@ async def _to_staff(ctx: Context, ticket: Ticket, key: str, dedupe: str, **value
         source=tickets.source(ticket.id),
         dedupe_key=f"ticket:{ticket.id}:{dedupe}",
         now=ctx.now,
+        not_before=not_before,
     )
 
 
@@ -135,13 +144,20 @@ async def consultation(ctx: Context) -> list[Reply] | None:
     message = await _current_message(ctx)
     if message is not None:
         message.ticket_id = ticket.id
-    await _to_staff(
-        ctx,
-        ticket,
-        "staff.consult_staff_follow_up",
-        f"msg:{message.id if message else ctx.now.timestamp()}",
-        text=ctx.text[:QUESTION_PREVIEW],
+    # One staff notice per ticket per few minutes: a follow-up joins the notice still queued.
+    preview = ctx.text[:QUESTION_PREVIEW]
+    joined, not_before = await limits.batched_notice(
+        ctx, tickets.source(ticket.id), tickets.KIND, f"+ {preview}"
     )
+    if not joined:
+        await _to_staff(
+            ctx,
+            ticket,
+            "staff.consult_staff_follow_up",
+            f"msg:{message.id if message else ctx.now.timestamp()}",
+            not_before=not_before,
+            text=preview,
+        )
     await _follow(ctx, ticket)  # the wait starts again from the person's last word
     return [Reply(ctx.t("staff.consult_added", id=ticket.id))]
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.limits import OFF, CostLimits
 from handlers.vocabulary import Inbound, Option, Reply
 from knowledge.bundle import Knowledge
 from knowledge.locales import render
@@ -29,6 +30,7 @@ class HandlerConfig:
     staff_admins: frozenset[str] = frozenset()  # Telegram user ids
     staff_agents: frozenset[str] = frozenset()  # may answer tickets, may not broadcast
     staff_chat_id: str = ""  # the staff's Telegram group, where new tickets appear
+    limits: CostLimits = OFF  # what one sender may cost (handlers/limits.py); settings set it
     clock: Callable[[], datetime] = utcnow
 
 

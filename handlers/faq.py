@@ -8,6 +8,7 @@ from handlers.router import Keyword
 from handlers.vocabulary import Option, Reply
 from knowledge.faq import Entry, Topic, normalise
 from knowledge.language import question_part
+from knowledge.personal import mask_contact_details
 from storage import gaps
 
 # How many related entries an answer offers as buttons (none on SMS: every line costs money).
@@ -43,9 +44,9 @@ async def answer(ctx: Context) -> list[Reply]:
     if match.outcome == "answer":
         return _answer(ctx, match.entry, lang)
     best = match.suggestions[0][0].id if match.suggestions else None
-    await gaps.record(
-        ctx.session, normalise(ctx.text), ctx.text, lang, match.outcome, best, ctx.now
-    )
+    # The staff's list of gaps outlives the person's messages: no number or e-mail in it.
+    example = mask_contact_details(ctx.text)
+    await gaps.record(ctx.session, normalise(example), example, lang, match.outcome, best, ctx.now)
     staff = ctx.option("faq.ask_staff", ASK_STAFF, lang)
     if match.outcome == "unsure":
         choices = tuple(_entry_option(ctx, entry, lang) for entry, _ in match.suggestions[:3])

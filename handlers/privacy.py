@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from handlers.context import Context, MenuItem
+from handlers.erasure import erase_person
 from handlers.router import Keyword
 from handlers.vocabulary import Reply
 from knowledge.text import fold
-from storage import contacts, tickets
+from storage import contacts
 
 FLOW = "delete_data"
 YES_WORDS = ("oui", "yes", "o", "y")
@@ -41,8 +42,7 @@ async def confirm_delete(ctx: Context) -> list[Reply]:
     if fold(ctx.text) not in YES_WORDS:
         await ctx.end_flow()
         return [ctx.menu(ctx.t("privacy.delete_kept"))]
-    await tickets.withdraw_undelivered(ctx.session, ctx.contact.id)
-    await contacts.delete(ctx.session, ctx.contact)
+    await erase_person(ctx)
     ctx.flow = None
     ctx.deleted = True
     return [Reply(ctx.t("privacy.deleted"))]

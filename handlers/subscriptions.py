@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from handlers import limits
 from handlers.context import Context, MenuItem
 from handlers.router import Keyword, Route
 from handlers.vocabulary import Option, Reply
@@ -111,6 +112,9 @@ async def family_step(ctx: Context) -> list[Reply] | None:
         return [ctx.menu(ctx.t("flow.cancelled"))]
     number = ctx.flow.data["number"]
     await ctx.end_flow()
+    refusal = await limits.family_refusal(ctx, f"tel:{number}")
+    if refusal is not None:
+        return [Reply(ctx.t(refusal))]
     if await invite(ctx, number):
         return [Reply(ctx.t("subscriptions.family.sent", number=number))]
     return [Reply(ctx.t("subscriptions.family.not_sent"))]

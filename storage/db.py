@@ -66,7 +66,7 @@ class Database:
         self.is_postgres = parsed.get_backend_name() == "postgresql"
         if self.is_sqlite and parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        kwargs: dict = {"echo": echo}
+        kwargs: dict = {"echo": echo, "hide_parameters": True}  # no personal data in logs
         if self.is_postgres:
             kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
         elif self.is_sqlite and parsed.database not in (None, "", ":memory:"):

@@ -106,7 +106,11 @@ class LoopDatabase:
         self.busy_timeout_ms = busy_timeout_ms
         self._inline: InlineConnection | None = None  # opened by the first transaction
         self.engine = create_engine(
-            "sqlite://", creator=lambda: self.raw, poolclass=StaticPool, echo=echo
+            "sqlite://",
+            creator=lambda: self.raw,
+            poolclass=StaticPool,
+            echo=echo,
+            hide_parameters=True,
         )
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._lock = asyncio.Lock()

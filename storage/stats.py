@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import sms_health, tickets
+from knowledge.addresses import mask
+from storage import sms_health, tickets, usage
 from storage.models import Contact, Message, OutboxItem, Registration
 
 
@@ -42,6 +43,7 @@ async def summary(session: AsyncSession) -> dict:
         # SMS per provider (issue 16): what each carried, and when each was last heard from.
         "sms_by_provider": await sms_by_provider(session),
         "sms_provider_health": await sms_health.summary(session),
+        "limits": await limits_hit(session),
     }
 
 
@@ -56,3 +58,19 @@ async def sms_by_provider(session: AsyncSession) -> dict[str, dict[str, int]]:
     for provider, status, count in rows.all():
         found.setdefault(provider or "-", {})[status] = count
     return found
+
+
+# People listed per limit in `stats`: the heaviest first.
+LIMIT_PEOPLE_SHOWN = 10
+
+
+async def limits_hit(session: AsyncSession) -> dict[str, str]:
+    """Who hit which cost limit (handlers/limits.py), one line per limit for staff's eyes:
+    "loop_repeat": "14 messages: tel:…456 (12), telegram:…789 (2)", the heaviest first."""
+    hits = await usage.limit_hits(session)
+    lines = {}
+    for name, hit in sorted(hits.items()):
+        people = sorted(hit["people"], key=lambda p: -p[2])[:LIMIT_PEOPLE_SHOWN]
+        who = ", ".join(f"{mask(address)} ({count})" for _, address, count in people)
+        lines[name] = f"{hit['messages']} messages: {who}"
+    return lines

@@ -16,6 +16,16 @@ from tests.databases import BACKENDS, Templates, empty_tables
 # the background (Services.start, the CLI run in a subprocess): words only, unless a test says
 # otherwise (tests/knowledge/test_faq_eval.py, tests/bot/test_cli_knowledge.py).
 os.environ.setdefault("FAQ_SEMANTIC", "false")
+# Test conversations run at machine speed, which is what the per-sender cost limits stop: they
+# are off unless a test turns them on (tests/handlers/test_limits.py), as HandlerConfig has them.
+for _limit in (
+    "LIMIT_INBOUND_PER_MINUTE",
+    "LIMIT_REPLIES_PER_HOUR",
+    "LIMIT_LOOP_REPEATS",
+    "LIMIT_LOOP_FAST_REPLIES",
+    "TICKET_NOTICE_MINUTES",
+):
+    os.environ.setdefault(_limit, "0")
 
 
 @pytest.fixture(scope="session")

@@ -17,6 +17,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+import phonenumbers
+from sqlalchemy.exc import IntegrityError
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
@@ -36,6 +38,8 @@ from storage.models import Contact
 logger = logging.getLogger(__name__)
 
 CHANNEL = "sms"
+# A phone number as anyone writes it is short; a longer From is not parsed at all.
+MAX_RAW_NUMBER = 40
 # Replies put in a webhook's response: the provider has them, and queues them.
 HANDED_STATUS = "queued"
 # Replies sent by the channel right after the turn (providers that take none in the response).
@@ -110,15 +114,26 @@ def sms_address(raw: str, region: str) -> str:
 
     Providers send E.164 (`+22376123456`), but a national format or stray spaces are read in
     `region`; a number that phonenumbers does not know (a new range, a test number) is kept
-    when it is plainly international.
+    when it is plainly international and a *possible* number of a real country code (right
+    length): `+0000000000` or `+999...` is no one, and must not become a contact.
     """
+    raw = raw[:MAX_RAW_NUMBER]
     try:
         return tel_address(raw, region)
     except AddressError:
         digits = "".join(ch for ch in raw if not ch.isspace() and ch not in "-.()")
-        if digits.startswith("+") and digits[1:].isdigit() and 8 <= len(digits) <= 16:
+        if not (digits.startswith("+") and digits[1:].isascii() and digits[1:].isdigit()):
+            raise
+        if 8 <= len(digits) <= 16 and _possible(digits):
             return f"tel:{digits}"
         raise
+
+
+def _possible(e164: str) -> bool:
+    try:
+        return phonenumbers.is_possible_number(phonenumbers.parse(e164))
+    except phonenumbers.NumberParseException:
+        return False
 
 
 class SmsChannel:
@@ -239,6 +254,14 @@ class SmsChannel:
         """Record a delivery report; False if no message of ours has its id."""
         if report.status is None and not report.opted_out:
             return True
+        try:
+            return await self._record(provider, report)
+        except IntegrityError:
+            # Two reports naming one new provider id for two of our messages raced to claim
+            # it (the id is unique): the second one now finds the first's claim.
+            return await self._record(provider, report)
+
+    async def _record(self, provider: SmsProvider, report: DeliveryReport) -> bool:
         now = self.services.conversation.config.clock()
         async with self.services.db.transaction() as session:
             recorded = await delivery.record(

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from bot.channels.xml_chars import xml_safe
 from handlers.vocabulary import Option, Reply
 from knowledge.gsm7 import cut, segments, transliterate
 
@@ -71,7 +72,8 @@ def sms_text(text: str) -> str:
 
     Blank lines are dropped and space runs collapsed: on SMS every character is paid for.
     """
-    text = transliterate(_strip_markup(text.replace("\r\n", "\n").replace("\r", "\n")))
+    text = xml_safe(text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = transliterate(_strip_markup(text))
     lines = (_SPACES.sub(" ", line).strip() for line in text.split("\n"))
     return "\n".join(line for line in lines if line)
 

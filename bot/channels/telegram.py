@@ -37,6 +37,7 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import AIORateLimiter, Application, ContextTypes, TypeHandler
 from telegram.request import BaseRequest
 
+from bot.channels import fields
 from bot.channels.telegram_inbound import CHANNEL, inbound_from_update
 from bot.channels.telegram_render import (
     MAX_TEXT,
@@ -180,11 +181,13 @@ class TelegramChannel:
             logger.warning("telegram webhook: wrong or missing secret token")
             return Response(status_code=403)
         try:
-            update = Update.de_json(await request.json(), self.bot)
+            payload = await request.json()
+            problem = fields.telegram_update_problem(payload)
+            update = None if problem else Update.de_json(payload, self.bot)
         except Exception:  # any body that is not an update: Telegram never sends one
-            update = None
+            problem, update = "not JSON", None
         if not isinstance(update, Update):
-            logger.warning("telegram webhook: a body that is not an update")
+            logger.warning("telegram webhook: a body that is not an update (%s)", problem)
             return Response(status_code=400)
         await self.application.update_queue.put(update)
         return Response(status_code=200)
@@ -198,7 +201,8 @@ class TelegramChannel:
             logger.exception("telegram: update %s failed", update.update_id)
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        logger.error("telegram: %s", context.error, exc_info=context.error)
+        # The type, not the message: an error may quote what it was given (a text, a chat).
+        logger.error("telegram: %s", type(context.error).__name__, exc_info=context.error)
 
     async def _handle(self, update: Update) -> None:
         if update.my_chat_member is not None:

@@ -21,10 +21,14 @@ import re
 
 from telegram import Message, Update
 
+from bot.channels import fields
 from handlers.vocabulary import Inbound
 from knowledge.addresses import telegram_address
 
 CHANNEL = "telegram"
+# Display fields as far as we keep them (a name for staff's notes, a language code).
+MAX_NAME = 200
+MAX_LANGUAGE_CODE = 16
 GROUP_TYPES = ("group", "supergroup")
 # What a person can send instead of text, in the order we look for it (a venue is also a
 # location; a video note is not a video). The core only needs to know it is not text.
@@ -81,12 +85,12 @@ def inbound_from_update(update: Update, *, bot_username: str, bot_id: int) -> In
     return Inbound(
         CHANNEL,
         telegram_address(message.chat.id),
-        text,
+        fields.text(text),
         provider_id=str(update.update_id),
         received_at=message.date,
-        language_hint=user.language_code,
+        language_hint=fields.short(user.language_code, MAX_LANGUAGE_CODE),
         user_id=str(user.id),
-        user_name=user.full_name,
+        user_name=fields.short(user.full_name, MAX_NAME),
         reply_to=str(replied.message_id) if replied is not None else None,
         kind=kind,
     )
@@ -102,11 +106,11 @@ def _from_callback(update: Update) -> Inbound | None:
     return Inbound(
         CHANNEL,
         telegram_address(message.chat.id),
-        query.data,
+        fields.text(query.data),
         provider_id=str(update.update_id),
-        language_hint=query.from_user.language_code,
+        language_hint=fields.short(query.from_user.language_code, MAX_LANGUAGE_CODE),
         user_id=str(query.from_user.id),
-        user_name=query.from_user.full_name,
+        user_name=fields.short(query.from_user.full_name, MAX_NAME),
     )
 
 

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.channels.xml_chars import xml_safe
 from bot.conversation import Outgoing
 from handlers.vocabulary import Option, Reply
 from knowledge.bundle import Knowledge
@@ -126,14 +127,14 @@ def render_telegram(
 
 def html_text(text: str) -> str:
     """Plain text as Telegram HTML: <, > and & escaped, nothing else is markup."""
-    return html.escape(text, quote=False)
+    return html.escape(xml_safe(text), quote=False)
 
 
 def keyboard(options: Sequence[Option]) -> InlineKeyboardMarkup | None:
     """Options as inline buttons whose callback_data is the option's value (a router command),
     so that a press means the same as typing the value, even after a restart."""
     buttons = [
-        InlineKeyboardButton(option.label[:MAX_TEXT], callback_data=option.value)
+        InlineKeyboardButton(xml_safe(option.label)[:MAX_TEXT], callback_data=option.value)
         for option in options
         if fits_callback_data(option.value)
     ]

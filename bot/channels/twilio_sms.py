@@ -27,6 +27,7 @@ from twilio.request_validator import RequestValidator, get_signature_algorithm
 from twilio.rest import Client
 from twilio.twiml.messaging_response import MessagingResponse
 
+from bot.channels import fields
 from bot.channels.base import SendResult
 from bot.channels.sms import CHANNEL, DeliveryReport, SmsChannel, WebhookRejected, sms_address
 from bot.channels.sms_render import sms_text
@@ -69,6 +70,9 @@ OPTED_OUT_CODE = 21610  # "Attempt to send to unsubscribed recipient": the perso
 # carrier". Not 30003 (handset switched off or out of coverage) nor 30008 (unknown error): those
 # are often temporary, and one of them must not stop every later message to the person.
 UNREACHABLE_DELIVERY_CODES = frozenset({"30005", "30006"})
+# The fields each webhook reads; each must come once (see _signed_form).
+INBOUND_FIELDS = ("From", "Body", "MessageSid")
+STATUS_FIELDS = ("MessageSid", "SmsSid", "MessageStatus", "SmsStatus", "ErrorCode")
 
 
 @dataclass(frozen=True)
@@ -176,28 +180,35 @@ class TwilioSms:
     # -- webhooks ----------------------------------------------------------------------------
 
     async def parse_inbound(self, request: Request) -> Inbound:
-        form = await self._signed_form(request)
-        missing = [name for name in ("From", "Body", "MessageSid") if form.get(name) is None]
+        form = await self._signed_form(request, INBOUND_FIELDS)
+        missing = [name for name in INBOUND_FIELDS if form.get(name) is None]
         if missing:
             raise WebhookRejected(400, f"missing {', '.join(missing)}")
-        message_sid = form["MessageSid"].strip()
-        if not message_sid:
-            raise WebhookRejected(400, "empty MessageSid")
+        message_sid = fields.provider_id(form["MessageSid"])
+        if message_sid is None:
+            raise WebhookRejected(400, "MessageSid is not a message id")
         try:
             address = sms_address(form["From"], self.region)
         except AddressError:
             raise WebhookRejected(400, "From is not a phone number") from None
-        return Inbound(CHANNEL, address, form["Body"], provider_id=message_sid)
+        return Inbound(CHANNEL, address, fields.text(form["Body"]), provider_id=message_sid)
 
     async def parse_status(self, request: Request) -> DeliveryReport:
-        form = await self._signed_form(request)
-        sid = (form.get("MessageSid") or form.get("SmsSid") or "").strip()
+        form = await self._signed_form(request, STATUS_FIELDS)
+        raw_sid = form.get("MessageSid") or form.get("SmsSid") or ""
         raw_status = (form.get("MessageStatus") or form.get("SmsStatus") or "").strip().lower()
-        if not sid or not raw_status:
+        if not raw_sid.strip() or not raw_status:
             raise WebhookRejected(400, "missing MessageSid or MessageStatus")
-        error_code = (form.get("ErrorCode") or "").strip() or None
-        message_id = request.query_params.get(MESSAGE_ID_PARAM, "")
-        status = STATUSES.get(raw_status)
+        sid = fields.provider_id(raw_sid)
+        if sid is None:
+            raise WebhookRejected(400, "MessageSid is not a message id")
+        raw_code = form.get("ErrorCode")
+        error_code = fields.error_code(raw_code)
+        if raw_code and raw_code.strip() and error_code is None:
+            raise WebhookRejected(400, "ErrorCode is not a number")
+        # Ours, in the signed URL; anything else than one of our row ids names no message.
+        message_id = fields.row_id(request.query_params.get(MESSAGE_ID_PARAM))
+        status = STATUSES.get(raw_status)  # an unknown status is acknowledged and ignored
         return DeliveryReport(
             provider_id=sid,
             status=status,
@@ -205,11 +216,13 @@ class TwilioSms:
             opted_out=error_code == str(OPTED_OUT_CODE),
             unreachable=status in ("undelivered", "failed")
             and error_code in UNREACHABLE_DELIVERY_CODES,
-            message_id=int(message_id) if message_id.isdigit() else None,
+            message_id=message_id,
         )
 
-    async def _signed_form(self, request: Request) -> Mapping[str, str]:
-        """The form fields, once the signature says Twilio sent them; nothing is read before."""
+    async def _signed_form(self, request: Request, single: Sequence[str]) -> Mapping[str, str]:
+        """The form fields, once the signature says Twilio sent them; nothing is read before.
+        A field of `single` given twice is refused: Twilio never repeats one, and which of the
+        two to believe would be a guess."""
         signature = request.headers.get(SIGNATURE_HEADER)
         if not signature:
             raise WebhookRejected(403, "missing signature")
@@ -217,6 +230,9 @@ class TwilioSms:
         algorithm = get_signature_algorithm(request.headers.get(SIGNATURE_SETTINGS_HEADER))
         if not self.validator.validate(self.signed_url(request), form, signature, algorithm):
             raise WebhookRejected(403, "invalid signature")
+        repeated = [name for name in single if len(form.getlist(name)) > 1]
+        if repeated:
+            raise WebhookRejected(400, f"repeated {', '.join(repeated)}")
         return {key: value for key, value in form.items() if isinstance(value, str)}
 
     def signed_url(self, request: Request) -> str:

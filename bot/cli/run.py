@@ -16,6 +16,7 @@ from bot.channels.telegram import TelegramChannel
 from bot.logs import setup as setup_logging
 from bot.services import Services
 from bot.settings import Settings
+from bot.warmup import warm_up
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +52,9 @@ async def _run(args: argparse.Namespace) -> int:
     @contextlib.asynccontextmanager
     async def lifespan(app):  # noqa: ANN001
         _say_what_runs(settings, channels)
+        # Before uvicorn opens its socket and Telegram polling starts: the first request is as
+        # fast as the thousandth.
+        await warm_up(services, app)
         for channel in channels:
             await channel.start()
         await background.start()
