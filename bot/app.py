@@ -1,4 +1,5 @@
-"""The web app: health check now; channel webhooks are mounted by the channel adapters."""
+"""The web app: health check, the staff's back office under /admin; channel webhooks are mounted
+by the channel adapters."""
 
 from __future__ import annotations
 
@@ -27,8 +28,10 @@ def create_app(services: Services, routes: list | None = None, lifespan=None) ->
             return JSONResponse({"status": "down", "database": "unreachable"}, status_code=503)
         return JSONResponse({"status": "ok", "database": "ok"})
 
+    from bot.admin import mount  # the back office (issue 15): /admin
+
     return Starlette(
-        routes=[Route("/healthz", healthz, methods=["GET"]), *(routes or [])],
+        routes=[Route("/healthz", healthz, methods=["GET"]), *mount(services), *(routes or [])],
         lifespan=lifespan,
         # Outermost: a body over the limit is refused before any endpoint (or signature) work.
         middleware=[Middleware(BodySizeLimit, max_bytes=services.settings.max_request_bytes)],

@@ -93,6 +93,9 @@ class Settings(BaseSettings):
     broadcast_poll_seconds: float = 10.0
     leader_retry_seconds: float = 5.0
 
+    # Back office (/admin): a signed-in browser left alone this long is signed out.
+    admin_idle_minutes: int = 30
+
     # Cost limits per sender (handlers/limits.py; README "Cost limits").
     limit_inbound_per_minute: int = 10
     limit_replies_per_hour: int = 60

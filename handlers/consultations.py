@@ -11,6 +11,7 @@ import logging
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers import limits
 from handlers.context import Context, HandlerConfig, MenuItem
@@ -19,7 +20,8 @@ from handlers.router import Keyword
 from handlers.vocabulary import Reply
 from knowledge import gsm7
 from knowledge.addresses import AddressError, mask, telegram_address
-from storage import flows, outbox, tickets
+from knowledge.locales import Locales
+from storage import flows, outbox, staff_accounts, tickets
 from storage.models import Contact, Message, Ticket
 
 logger = logging.getLogger(__name__)
@@ -67,6 +69,35 @@ async def _previous_message(ctx: Context) -> Message | None:
     )
 
 
+async def post_to_staff(
+    session: AsyncSession,
+    locales: Locales,
+    config: HandlerConfig,
+    ticket: Ticket,
+    key: str,
+    dedupe: str,
+    now: datetime,
+    not_before: datetime | None = None,
+    **values: str,
+) -> None:
+    """Post to the staff group through the outbox (the group gets a contact row, flagged)."""
+    address = staff_group_address(config)
+    if address is None:
+        return  # staff still see the ticket with /tickets and in the back office
+    group = await tickets.staff_group(session, address, config.default_language, now)
+    text = locales.t(group.language, key, id=ticket.id, **values)
+    await outbox.enqueue(
+        session,
+        group,
+        text,
+        kind=tickets.KIND,
+        source=tickets.source(ticket.id),
+        dedupe_key=f"ticket:{ticket.id}:{dedupe}",
+        now=now,
+        not_before=not_before,
+    )
+
+
 async def _to_staff(
     ctx: Context,
     ticket: Ticket,
@@ -75,22 +106,11 @@ async def _to_staff(
     not_before: datetime | None = None,
     **values: str,
 ) -> None:
-    """Post to the staff group through the outbox (the group gets a contact row, flagged)."""
-    address = staff_group_address(ctx.config)
-    if address is None:
-        return  # staff still see the ticket with /tickets
-    group = await tickets.staff_group(ctx.session, address, ctx.config.default_language, ctx.now)
-    text = ctx.t(key, group.language, id=ticket.id, who=describe_person(ctx.contact), **values)
-    await outbox.enqueue(
-        ctx.session,
-        group,
-        text,
-        kind=tickets.KIND,
-        source=tickets.source(ticket.id),
-        dedupe_key=f"ticket:{ticket.id}:{dedupe}",
-        now=ctx.now,
-        not_before=not_before,
-    )
+    values.setdefault("who", describe_person(ctx.contact))
+    await post_to_staff(
+        ctx.session, ctx.knowledge.locales, ctx.config, ticket, key, dedupe, ctx.now,
+        not_before, **values,
+    )  # fmt: skip
 
 
 async def _follow(ctx: Context, ticket: Ticket) -> None:
@@ -115,6 +135,40 @@ async def _open_ticket(ctx: Context, question: str, message: Message | None) -> 
     await _follow(ctx, ticket)
     logger.info("ticket %s opened by %s", ticket.id, mask(ctx.contact.address))
     return [Reply(ctx.t("staff.consult_created", id=ticket.id))]
+
+
+async def previous_question(ctx: Context) -> str | None:
+    """The person's message before this one (a choice made from a list answers it)."""
+    previous = await _previous_message(ctx)
+    return previous.text.strip() if previous is not None and previous.text.strip() else None
+
+
+async def open_urgent(ctx: Context, question: str) -> list[Reply]:
+    """Someone in danger on the route: a counsellor request marked urgent, which staff see first
+    (/tickets lists it first; the group notice says URGENT). An open ticket becomes urgent."""
+    ticket = await tickets.open_for(ctx.session, ctx.contact.id)
+    if ticket is None:
+        ticket = await tickets.create(ctx.session, ctx.contact, question, ctx.now, urgent=True)
+    ticket.urgent = True
+    message = await _current_message(ctx)
+    if message is not None:
+        message.ticket_id = ticket.id
+    await _to_staff(
+        ctx,
+        ticket,
+        "urgent.staff_new",
+        f"urgent:{message.id if message else ctx.now.timestamp()}",
+        language=ctx.contact.language,
+        question=question[:QUESTION_PREVIEW],
+    )
+    await _follow(ctx, ticket)
+    logger.info("urgent ticket %s opened by %s", ticket.id, mask(ctx.contact.address))
+    return [
+        Reply(
+            ctx.t("urgent.created", id=ticket.id),
+            sms_text=ctx.t("urgent.created_sms", id=ticket.id),
+        )
+    ]
 
 
 async def ask_staff(ctx: Context) -> list[Reply]:
@@ -171,39 +225,64 @@ async def leave(ctx: Context) -> list[Reply] | None:
     return [ctx.menu(ctx.t("staff.consult_left", id=ticket_id))]
 
 
-async def deliver_answer(ctx: Context, ticket: Ticket, answer: str) -> str | None:
-    """A staff member's answer: to the person on their channel, the ticket answered (audited).
+async def send_answer(
+    session: AsyncSession,
+    locales: Locales,
+    ticket: Ticket,
+    answer: str,
+    actor: str,
+    now: datetime,
+) -> str | None:
+    """A staff member's answer, from any face (Telegram, back office, command line): to the
+    person on their channel through the outbox, the ticket answered (audited as `actor`).
 
-    Returns None, or why not ("already_answered").
+    Returns None, or why not ("already_answered", "empty").
     """
     if ticket.status != "open":
         return "already_answered"
-    person = await ctx.session.get(Contact, ticket.contact_id)
+    if not answer.strip():
+        return "empty"
+    person = await session.get(Contact, ticket.contact_id)
     assert person is not None  # tickets go with their person (ON DELETE CASCADE)
-    body = ctx.t("staff.consult_answer", person.language, id=ticket.id, answer=answer.strip())
+    body = locales.t(person.language, "staff.consult_answer", id=ticket.id, answer=answer.strip())
     if person.channel == "sms":
         body = gsm7.transliterate(body)  # our words: GSM-7 where nothing is lost
     # An answer to the person's own question: sent even if they opted out of bulk messages.
     await outbox.enqueue(
-        ctx.session,
+        session,
         person,
         body,
         kind=tickets.KIND,
         source=tickets.source(ticket.id),
         dedupe_key=f"ticket:{ticket.id}:answer",
-        now=ctx.now,
+        now=now,
     )
-    await tickets.answer(
-        ctx.session, ticket, answer.strip(), f"telegram:{ctx.inbound.user_id}", ctx.now
-    )
-    state = await flows.current(ctx.session, person.id)
+    await tickets.answer(session, ticket, answer.strip(), actor, now)
+    state = await flows.current(session, person.id)
     if state is not None and state.flow == FLOW:
-        await flows.clear(ctx.session, person.id)  # their next message is a question again
-    message = await _current_message(ctx)
-    if message is not None:
-        message.ticket_id = ticket.id
+        await flows.clear(session, person.id)  # their next message is a question again
     logger.info("ticket %s answered for %s", ticket.id, mask(person.address))
     return None
+
+
+async def deliver_answer(ctx: Context, ticket: Ticket, answer: str) -> str | None:
+    """An answer typed on Telegram (/reply, or a reply in the staff group)."""
+    actor = await staff_actor(ctx)
+    why = await send_answer(ctx.session, ctx.knowledge.locales, ticket, answer, actor, ctx.now)
+    if why is None:
+        message = await _current_message(ctx)
+        if message is not None:
+            message.ticket_id = ticket.id
+    return why
+
+
+async def staff_actor(ctx: Context) -> str:
+    """A Telegram staff member's audit name: their back-office account when it is linked to
+    their Telegram user id (one person, one actor everywhere), else `telegram:<id>`."""
+    account = await staff_accounts.by_telegram_id(ctx.session, str(ctx.inbound.user_id))
+    if account is not None:
+        return staff_accounts.actor(account)
+    return f"telegram:{ctx.inbound.user_id}"
 
 
 async def tell_staff_answered(ctx: Context, ticket: Ticket) -> None:

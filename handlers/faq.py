@@ -26,6 +26,8 @@ def _topic_title(ctx: Context, topic: Topic) -> str:
 
 def _answer(ctx: Context, entry: Entry, lang: str) -> list[Reply]:
     options: list[Option] = []
+    if entry.kind == "pointer" and not entry.urgent:  # the sources cannot answer; a person can
+        options.append(ctx.option("faq.ask_staff", ASK_STAFF, lang))
     if entry.forum:
         options.append(ctx.option("faq.register", f"INSCRIPTION {entry.forum}", lang))
     if ctx.channel != "sms":
@@ -42,6 +44,12 @@ async def answer(ctx: Context) -> list[Reply]:
     match = ctx.knowledge.faq.search(question_part(ctx.text), lang_hint=ctx.lang)
     lang = reply_language(ctx, match.lang)
     if match.outcome == "answer":
+        if match.entry.urgent:  # someone in danger on the route: staff are told at once
+            # Imported here: consultations imports this module (ASK_STAFF).
+            from handlers.consultations import open_urgent
+
+            # The confirmation first: on SMS it is what must arrive before any "PLUS".
+            return [*await open_urgent(ctx, ctx.text), *_answer(ctx, match.entry, lang)]
         return _answer(ctx, match.entry, lang)
     best = match.suggestions[0][0].id if match.suggestions else None
     # The staff's list of gaps outlives the person's messages: no number or e-mail in it.
@@ -63,6 +71,13 @@ async def show_entry(ctx: Context) -> list[Reply] | None:
     entry = ctx.knowledge.faq.entries.get(ctx.args.strip().lower())
     if entry is None:
         return await topics(ctx, ctx.t("faq.unknown_entry"))
+    offered = any(value == f"FAQ {entry.id}" for _, value in ctx.contact.last_options or [])
+    if entry.urgent and offered:
+        # Chosen from "did you mean" after describing someone in danger: staff are told at once.
+        from handlers.consultations import open_urgent, previous_question
+
+        question = await previous_question(ctx) or entry.title[ctx.lang]
+        return [*await open_urgent(ctx, question), *_answer(ctx, entry, ctx.lang)]
     return _answer(ctx, entry, ctx.lang)
 
 

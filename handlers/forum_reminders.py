@@ -16,6 +16,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers import forum_editions
 from handlers.registration import day_text
 from knowledge.bundle import Knowledge
 from knowledge.forums import Forum
@@ -55,7 +56,9 @@ async def queue_due_reminders(
     People who said STOP or cannot be reached get none (a reminder is a message they did not
     write for).
     """
-    forums = knowledge.forums
+    # The open editions' dates: a forum without one has no date to remind anyone of.
+    # (closing registration does not cancel the forum: a closed edition's dates still count).
+    forums = await forum_editions.resolved_forums(session, knowledge.forums, with_closed=True)
     if forums is None:
         return 0
     wanted = set(days_before)

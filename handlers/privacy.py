@@ -7,7 +7,7 @@ from handlers.erasure import erase_person
 from handlers.router import Keyword
 from handlers.vocabulary import Reply
 from knowledge.text import fold
-from storage import contacts
+from storage import contacts, forum_editions
 
 FLOW = "delete_data"
 YES_WORDS = ("oui", "yes", "o", "y")
@@ -28,6 +28,14 @@ async def my_data(ctx: Context) -> list[Reply]:
         registrations=counts["registrations"],
         messages=counts["messages"],
     )
+    waiting = await forum_editions.interests_of(ctx.session, contact.id)
+    if waiting:  # "tell me when registration opens" requests (issue 12)
+        forums = ctx.knowledge.forums
+        names = [
+            forums.forums[f].short_name[ctx.lang] if forums and f in forums.forums else f
+            for f in waiting
+        ]
+        summary += "\n" + ctx.t("editions.privacy_interests", forums=", ".join(names))
     return [Reply(summary)]
 
 

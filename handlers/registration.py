@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from datetime import date
 
+from handlers import forum_editions
 from handlers import registration_answers as answers_
 from handlers.context import Context, MenuItem
 from handlers.router import Keyword
@@ -58,7 +59,13 @@ def forum_dates(ctx: Context, forum: Forum) -> str:
 
 
 def _forums(ctx: Context) -> Forums | None:
+    """The forums as described (names, fields): enough where no edition matters."""
     return ctx.knowledge.forums
+
+
+async def _live(ctx: Context) -> Forums | None:
+    """The forums with the editions staff opened: dates, place, capacity, whether it is open."""
+    return await forum_editions.resolved_forums(ctx.session, ctx.knowledge.forums)
 
 
 def _display(ctx: Context, field: Field, value: str | None, *, sms: bool = False) -> str:
@@ -114,7 +121,7 @@ def find_forum(forums: Forums, text: str) -> Forum | None:
 
 async def start(ctx: Context) -> list[Reply] | None:
     """INSCRIPTION [forum]: start the named forum's registration, or choose an open forum."""
-    forums = _forums(ctx)
+    forums = await _live(ctx)
     if forums is None:
         return [ctx.menu(ctx.t("registration.unavailable"))]
     if ctx.args:
@@ -127,12 +134,12 @@ async def start(ctx: Context) -> list[Reply] | None:
 
 
 async def _choose(ctx: Context, text: str | None = None) -> list[Reply]:
-    forums = _forums(ctx)
+    forums = await _live(ctx)
     assert forums is not None
     open_forums = forums.open_forums(ctx.now)
     if not open_forums:
         await ctx.end_flow()
-        return [ctx.menu(ctx.t("registration.none_open"))]
+        return forum_editions.offer_all(ctx, forums)
     if len(open_forums) == 1 and text is None:
         return await _begin(ctx, open_forums[0])
     await ctx.start_flow(FLOW, FORUM_STEP, {})
@@ -157,10 +164,15 @@ def _prefill(ctx: Context) -> dict[str, str]:
     return known
 
 
+async def start_forum(ctx: Context, forum: Forum) -> list[Reply]:
+    """Registration for `forum` (resolved with its edition), or the offer to be told."""
+    return await _begin(ctx, forum)
+
+
 async def _begin(ctx: Context, forum: Forum) -> list[Reply]:
     if not forum.is_open(ctx.now):
         await ctx.end_flow()
-        return [Reply(ctx.t("registration.not_open", forum=forum.short_name[ctx.lang]))]
+        return forum_editions.offer(ctx, forum)
     existing = await registrations.live_for(ctx.session, forum.id, ctx.contact.id)
     if existing is not None:
         await ctx.end_flow()
@@ -223,7 +235,7 @@ def ask(ctx: Context, field: Field, data: dict, lead: str | None = None) -> Repl
 
 async def step(ctx: Context) -> list[Reply] | None:
     """Take the answer to the current question, or the choice of forum, or the confirmation."""
-    forums = _forums(ctx)
+    forums = await _live(ctx)
     assert ctx.flow is not None
     if forums is None:
         await ctx.end_flow()
@@ -399,7 +411,11 @@ async def cancel_by_code(ctx: Context) -> list[Reply] | None:
         return [Reply(ctx.t("registration.not_yours", code=code))]
     if registration.status == "cancelled":
         return [Reply(ctx.t("registration.already_cancelled", code=code))]
-    forums = _forums(ctx)
+    # The latest edition's capacity, open or closed: a freed seat goes to the waitlist even
+    # after registration closed (the forum still takes place).
+    forums = await forum_editions.resolved_forums(
+        ctx.session, ctx.knowledge.forums, with_closed=True
+    )
     forum = forums.get(registration.forum_id) if forums else None
     promoted = await registrations.cancel(
         ctx.session, registration, forum.capacity if forum else None, ctx.now

@@ -6,6 +6,7 @@ from handlers import (
     basics,
     consultations,
     faq,
+    forum_editions,
     languages,
     privacy,
     registration,
@@ -60,5 +61,6 @@ def command_keywords(language_words: tuple[str, ...] = ()) -> list[Keyword]:
         *subscriptions.KEYWORDS,
         *faq.KEYWORDS,
         *registration.KEYWORDS,
+        *forum_editions.KEYWORDS,
         *staff.KEYWORDS,
     ]

@@ -40,7 +40,8 @@ async def open_tickets(ctx: Context) -> list[Reply] | None:
     lines = [ctx.t("staff.tickets_title", n=await tickets.count_open(ctx.session))]
     for ticket, person in found:
         lines.append(
-            ctx.t(
+            (ctx.t("urgent.mark") if ticket.urgent else "")
+            + ctx.t(
                 "staff.tickets_line",
                 id=ticket.id,
                 who=consultations.describe_person(person),

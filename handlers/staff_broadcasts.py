@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from handlers import announcements
+from handlers import announcements, consultations
 from handlers.announcements import WhenError
 from handlers.context import Context
 from handlers.router import Keyword
@@ -37,8 +37,8 @@ COMMON_SEGMENTS = (
 LIST_LIMIT = 10
 
 
-def actor(ctx: Context) -> str:
-    return f"telegram:{ctx.inbound.user_id}"
+async def actor(ctx: Context) -> str:
+    return await consultations.staff_actor(ctx)
 
 
 def _words(text: str) -> str:
@@ -174,7 +174,7 @@ async def _confirm(ctx: Context, data: dict) -> list[Reply]:
         text_en=data.get("text_en"),
         audience=Audience.from_canonical(data["segment"]),
         send_at=ctx.now if data.get("now") else send_at,
-        actor=actor(ctx),
+        actor=await actor(ctx),
         now=ctx.now,
     )
     await ctx.end_flow()
@@ -213,20 +213,20 @@ async def listing(ctx: Context) -> list[Reply] | None:
                 failed=progress.failed,
             )
         )
-        if broadcast.status == "scheduled":
+        if broadcast.status in broadcasts.CANCELLABLE:
             label = ctx.t("staff.bc_cancel_button", id=broadcast.id)
             options.append(Option(label, f"/cancel_broadcast {broadcast.id}"))
     return [Reply("\n".join(lines), tuple(options))]
 
 
 async def cancel(ctx: Context) -> list[Reply] | None:
-    """/cancel_broadcast ID: cancel a scheduled broadcast (admins)."""
+    """/cancel_broadcast ID: cancel a scheduled or queued broadcast (admins)."""
     if not ctx.is_staff(admin=True):
         return None
     if not ctx.args.strip().lstrip("#").isdigit():
         return [Reply(ctx.t("staff.bc_cancel_usage"))]
     broadcast_id = int(ctx.args.strip().lstrip("#"))
-    broadcast, why = await broadcasts.cancel(ctx.session, broadcast_id, actor(ctx), ctx.now)
+    broadcast, why = await broadcasts.cancel(ctx.session, broadcast_id, await actor(ctx), ctx.now)
     if why == "not_found":
         return [Reply(ctx.t("staff.bc_not_found", id=broadcast_id))]
     if why is not None and broadcast is not None:

@@ -14,6 +14,7 @@ import yaml
 
 from knowledge.gsm7 import segments, transliterate
 from knowledge.locales import Locales
+from knowledge.openers import opener_problem
 
 AWARENESS_DIR = Path(__file__).parent / "awareness"
 DEFAULT_SERIES = "irregular_migration"
@@ -91,6 +92,11 @@ def check(series: Series) -> list[str]:
         for lang, sms in m.sms.items():
             if segments(transliterate(sms.strip())).segments > 1:
                 problems.append(f"message {m.number} ({lang}): the SMS is over one segment")
+        for version, texts in (("sms", m.sms), ("text", m.text)):
+            for lang, text in texts.items():
+                problem = opener_problem(text)
+                if problem:
+                    problems.append(f"message {m.number} {version} {lang}: {problem}")
     return problems
 
 

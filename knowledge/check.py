@@ -6,9 +6,11 @@ from pathlib import Path
 
 import yaml
 
+from knowledge import awareness
 from knowledge.faq_check import check_faq
 from knowledge.forums import check_forums
 from knowledge.locales import LOCALES_DIR, Locales
+from knowledge.openers import opener_problem
 from knowledge.translations import pack_problems
 
 KNOWLEDGE_DIR = Path(__file__).parent
@@ -29,4 +31,32 @@ def check_knowledge(root: Path = KNOWLEDGE_DIR) -> list[str]:
         problems.append(f"locales: {exc}")
     problems += check_faq(root / "faq", _forum_ids(root / "forums.yaml"))
     problems += check_forums(root / "forums.yaml")
+    problems += _forum_openers(root / "forums.yaml")
+    problems += _awareness_problems(root / awareness.AWARENESS_DIR.name)
+    return problems
+
+
+def _forum_openers(path: Path) -> list[str]:
+    """Forum descriptions are read as answers too ("is there a forum for women?")."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    problems = []
+    for forum in data.get("forums") or []:
+        if not isinstance(forum, dict):
+            continue
+        for key in ("description", "name", "history"):
+            texts = forum.get(key) if isinstance(forum.get(key), dict) else {}
+            for lang, text in texts.items():
+                problem = opener_problem(str(text))
+                if problem:
+                    problems.append(f"{path.name}: {forum.get('id')}: {key}.{lang} {problem}")
+    return problems
+
+
+def _awareness_problems(directory: Path) -> list[str]:
+    problems = []
+    for path in sorted(directory.glob("*.yaml")):
+        try:
+            awareness.load(path)
+        except (ValueError, KeyError, TypeError, yaml.YAMLError) as exc:
+            problems.append(f"awareness/{path.name}: {exc}")
     return problems

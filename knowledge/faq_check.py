@@ -18,6 +18,7 @@ import yaml
 from knowledge.faq_entries import LANGUAGES, SMS_LIMIT, derive_sms, faq_files, read_yaml
 from knowledge.gsm7 import is_gsm7, sendable_length, transliterate
 from knowledge.normalise import normalise
+from knowledge.openers import opener_problem
 
 MIN_QUESTIONS = 5
 ENTRY_KEYS = frozenset(
@@ -32,7 +33,19 @@ ENTRY_KEYS = frozenset(
         "reviewed",
         "related",
         "forum",
+        "kind",
+        "urgent",
+        "as_of",
+        "guidance",
     }
+)
+KINDS = ("answer", "pointer")
+# A figure: any digit. Law numbers and dates count too: laws are amended, dates go stale.
+_FIGURE = re.compile(r"\d")
+# What a pointer must never hold (a phone number, a fee, an address) and guidance must never state.
+_CONTACT = re.compile(r"\d|@|https?://|www\.", re.IGNORECASE)
+_LAW = re.compile(
+    r"\b(loi|law|décret|decree|ordonnance|order no|article|art\.|code\b)", re.IGNORECASE
 )
 REQUIRED_TEXTS = ("title", "answer")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -134,6 +147,10 @@ def _entry_problems(raw: dict[str, Any], forums: frozenset[str] | None) -> list[
     ):
         problems.append("keywords: expected lists per language")
     problems += _sms_problems(raw)
+    problems += _opener_problems(raw)
+    problems += _kind_problems(raw)
+    problems += _guidance_problems(raw)
+    problems += _as_of_problems(raw)
     for field in ("source", "reviewed"):
         if not raw.get(field):
             problems.append(f"missing {field}")
@@ -165,6 +182,106 @@ def _sms_problems(raw: dict[str, Any]) -> list[str]:
                 f"{origin} {lang}: {length} GSM-7 characters, at most {SMS_LIMIT} allowed"
             )
     return problems
+
+
+def _opener_problems(raw: dict[str, Any]) -> list[str]:
+    """An answer or SMS that opens with a bare yes/no reads backwards for a negated question."""
+    problems = []
+    answer = raw.get("answer") if isinstance(raw.get("answer"), dict) else {}
+    sms = raw.get("sms") if isinstance(raw.get("sms"), dict) else {}
+    for lang in LANGUAGES:
+        texts = {"answer": str(answer.get(lang) or "")}
+        texts["sms" if sms.get(lang) else "derived sms"] = str(
+            sms.get(lang) or derive_sms(texts["answer"])
+        )
+        for origin, text in texts.items():
+            problem = opener_problem(text)
+            if problem:
+                problems.append(f"{origin} {lang}: {problem}")
+    return problems
+
+
+def _texts_of(raw: dict[str, Any], lang: str) -> dict[str, str]:
+    """The answer and the SMS (given or derived) of one language, by name."""
+    answer = raw.get("answer") if isinstance(raw.get("answer"), dict) else {}
+    sms = raw.get("sms") if isinstance(raw.get("sms"), dict) else {}
+    full = str(answer.get(lang) or "")
+    return {"answer": full, "sms": str(sms.get(lang) or derive_sms(full))}
+
+
+def _kind_problems(raw: dict[str, Any]) -> list[str]:
+    kind = raw.get("kind", "answer")
+    if kind not in KINDS:
+        return [f"kind {kind!r} must be one of {', '.join(KINDS)}"]
+    problems = []
+    if raw.get("urgent") is not None and not isinstance(raw.get("urgent"), bool):
+        problems.append("urgent must be true or false")
+    if raw.get("urgent") and kind != "pointer":
+        problems.append("urgent is for pointers (kind: pointer)")
+    if kind == "pointer":
+        # A pointer is there because the sources do not have the answer: any number, e-mail or
+        # web address in it would be invented (a phone number, a fee, an address).
+        for lang in LANGUAGES:
+            for origin, text in _texts_of(raw, lang).items():
+                if _CONTACT.search(text):
+                    problems.append(
+                        f"{origin} {lang}: a pointer holds no number, e-mail or web address"
+                    )
+    return problems
+
+
+def _guidance_problems(raw: dict[str, Any]) -> list[str]:
+    """Guidance is advice, not a fact: it must be an exact sentence of the answer and state no
+    figure or law (those need a source, so they belong to the facts)."""
+    guidance = raw.get("guidance")
+    if guidance is None:
+        return []
+    if not isinstance(guidance, dict) or not all(isinstance(v, list) for v in guidance.values()):
+        return ["guidance: expected lists of sentences per language"]
+    problems = []
+    for lang, sentences in guidance.items():
+        texts = _texts_of(raw, str(lang))
+        for sentence in sentences:
+            sentence = str(sentence)
+            if _FIGURE.search(sentence):
+                problems.append(f"guidance {lang}: {sentence!r} states a figure")
+            if _LAW.search(sentence):
+                problems.append(f"guidance {lang}: {sentence!r} names a law")
+            if not any(sentence in " ".join(text.split()) for text in texts.values()):
+                problems.append(f"guidance {lang}: {sentence!r} is not a sentence of the answer")
+    return problems
+
+
+def _as_of_problems(raw: dict[str, Any]) -> list[str]:
+    """A figure (a count, a share, an amount, a law's number or date) says when it held."""
+    as_of = raw.get("as_of")
+    if as_of is not None and not (
+        isinstance(as_of, int) and not isinstance(as_of, bool) and 1900 <= as_of <= 2100
+    ):
+        return [f"as_of {as_of!r} must be a year (YYYY)"]
+    if as_of is not None:
+        return []
+    for lang in LANGUAGES:
+        for origin, text in _texts_of(raw, lang).items():
+            if _FIGURE.search(text):
+                return [f"{origin} {lang} holds a figure: as_of (the year it held) is required"]
+    return []
+
+
+def guidance_sentences(directory: Path) -> list[tuple[str, str, str, str]]:
+    """(file, entry, language, sentence) for every guidance sentence: `kb check --guidance`."""
+    found = []
+    for path in faq_files(Path(directory)):
+        try:
+            data = read_yaml(path)
+        except (OSError, yaml.YAMLError):
+            continue
+        for raw in (data or {}).get("entries") or []:
+            guidance = raw.get("guidance") if isinstance(raw, dict) else None
+            for lang, sentences in (guidance or {}).items():
+                for sentence in sentences or []:
+                    found.append((path.name, str(raw.get("id")), str(lang), str(sentence)))
+    return found
 
 
 def _shared_variants(

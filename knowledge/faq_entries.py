@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,14 @@ class Entry:
     reviewed: str
     related: tuple[str, ...] = ()
     forum: str | None = None
+    # "answer" (facts from the sources) or "pointer": what the sources cannot answer, pointed to
+    # the body they name for it, with a counsellor offered (docs/knowledge.md, "Pointers").
+    kind: str = "answer"
+    urgent: bool = False  # a pointer that also opens an urgent counsellor request
+    as_of: int | None = None  # the year the entry's changeable facts were true, per its source
+    # Sentences of the answers that are advice, not facts from a source, per language: listed
+    # for the ministry's reviewer by `kb check --guidance`.
+    guidance: dict[str, list[str]] = field(default_factory=dict)
 
     # The dict fields are not hashable; an entry is identified by its id.
     def __hash__(self) -> int:
@@ -114,6 +122,10 @@ def entry_from_dict(raw: dict[str, Any], topic_id: str) -> Entry:
         reviewed=str(raw.get("reviewed") or ""),
         related=tuple(str(r) for r in related) if isinstance(related, list) else (),
         forum=str(forum) if forum else None,
+        kind=str(raw.get("kind") or "answer"),
+        urgent=raw.get("urgent") is True,
+        as_of=raw["as_of"] if isinstance(raw.get("as_of"), int) else None,
+        guidance=_lists(raw.get("guidance")),
     )
 
 

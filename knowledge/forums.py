@@ -1,5 +1,10 @@
 """Forums people can register for, from `knowledge/forums.yaml`: loaded, validated, queried.
 
+forums.yaml describes each forum (names, past editions, the data asked at registration). An
+edition's dates, place and capacity are not in the file: staff open an edition with
+`diaspora-bot forum open` (storage.forum_editions), and `Forum.with_edition` gives the forum as
+registration sees it then. A forum without an open edition takes no registration.
+
 Pure module: dataclasses and checks, no database. `check_forums(path)` lists every problem as
 `forums.yaml: <forum or field>: <problem>` for `diaspora-bot kb check`; `load_forums` refuses a
 file with problems, so a bad edit stops the bot at start rather than mid-conversation.
@@ -8,7 +13,7 @@ file with problems, so a bad edit stops the bot at start rather than mid-convers
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -26,6 +31,17 @@ FIELD_TYPES = ("name", "country", "text", "contact", "choice")
 _ID = re.compile(r"^[a-z][a-z0-9_]{1,31}$")
 _PREFIX = re.compile(r"^[A-Z]{2,5}$")
 DEFAULT_TIMEZONE = "Africa/Bamako"
+# What belongs to an edition that staff open, never to the description file.
+EDITION_KEYS = (
+    "starts_on",
+    "ends_on",
+    "place",
+    "registration_opens",
+    "registration_closes",
+    "capacity",
+    "dates_confirmed",
+)
+NO_EDITION = date.max  # the dates of a forum with no open edition: never reached
 
 
 class ForumsError(ValueError):
@@ -64,21 +80,41 @@ class Forum:
     short_name: dict[str, str]
     name: dict[str, str]
     description: dict[str, str]
-    starts_on: date
-    ends_on: date
-    place: dict[str, str]
-    registration_opens: date
-    registration_closes: date
-    capacity: int
     fields: tuple[str, ...]
+    starts_on: date = NO_EDITION
+    ends_on: date = NO_EDITION
+    place: dict[str, str] = field(default_factory=dict)
+    registration_opens: date = NO_EDITION
+    registration_closes: date = NO_EDITION
+    capacity: int = 0
     dates_confirmed: bool = False
     timezone: str = DEFAULT_TIMEZONE
+    edition_open: bool = False  # staff opened an edition: its dates, place, capacity above
+
+    def with_edition(
+        self, starts_on: date, ends_on: date, place: str, capacity: int, opened_on: date
+    ) -> Forum:
+        """The forum with the edition staff opened: registration from the day it was opened to
+        the first day of the forum included, then reminders on the confirmed dates."""
+        return replace(
+            self,
+            starts_on=starts_on,
+            ends_on=ends_on,
+            place=SourceTexts({lang: place for lang in LANGUAGES}),
+            registration_opens=min(opened_on, starts_on),
+            registration_closes=starts_on,
+            capacity=capacity,
+            dates_confirmed=True,
+            edition_open=True,
+        )
 
     def local_date(self, now: datetime) -> date:
         """Today where the forum takes place: registration windows and reminders count in it."""
         return now.astimezone(ZoneInfo(self.timezone)).date()
 
     def is_open(self, now: datetime) -> bool:
+        if not self.edition_open:
+            return False
         return self.registration_opens <= self.local_date(now) <= self.registration_closes
 
     def days_until(self, now: datetime) -> int:
@@ -145,13 +181,6 @@ def _texts(raw: Any, where: str, key: str, problems: _Problems) -> dict[str, str
     return SourceTexts(texts)
 
 
-def _date(raw: Any, where: str, key: str, problems: _Problems) -> date:
-    if isinstance(raw, date) and not isinstance(raw, datetime):
-        return raw
-    problems.add(where, f"{key} must be a date YYYY-MM-DD (got {raw!r})")
-    return date.min
-
-
 def _parse_field(name: str, raw: Any, problems: _Problems) -> Field:
     where = f"fields.{name}"
     if not isinstance(raw, dict):
@@ -214,24 +243,15 @@ def _parse_forum(raw: Any, i: int, fields: dict[str, Field], problems: _Problems
     if not isinstance(prefix, str) or not _PREFIX.match(prefix):
         problems.add(where, "code_prefix must be 2 to 5 capital letters")
         prefix = "XX"
-    dates = {
-        key: _date(raw.get(key), where, key, problems)
-        for key in ("starts_on", "ends_on", "registration_opens", "registration_closes")
-    }
-    if dates["registration_opens"] > dates["registration_closes"]:
-        problems.add(where, "registration_opens is after registration_closes")
-    if dates["registration_closes"] > dates["starts_on"]:
-        problems.add(where, "registration_closes is after starts_on")
-    if dates["starts_on"] > dates["ends_on"]:
-        problems.add(where, "starts_on is after ends_on")
-    capacity = raw.get("capacity")
-    if isinstance(capacity, bool) or not isinstance(capacity, int) or capacity < 1:
-        problems.add(where, f"capacity must be a positive whole number (got {capacity!r})")
-        capacity = 1
-    confirmed = raw.get("dates_confirmed")
-    if not isinstance(confirmed, bool):
-        problems.add(where, "dates_confirmed must be true or false (false while dates are TO SET)")
-        confirmed = False
+    for key in EDITION_KEYS:
+        if key in raw:
+            # No source announces a coming edition: dates in this file would be invented, and
+            # a forum with dates here looked open. Staff open an edition instead.
+            problems.add(
+                where,
+                f"{key} belongs to an edition: staff open one with "
+                "`diaspora-bot forum open ID --starts ... --ends ... --place ... --capacity N`",
+            )
     timezone = raw.get("timezone", DEFAULT_TIMEZONE)
     try:
         ZoneInfo(str(timezone))
@@ -255,12 +275,8 @@ def _parse_forum(raw: Any, i: int, fields: dict[str, Field], problems: _Problems
         short_name=_texts(raw.get("short_name"), where, "short_name", problems),
         name=_texts(raw.get("name"), where, "name", problems),
         description=_texts(raw.get("description"), where, "description", problems),
-        place=_texts(raw.get("place"), where, "place", problems),
-        capacity=capacity,
         fields=tuple(n for n in names if n in fields),
-        dates_confirmed=confirmed,
         timezone=str(timezone),
-        **dates,
     )
 
 

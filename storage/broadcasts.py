@@ -2,7 +2,8 @@
 
 Life of a broadcast: `scheduled` (created; may be cancelled) -> `queuing` (its time has come and
 `queue_due` is writing one outbox row per person, in bounded batches) -> `queued` (every row is
-written; the dispatcher sends them at each channel's rate). A `scheduled` one may be `cancelled`.
+written; the dispatcher sends them at each channel's rate). A scheduled, queuing or queued one may
+be `cancelled`: what is still waiting in the outbox is withdrawn.
 
 Language: each person gets the text in their language. If a text is missing in that language, the
 other language's text is used (English speakers get the French text when there is no English one,
@@ -16,7 +17,19 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import String, Text, and_, case, cast, exists, func, insert, literal, select
+from sqlalchemy import (
+    String,
+    Text,
+    and_,
+    case,
+    cast,
+    exists,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -108,22 +121,39 @@ async def get(session: AsyncSession, broadcast_id: int) -> Broadcast | None:
     return await session.get(Broadcast, broadcast_id)
 
 
+CANCELLABLE = ("scheduled", "queuing", "queued")
+
+
 async def cancel(
     session: AsyncSession, broadcast_id: int, actor: str, now: datetime
 ) -> tuple[Broadcast | None, str | None]:
-    """Cancel a scheduled broadcast: (broadcast, None), or (broadcast or None, why not)."""
+    """Cancel a broadcast not yet sent to everyone: (broadcast, None), or (broadcast or None, why
+    not). A scheduled one never starts; a queuing or queued one has its rows that are still
+    waiting in the outbox withdrawn (those already sent stay sent: a message cannot be recalled).
+    """
     broadcast = await session.get(Broadcast, broadcast_id, with_for_update=True)
     if broadcast is None:
         return None, "not_found"
-    if broadcast.status != "scheduled":
-        return broadcast, "not_scheduled"
+    if broadcast.status not in CANCELLABLE:
+        return broadcast, "not_cancellable"
+    withdrawn = await session.execute(
+        update(OutboxItem)
+        .where(OutboxItem.broadcast_id == broadcast.id, OutboxItem.status == "queued")
+        .values(status="cancelled", error="broadcast cancelled")
+    )
+    was = broadcast.status
     broadcast.status = "cancelled"
     await audit.record(
         session,
         actor,
         "broadcast.cancelled",
         source(broadcast.id),
-        {"segment": broadcast.segment, "send_at": broadcast.send_at.isoformat()},
+        {
+            "segment": broadcast.segment,
+            "send_at": broadcast.send_at.isoformat(),
+            "was": was,
+            "withdrawn": max(withdrawn.rowcount or 0, 0),
+        },
         at=now,
     )
     return broadcast, None

@@ -6,13 +6,14 @@ the rest of the code only ever sees aware datetimes.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -319,6 +320,8 @@ class Ticket(Base):
     answered_by: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Someone in danger on the migration route: staff see these first (issue 12).
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class AuditEntry(Base):
@@ -347,3 +350,91 @@ class SmsProviderHealth(Base):
     status: Mapped[str | None] = mapped_column(String(16))  # pass | warn | fail | unreachable
     detail: Mapped[str | None] = mapped_column(String(200))
     checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ForumEdition(Base):
+    """One edition of a forum that staff opened for registration, with its confirmed dates, place
+    and capacity (issue 12). knowledge/forums.yaml describes the forums; this says which one is
+    open now. At most one open edition per forum (enforced by storage.forum_editions)."""
+
+    __tablename__ = "forum_editions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    forum_id: Mapped[str] = mapped_column(String(32), index=True)
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    place: Mapped[str] = mapped_column(Text)
+    capacity: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))  # open | closed
+    opened_by: Mapped[str] = mapped_column(String(64))
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    closed_by: Mapped[str | None] = mapped_column(String(64))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ForumInterest(Base):
+    """A person who asked to be told when a forum's registration opens (their consent: they sent
+    the request). Shown in MES DONNEES, erased with the person; removed once they are told."""
+
+    __tablename__ = "forum_interest"
+    __table_args__ = (UniqueConstraint("contact_id", "forum_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    contact_id: Mapped[int] = mapped_column(
+        ForeignKey("contacts.id", ondelete="CASCADE"), index=True
+    )
+    forum_id: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# --- back office (issue 15) ---
+
+
+class StaffAccount(Base):
+    """A ministry staff member who signs in to the back office (and may use the CLI as them).
+
+    `telegram_user_id` links the account to the same person's Telegram staff commands, so that
+    one person is one actor in the audit log whatever the face they used.
+    """
+
+    __tablename__ = "staff_accounts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    role: Mapped[str] = mapped_column(String(8))  # admin | agent
+    password_hash: Mapped[str] = mapped_column(String(200))
+    telegram_user_id: Mapped[str | None] = mapped_column(String(32), unique=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class StaffSession(Base):
+    """A signed-in browser (purpose "session") or the first run's one-time setup link ("setup").
+
+    Only a SHA-256 of the cookie's token is kept: a copy of the database opens no session.
+    Deleting the row signs the browser out (revocation).
+    """
+
+    __tablename__ = "staff_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(8), default="session")
+    staff_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_accounts.id", ondelete="CASCADE"), index=True
+    )
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# The overview's aggregates read these indexes rather than the tables (benchmarks/dashboard.py).
+Index("ix_messages_created_direction", Message.created_at, Message.direction)
+# People by channel, language and country in one index-only scan (the staff flag first: the
+# staff group and the simulator are not people).
+Index(
+    "ix_contacts_profile", Contact.staff_chat, Contact.channel, Contact.language, Contact.country
+)
+Index("ix_tickets_status_created", Ticket.status, Ticket.created_at)
+Index("ix_knowledge_gaps_count", KnowledgeGap.count)

@@ -43,8 +43,12 @@ def ticket_id_of(source_text: str) -> int | None:
     return int(rest) if kind == KIND and rest.isdigit() else None
 
 
-async def create(session: AsyncSession, contact: Contact, question: str, now: datetime) -> Ticket:
-    ticket = Ticket(contact_id=contact.id, status="open", question=question, created_at=now)
+async def create(
+    session: AsyncSession, contact: Contact, question: str, now: datetime, urgent: bool = False
+) -> Ticket:
+    ticket = Ticket(
+        contact_id=contact.id, status="open", question=question, created_at=now, urgent=urgent
+    )
     session.add(ticket)
     await session.flush()
     return ticket
@@ -65,12 +69,12 @@ async def open_for(session: AsyncSession, contact_id: int) -> Ticket | None:
 
 
 async def list_open(session: AsyncSession, limit: int = 20) -> list[tuple[Ticket, Contact]]:
-    """Open tickets, oldest first: the staff's queue."""
+    """Open tickets, urgent ones first (someone in danger on the route), then oldest first."""
     rows = await session.execute(
         select(Ticket, Contact)
         .join(Contact, Contact.id == Ticket.contact_id)
         .where(Ticket.status == "open")
-        .order_by(Ticket.created_at, Ticket.id)
+        .order_by(Ticket.urgent.desc(), Ticket.created_at, Ticket.id)
         .limit(limit)
     )
     return [(t, c) for t, c in rows.all()]
@@ -141,3 +145,17 @@ async def response_times(session: AsyncSession) -> dict[str, int | None]:
         "median_minutes": round(statistics.median(minutes)) if minutes else None,
         "max_minutes": round(max(minutes)) if minutes else None,
     }
+
+
+async def inbox(
+    session: AsyncSession, status: str | None = "open", limit: int = 50
+) -> list[tuple[Ticket, Contact]]:
+    """The staff's inbox (back office, `diaspora-bot tickets list`): urgent first when tickets
+    carry an urgency flag (issue 12 adds one), then newest first."""
+    query = select(Ticket, Contact).join(Contact, Contact.id == Ticket.contact_id)
+    if status is not None:
+        query = query.where(Ticket.status == status)
+    urgent = getattr(Ticket, "urgent", None)
+    order = [urgent.desc()] if urgent is not None else []
+    query = query.order_by(*order, Ticket.created_at.desc(), Ticket.id.desc()).limit(limit)
+    return [(t, c) for t, c in (await session.execute(query)).all()]

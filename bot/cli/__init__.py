@@ -14,14 +14,18 @@ from bot.cli import (
     contacts,
     db,
     export,
+    forum,
     gaps,
     i18n,
     kb,
     outbox,
     run,
     sms,
+    staff,
     stats,
+    tickets,
 )
+from bot.cli.actor import ENV, ActorError, choose
 from bot.logs import setup as setup_logging
 
 COMMANDS = (
@@ -39,6 +43,9 @@ COMMANDS = (
     gaps,
     outbox,
     sms,
+    forum,
+    staff,
+    tickets,
 )
 
 
@@ -50,7 +57,29 @@ def parser() -> argparse.ArgumentParser:
     sub = top.add_subparsers(dest="command", required=True)
     for module in COMMANDS:
         module.add(sub)
+    top.add_argument(
+        "--as",
+        dest="staff_as",
+        metavar="EMAIL",
+        help=f"the staff account acting (default: ${ENV}); recorded in the audit log",
+    )
+    _also_after_command(sub)
     return top
+
+
+def _also_after_command(sub: argparse._SubParsersAction) -> None:
+    """`--as EMAIL` is read before or after the command (`broadcast cancel 3 --as a@b.org`)."""
+    for command in set(sub.choices.values()):
+        command.add_argument(
+            "--as",
+            dest="staff_as",
+            metavar="EMAIL",
+            default=argparse.SUPPRESS,
+            help="the staff account acting (recorded in the audit log)",
+        )
+        for action in command._subparsers._group_actions if command._subparsers else ():
+            if isinstance(action, argparse._SubParsersAction):
+                _also_after_command(action)
 
 
 def _loop_factory():  # noqa: ANN202
@@ -67,9 +96,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     # Interactive commands keep the terminal for the conversation; logs only say what went wrong.
     setup_logging(getattr(args, "log_level", None) or "WARNING")
+    choose(args.staff_as)
     try:
         with asyncio.Runner(loop_factory=_loop_factory()) as runner:
             return runner.run(args.run(args)) or 0
+    except ActorError as error:
+        print(f"diaspora-bot: {error}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # `diaspora-bot chat | head`: the reader left, nothing to report

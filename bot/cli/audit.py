@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from bot.cli.table import table
 from bot.services import Services
 from storage import audit
 
@@ -23,8 +24,8 @@ async def _audit(args: argparse.Namespace) -> int:
             entries = await audit.latest(session, args.limit)
     finally:
         await services.close()
-    for entry in entries:
-        if args.json:
+    if args.json:
+        for entry in entries:
             record = {
                 "at": entry.at.isoformat(),
                 "actor": entry.actor,
@@ -33,8 +34,19 @@ async def _audit(args: argparse.Namespace) -> int:
                 "details": entry.details,
             }
             print(json.dumps(record, ensure_ascii=False, sort_keys=True))
-        else:
-            details = json.dumps(entry.details, ensure_ascii=False, sort_keys=True)
-            at = entry.at.strftime("%Y-%m-%d %H:%M:%S")
-            print(f"{at} GMT\t{entry.actor}\t{entry.action}\t{entry.target}\t{details}")
+        return 0
+    if not entries:
+        print("the audit log is empty")
+        return 0
+    rows = [
+        (
+            entry.at.strftime("%Y-%m-%d %H:%M:%S"),
+            entry.actor,
+            entry.action,
+            entry.target,
+            json.dumps(entry.details, ensure_ascii=False, sort_keys=True),
+        )
+        for entry in entries
+    ]
+    print(table(("at (GMT)", "actor", "action", "target", "details"), rows))
     return 0

@@ -12,6 +12,7 @@ import sys
 
 from bot.channels import sms_preview
 from bot.cli.actor import cli_actor
+from bot.cli.table import table
 from bot.services import Services
 from handlers import announcements
 from handlers.announcements import Preview, WhenError
@@ -42,7 +43,9 @@ def add(sub: argparse._SubParsersAction) -> None:
     listing = actions.add_parser("list", help="announcements with their progress")
     listing.add_argument("--limit", type=int, default=20)
     listing.set_defaults(run=_list)
-    cancel = actions.add_parser("cancel", help="cancel a scheduled announcement")
+    cancel = actions.add_parser(
+        "cancel", help="cancel a scheduled or queued announcement (unsent messages withdrawn)"
+    )
     cancel.add_argument("id", type=int)
     cancel.set_defaults(run=_cancel)
 
@@ -107,7 +110,7 @@ async def _send(args: argparse.Namespace) -> int:
                 text_en=text_en,
                 audience=audience,
                 send_at=when,
-                actor=cli_actor(),
+                actor=await cli_actor(session, admin=True),
                 now=utcnow(),
             )
         print(
@@ -128,14 +131,15 @@ async def _list(args: argparse.Namespace) -> int:
         await services.close()
     if not found:
         print("no broadcasts")
-    for broadcast, progress in found:
-        recipients = broadcast.recipients if broadcast.recipients is not None else "-"
-        print(
-            f"{broadcast.id}\t{broadcast.status}\t{announcements.local(broadcast.send_at)}\t"
-            f"{broadcast.segment}\trecipients {recipients}\tqueued {progress.queued}\t"
-            f"sent {progress.sent}\tdelivered {progress.delivered}\tfailed {progress.failed}\t"
-            f"by {broadcast.created_by}"
-        )
+        return 0
+    header = ("id", "status", "send at (Bamako)", "audience", "recipients", "queued", "sent",
+              "delivered", "failed", "by")  # fmt: skip
+    rows = [
+        (b.id, b.status, announcements.local(b.send_at), b.segment, b.recipients, p.queued,
+         p.sent, p.delivered, p.failed, b.created_by)
+        for b, p in found
+    ]  # fmt: skip
+    print(table(header, rows))
     return 0
 
 
@@ -143,7 +147,9 @@ async def _cancel(args: argparse.Namespace) -> int:
     services = await Services.start(answers=False)
     try:
         async with services.db.transaction() as session:
-            broadcast, why = await broadcasts.cancel(session, args.id, cli_actor(), utcnow())
+            broadcast, why = await broadcasts.cancel(
+                session, args.id, await cli_actor(session, admin=True), utcnow()
+            )
             status = broadcast.status if broadcast else None
     finally:
         await services.close()
@@ -151,7 +157,10 @@ async def _cancel(args: argparse.Namespace) -> int:
         print(f"{PROG} cancel: no broadcast {args.id}", file=sys.stderr)
         return 1
     if why is not None:
-        print(f"{PROG} cancel: broadcast {args.id} is {status}, not scheduled", file=sys.stderr)
+        print(
+            f"{PROG} cancel: broadcast {args.id} is {status}: nothing left to cancel",
+            file=sys.stderr,
+        )
         return 1
     print(f"broadcast {args.id} cancelled")
     return 0

@@ -110,7 +110,12 @@ async def _registrations(args: argparse.Namespace) -> int:
         return 2
     data = to_csv([row(r, position, forums) for r, position in found])
     if args.output:
-        await asyncio.to_thread(Path(args.output).write_bytes, data)
+        try:
+            await asyncio.to_thread(Path(args.output).write_bytes, data)
+        except OSError as error:  # a missing folder, no right to write: one line, no traceback
+            print(f"diaspora-bot export: cannot write {args.output}: {error.strerror}",
+                  file=sys.stderr)  # fmt: skip
+            return 2
         print(f"{len(found)} registrations written to {args.output}", file=sys.stderr)
     else:
         sys.stdout.buffer.write(data)

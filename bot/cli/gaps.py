@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from bot.cli.table import table
 from bot.services import Services
 from storage import gaps
 
@@ -23,18 +24,21 @@ async def _gaps(args: argparse.Namespace) -> int:
             found = await gaps.most_frequent(session, args.limit)
     finally:
         await services.close()
-    for gap in found:
-        record = {
-            "count": gap.count,
-            "language": gap.language,
-            "outcome": gap.outcome,
-            "example": gap.example,
-            "best_entry": gap.best_entry,
-            "last_seen": gap.last_seen.isoformat(),
-        }
-        if args.json:
+    if args.json:
+        for gap in found:
+            record = {
+                "count": gap.count,
+                "language": gap.language,
+                "outcome": gap.outcome,
+                "example": gap.example,
+                "best_entry": gap.best_entry,
+                "last_seen": gap.last_seen.isoformat(),
+            }
             print(json.dumps(record, ensure_ascii=False))
-        else:
-            best = f"\t(closest: {gap.best_entry})" if gap.best_entry else ""
-            print(f"{gap.count}\t{gap.language}\t{gap.outcome}\t{gap.example}{best}")
+        return 0
+    if not found:
+        print("no unanswered question so far")
+        return 0
+    rows = [(g.count, g.language, g.outcome, g.example[:80], g.best_entry) for g in found]
+    print(table(("count", "lang", "outcome", "question", "closest entry"), rows))
     return 0

@@ -12,6 +12,7 @@ import getpass
 import json
 import signal
 
+from bot import jobs
 from bot.background import Background
 from bot.cli.run import channel_services
 from bot.services import Services
@@ -117,6 +118,10 @@ async def _dispatch(args: argparse.Namespace) -> int:
             print("DISPATCHER_ENABLED is false: nothing to do")
             return 1
         if args.until_idle:
+            # Broadcasts whose time has come are queued first (the scheduler's job), so that
+            # "send what is due now" includes them.
+            while await jobs.due_broadcasts(services.db, utcnow()):
+                pass
             stats = await worker.run_until_idle()
             print(
                 f"sent {stats.sent}, failed {stats.failed}, retrying {stats.retried}, "

@@ -8,6 +8,7 @@ import logging
 
 import uvicorn
 
+from bot import admin
 from bot.app import create_app
 from bot.background import Background
 from bot.channels.base import ChannelService
@@ -52,6 +53,9 @@ async def _run(args: argparse.Namespace) -> int:
     @contextlib.asynccontextmanager
     async def lifespan(app):  # noqa: ANN001
         _say_what_runs(settings, channels)
+        link = await admin.setup_link(services)
+        if link:  # first run: the way in, once (a secret: shown once, at WARNING to be seen)
+            logger.warning("no staff account yet: create the first admin at %s", link)
         # Before uvicorn opens its socket and Telegram polling starts: the first request is as
         # fast as the thousandth.
         await warm_up(services, app)
@@ -84,6 +88,7 @@ async def _run(args: argparse.Namespace) -> int:
 
 def _say_what_runs(settings: Settings, channels: list[ChannelService]) -> None:
     logger.info("listening on http://%s:%s (GET /healthz)", settings.host, settings.port)
+    logger.info("back office: http://%s:%s/admin", settings.host, settings.port)
     logger.info("channels on: %s", ", ".join(c.name for c in channels) or "none")
     if not settings.telegram_enabled:
         logger.info("Telegram is off: set TELEGRAM_BOT_TOKEN to turn it on")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from bot.cli.table import cell
 from bot.services import Services
 from storage import stats
 
@@ -26,9 +27,9 @@ async def _stats(args: argparse.Namespace) -> int:
         print(json.dumps(figures, ensure_ascii=False, sort_keys=True))
         return 0
     for key, value in figures.items():
-        if isinstance(value, dict):
-            detail = ", ".join(f"{k}: {v}" for k, v in sorted(value.items())) or "-"
+        if isinstance(value, dict):  # no Python `None` on screen: "-" for "none yet"
+            detail = ", ".join(f"{k}: {cell(v)}" for k, v in sorted(value.items())) or "-"
             print(f"{key}: {detail}")
         else:
-            print(f"{key}: {value}")
+            print(f"{key}: {cell(value)}")
     return 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -82,3 +83,50 @@ def test_ask_answers_with_sentence_embeddings_from_the_first_question(
     meaning = json.loads(run(["ask", "--json"], tmp_path, question).stdout)
     assert (words["matched"], words["id"]) == (False, "investment_api_mali")
     assert (meaning["matched"], meaning["id"]) == (True, "investment_api_mali")
+
+
+def test_kb_check_guidance_lists_the_advice_for_the_reviewer(tmp_path: Path) -> None:
+    result = run(["kb", "check", "--guidance"], tmp_path)
+    assert result.returncode == 0, result.stdout
+    assert "guidance:" in result.stdout
+    assert (
+        "migration.yaml: migration_smugglers: fr: Méfiez-vous de toute personne qui promet un "
+        "voyage facile ou un emploi à l'étranger contre de l'argent."
+    ) in result.stdout
+
+
+def test_kb_review_writes_every_entry_for_the_reviewer(tmp_path: Path) -> None:
+    import csv
+
+    out = tmp_path / "review.csv"
+    result = run(["kb", "review", "--format", "csv", "--output", str(out)], tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    rows = {row["id"]: row for row in csv.DictReader(out.open(encoding="utf-8"))}
+    dual = rows["nationality_dual"]
+    assert dual["answer_fr"].startswith("Le Mali admet la double nationalité")
+    assert "only if they declare it" in dual["sms_en"]
+    assert "249" in dual["source"] and dual["as_of"] == "2016" and dual["reviewed"]
+    assert "Si je prends la nationalité" in dual["questions_fr"]
+    assert "ambassade ou consulat" in dual["guidance_fr"]
+    assert rows["pointer_relative_in_danger"]["kind"] == "pointer (urgent)"
+
+    md = tmp_path / "review.md"
+    assert run(["kb", "review", "--format", "md", "--output", str(md)], tmp_path).returncode == 0
+    text = md.read_text(encoding="utf-8")
+    assert "## nationality_dual (nationality.yaml, answer)" in text
+    assert "- As of: 2016" in text and "Guidance:" in text
+
+
+def test_kb_check_stale_lists_entries_not_reviewed_for_that_long(tmp_path: Path) -> None:
+    old = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE_DIR, old, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    faq = old / "faq" / "nationality.yaml"
+    # The first `reviewed:` of the file is nationality_dual's.
+    text = re.sub(r"reviewed: [0-9-]+", "reviewed: 2020-01-01", faq.read_text("utf-8"), count=1)
+    faq.write_text(text, encoding="utf-8")
+    result = run(["kb", "check", "--dir", str(old), "--stale", "36500"], tmp_path)
+    assert result.returncode == 0, result.stdout  # a century: nothing is that old
+    result = run(["kb", "check", "--dir", str(old), "--stale", "365"], tmp_path)
+    assert result.returncode == 1
+    assert "nationality.yaml: nationality_dual: not reviewed since 2020-01-01" in result.stdout
+    assert "nationality_rights" not in result.stdout

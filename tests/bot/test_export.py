@@ -15,6 +15,7 @@ from handlers.context import HandlerConfig
 from knowledge.bundle import Knowledge
 from storage.db import Database
 from tests.chat import Chat, FakeClock
+from tests.handlers.conftest import opened
 from tests.handlers.forum_helpers import register, with_forum
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,7 +38,7 @@ async def _seed(db_path: Path) -> None:
     db = Database(f"sqlite+aiosqlite:///{db_path}")
     await db.upgrade()
     try:
-        knowledge = with_forum(Knowledge.load(), "women_forum", capacity=1)
+        knowledge = with_forum(opened(Knowledge.load()), "women_forum", capacity=1)
         conversation = Conversation(db, knowledge, HandlerConfig(clock=FakeClock()))
         await register(
             Chat(conversation, "console:aissata"),

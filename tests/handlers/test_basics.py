@@ -147,13 +147,13 @@ async def test_every_message_in_and_out_is_stored(chat: Chat, db) -> None:
 async def test_a_newcomer_writing_english_is_answered_in_english(chat: Chat) -> None:
     answer = await chat.say("Hello, can I keep my Malian nationality if I become British?")
     assert "article 249" in answer
-    assert "Yes" in answer
+    assert "Mali allows dual nationality" in answer
     assert "Menu: choose" in await chat.say("menu")  # the language stuck
 
 
 async def test_a_question_is_answered_in_its_own_language(chat: Chat) -> None:
     await chat.say("bonjour")  # a French speaker
-    assert "Yes" in await chat.say("can I have dual citizenship with Mali")
+    assert "Mali allows dual nationality" in await chat.say("can I have dual citizenship, Mali")
     assert "Menu : choisissez" in await chat.say("menu")  # their language did not change
 
 

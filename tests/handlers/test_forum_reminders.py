@@ -75,12 +75,11 @@ async def test_running_twice_queues_nothing_new(db, config, clock, confirmed_for
     assert len(await outbox_rows(db)) == 2
 
 
-async def test_no_reminder_while_dates_are_placeholders(db, config, clock, knowledge) -> None:  # type: ignore[no-untyped-def]
-    unconfirmed = with_forum(knowledge, "fidima", capacity=2)
-    await _registered(db, config, unconfirmed)
+async def test_no_reminder_for_a_forum_without_an_edition(db, config, clock, knowledge) -> None:  # type: ignore[no-untyped-def]
+    await _registered(db, config, with_forum(knowledge, "fidima", capacity=2))
     _at(clock, 7)
-    async with db.transaction() as session:
-        assert await queue_due_reminders(session, unconfirmed, clock.now) == 0
+    async with db.transaction() as session:  # the shipped knowledge: no edition, no date
+        assert await queue_due_reminders(session, Knowledge.load(), clock.now) == 0
 
 
 async def test_no_reminder_to_cancelled_or_stopped(db, config, clock, confirmed_forum) -> None:  # type: ignore[no-untyped-def]

@@ -49,7 +49,7 @@ async def test_happy_path_gives_a_code_and_keeps_name_and_country(chat: Chat, db
     done = await chat.say("oui")
     code = code_in(done)
     assert code.startswith("FID-")
-    assert "encore à confirmer" in done
+    assert "du 15 mars 2027 au 16 mars 2027" in done  # the edition staff opened
     [registration] = await rows(db)
     assert registration.code == code
     assert registration.status == "confirmed"
@@ -292,19 +292,14 @@ async def test_annuler_without_a_code_is_not_a_cancellation(chat: Chat, db) -> N
     assert registration.status == "confirmed"
 
 
-async def test_placeholder_dates_are_never_stated(chat: Chat) -> None:
+async def test_a_forum_without_an_open_edition_states_no_date(db, config) -> None:
+    chat = Chat(Conversation(db, Knowledge.load(), config))  # as shipped: no edition open
     said = await chat.say("INSCRIPTION fidima")
-    for answer in FIDIMA:
-        said += await chat.say(answer)
-    said += await chat.say("OUI")
-    assert "encore à confirmer" in said
-    assert "2027" not in said
-    assert "mars" not in said
+    assert "PREVENIR fidima" in said
+    assert "2027" not in said and "mars" not in said and "Votre nom" not in said
 
 
-async def test_confirmed_dates_are_stated(db, config) -> None:
-    knowledge = with_forum(Knowledge.load(), "fidima", dates_confirmed=True)
-    chat = Chat(Conversation(db, knowledge, config))
+async def test_the_open_editions_dates_are_stated(chat: Chat) -> None:
     assert "Dates : du 15 mars 2027 au 16 mars 2027" in await chat.say("INSCRIPTION fidima")
     assert "du 15 mars 2027 au 16 mars 2027" in await register(chat)
 

@@ -144,3 +144,139 @@ def test_the_loader_skips_what_the_checker_reports(faq_dir: Path) -> None:
     (faq_dir / "broken.yaml").write_text("topic: [unclosed\n", encoding="utf-8")
     index = FaqIndex.load(faq_dir, semantic=False)
     assert len(index.entries) == 4
+
+
+@pytest.mark.parametrize(
+    ("field", "lang", "text", "word"),
+    [
+        ("answer", "fr", "Oui. Le Mali admet la double nationalité.", "Oui"),
+        ("answer", "en", "Yes: Mali allows dual nationality.", "Yes"),
+        ("sms", "fr", "Non, vous ne perdez pas la nationalité.", "Non"),
+        ("sms", "en", "No. You keep it unless you declare it.", "No"),
+        ("answer", "fr", "Bien sûr ! Le Mali admet la double nationalité.", "Bien sûr"),
+    ],
+)
+def test_an_answer_opening_with_a_bare_yes_or_no_is_rejected(
+    faq_dir: Path, field: str, lang: str, text: str, word: str
+) -> None:
+    edit(
+        faq_dir,
+        "nationality.yaml",
+        lambda d: d["entries"][0].setdefault(field, {}).update({lang: text}),
+    )
+    problems = check_faq(faq_dir)
+    assert any(
+        p.startswith(f"nationality.yaml: nationality_dual: {field} {lang}: opens with {word!r}")
+        for p in problems
+    ), problems
+
+
+def test_a_derived_sms_is_checked_for_its_opener_too(faq_dir: Path) -> None:
+    def change(d: dict) -> None:
+        entry = d["entries"][0]
+        entry.pop("sms", None)
+        entry["answer"]["fr"] = "Oui. " + entry["answer"]["fr"]
+
+    edit(faq_dir, "nationality.yaml", change)
+    assert "nationality.yaml: nationality_dual: derived sms fr: opens with 'Oui'" in "\n".join(
+        check_faq(faq_dir)
+    )
+
+
+def test_sentences_that_merely_start_with_the_same_letters_pass(faq_dir: Path) -> None:
+    def change(d: dict) -> None:
+        entry = d["entries"][0]
+        entry["answer"]["fr"] = "Si vous prenez une autre nationalité, vous restez Malien."
+        entry["answer"]["en"] = "No discrimination exists against Malians abroad."
+
+    edit(faq_dir, "nationality.yaml", change)
+    assert not [p for p in check_faq(faq_dir) if "opens with" in p]
+
+
+def test_an_awareness_message_opening_with_a_bare_no_is_rejected() -> None:
+    from knowledge.awareness import AwarenessMessage, Series, check
+
+    message = AwarenessMessage(
+        1,
+        "m1",
+        sms={"fr": "Non, la traversée n'est pas sûre.", "en": "Crossing the sea costs lives."},
+        text={"fr": "La traversée fait des morts.", "en": "No. Crossing the sea is not safe."},
+    )
+    assert check(Series("s", {}, (message,))) == [
+        "message 1 sms fr: opens with 'Non', whose meaning depends on how the question was "
+        "asked: start with the rule itself",
+        "message 1 text en: opens with 'No', whose meaning depends on how the question was "
+        "asked: start with the rule itself",
+    ]
+
+
+def test_a_pointer_holds_no_number_email_or_web_address(faq_dir: Path) -> None:
+    def change(d: dict) -> None:
+        entry = d["entries"][1]
+        entry["kind"] = "pointer"
+        entry["answer"]["fr"] = "Appelez le consulat au 01 23 45 67 89."
+        entry["sms"]["en"] = "Write to consulate@example.org."
+
+    edit(faq_dir, "nationality.yaml", change)
+    problems = check_faq(faq_dir)
+    rule = "a pointer holds no number, e-mail or web address"
+    assert f"nationality.yaml: nationality_vote: answer fr: {rule}" in problems
+    assert f"nationality.yaml: nationality_vote: sms en: {rule}" in problems
+
+
+def test_urgent_is_only_for_pointers_and_kinds_are_known(faq_dir: Path) -> None:
+    def change(d: dict) -> None:
+        d["entries"][0]["urgent"] = True
+        d["entries"][1]["kind"] = "advice"
+
+    edit(faq_dir, "nationality.yaml", change)
+    problems = check_faq(faq_dir)
+    assert "nationality.yaml: nationality_dual: urgent is for pointers (kind: pointer)" in problems
+    assert (
+        "nationality.yaml: nationality_vote: kind 'advice' must be one of answer, pointer"
+        in problems
+    )
+
+
+def test_guidance_states_no_figure_or_law_and_is_a_sentence_of_the_answer(faq_dir: Path) -> None:
+    def change(d: dict) -> None:
+        entry = d["entries"][0]
+        entry["answer"]["fr"] += "\nAvant de payer, attendez 72 heures. Appliquez la loi 2011-087."
+        entry["guidance"] = {
+            "fr": [
+                "Avant de payer, attendez 72 heures.",
+                "Appliquez la loi 2011-087.",
+                "Une phrase qui n'est pas dans la réponse.",
+            ]
+        }
+
+    edit(faq_dir, "nationality.yaml", change)
+    problems = [p for p in check_faq(faq_dir) if "guidance" in p]
+    assert problems == [
+        "nationality.yaml: nationality_dual: guidance fr: 'Avant de payer, attendez 72 heures.' "
+        "states a figure",
+        "nationality.yaml: nationality_dual: guidance fr: 'Appliquez la loi 2011-087.' "
+        "states a figure",
+        "nationality.yaml: nationality_dual: guidance fr: 'Appliquez la loi 2011-087.' "
+        "names a law",
+        "nationality.yaml: nationality_dual: guidance fr: \"Une phrase qui n'est pas dans la "
+        'réponse." is not a sentence of the answer',
+    ]
+
+
+def test_an_answer_with_a_figure_needs_the_year_it_held(faq_dir: Path) -> None:
+    edit(faq_dir, "nationality.yaml", lambda d: d["entries"][0].pop("as_of"))
+    assert (
+        "nationality.yaml: nationality_dual: answer fr holds a figure: as_of (the year it held) "
+        "is required"
+    ) in check_faq(faq_dir)
+    edit(faq_dir, "nationality.yaml", lambda d: d["entries"][0].update(as_of="récent"))
+    assert "nationality.yaml: nationality_dual: as_of 'récent' must be a year (YYYY)" in (
+        check_faq(faq_dir)
+    )
+
+
+def test_an_answer_without_a_figure_needs_no_year(faq_dir: Path) -> None:
+    assert "as_of" not in "\n".join(check_faq(faq_dir, forum_ids={"fidima"}))
+    data = yaml.safe_load((faq_dir / "nationality.yaml").read_text(encoding="utf-8"))
+    assert "as_of" not in data["entries"][1]  # nationality_vote: no figure, no year

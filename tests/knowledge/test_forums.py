@@ -20,17 +20,24 @@ def test_the_shipped_forums_are_valid() -> None:
     assert "gender" in forums.forums["women_forum"].fields
 
 
-def test_placeholder_dates_are_marked_unconfirmed() -> None:
-    # The source documents announce no new edition: every date shipped is a placeholder.
-    assert all(not f.dates_confirmed for f in load_forums().forums.values())
-    assert FORUMS_FILE.read_text(encoding="utf-8").count("# TO SET") >= 3 * 6
+def test_the_shipped_forums_have_no_open_edition() -> None:
+    # The source documents announce no new edition: no date, place or capacity is shipped, and
+    # no forum takes registration until staff open an edition.
+    forums = load_forums().forums.values()
+    assert all(not f.edition_open and not f.dates_confirmed for f in forums)
+    assert not any(f.is_open(datetime(2027, 1, 1, tzinfo=UTC)) for f in forums)
+    assert "TO SET" not in FORUMS_FILE.read_text(encoding="utf-8")
 
 
 def test_the_registration_window_counts_in_the_forums_local_date() -> None:
-    forum = load_forums().forums["fidima"]
+    forum = (
+        load_forums()
+        .forums["fidima"]
+        .with_edition(date(2027, 3, 15), date(2027, 3, 16), "Bamako", 500, date(2026, 11, 1))
+    )
     tokyo = forum.__class__(**{**forum.__dict__, "timezone": "Asia/Tokyo"})
-    evening = datetime(2027, 3, 1, 16, 0, tzinfo=UTC)  # 1 March in Bamako, 2 March in Tokyo
-    assert forum.is_open(evening)
+    evening = datetime(2027, 3, 15, 16, 0, tzinfo=UTC)  # 15 March in Bamako, 16th in Tokyo
+    assert forum.is_open(evening)  # open until its first day included
     assert not tokyo.is_open(evening)
     assert forum.is_open(datetime(2026, 11, 1, 0, 0, tzinfo=UTC))
     assert not forum.is_open(datetime(2026, 10, 31, 23, 59, tzinfo=UTC))
@@ -56,26 +63,11 @@ CASES = [
     ("unknown field", lambda d: _forum(d)["fields"].append("passport"), "field 'passport'"),
     ("no name field", lambda d: _forum(d)["fields"].remove("name"), "must include name"),
     (
-        "closing after the start",
-        lambda d: _forum(d).update(registration_closes=date(2027, 4, 1)),
-        "registration_closes is after starts_on",
+        "dates in the file",
+        lambda d: _forum(d).update(starts_on=date(2027, 3, 15)),
+        "fidima: starts_on belongs to an edition: staff open one with `diaspora-bot forum open",
     ),
-    (
-        "opening after closing",
-        lambda d: _forum(d).update(registration_opens=date(2027, 3, 2)),
-        "registration_opens is after registration_closes",
-    ),
-    (
-        "a date as text",
-        lambda d: _forum(d).update(starts_on="mars 2027"),
-        "starts_on must be a date",
-    ),
-    ("no capacity", lambda d: _forum(d).update(capacity=0), "capacity must be a positive"),
-    (
-        "dates_confirmed missing",
-        lambda d: _forum(d).pop("dates_confirmed"),
-        "dates_confirmed must be true or false",
-    ),
+    ("a capacity in the file", lambda d: _forum(d).update(capacity=500), "capacity belongs to"),
     ("bad time zone", lambda d: _forum(d).update(timezone="Mali/Bamako"), "timezone"),
     (
         "same prefix twice",

@@ -237,7 +237,7 @@ async def test_a_cancelled_broadcast_is_never_queued(db) -> None:
         _, why = await broadcasts.cancel(session, broadcast_id, "cli:test", T0)
         assert why is None
         _, again = await broadcasts.cancel(session, broadcast_id, "cli:test", T0)
-        assert again == "not_scheduled"
+        assert again == "not_cancellable"
         assert await broadcasts.queue_due(session, T0) == 0
     assert await _outbox(db, broadcast_id) == {}
 

@@ -1,7 +1,7 @@
 """SMS providers: the provider carrying each outbox row, and the providers' health
 
 Revision ID: sms_1
-Revises: i18n_1 (outbox_1 on the branch; i18n_1 landed first)
+Revises: admin_1 (outbox_1 on the branch; the others landed first)
 """
 from typing import Sequence, Union
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision: str = "sms_1"
-down_revision: Union[str, Sequence[str], None] = "i18n_1"
+down_revision: Union[str, Sequence[str], None] = "admin_1"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
