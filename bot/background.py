@@ -24,7 +24,7 @@ logger = logging.getLogger(__name__)
 
 def dispatcher_config(settings: Settings, *, sqlite: bool) -> DispatcherConfig:
     return DispatcherConfig(
-        rates={"telegram": settings.telegram_max_rate, "sms": settings.sms_max_rate},
+        rates={"telegram": settings.telegram_max_rate, **settings.sms_rates()},
         batch_size=settings.outbox_batch_size,
         max_attempts=settings.outbox_max_attempts,
         retry_base=settings.outbox_retry_seconds,
@@ -39,9 +39,13 @@ def senders(channel_senders: list[Sender]) -> dict[str, Sender]:
     """Each channel's sender, plus the console's (its messages are read by `chat`); a channel
     that is off gets one that fails its rows after their retries (bot/channels/unconfigured)."""
     found: dict[str, Sender] = {"console": ConsoleSender()}
-    found.update({sender.channel: sender for sender in channel_senders})
+    for sender in channel_senders:
+        # SMS over several providers: a lane each, paced on its own (bot/channels/sms_lanes.py)
+        found.update(getattr(sender, "lanes", None) or {sender.channel: sender})
+    running = {sender.channel for sender in found.values()}
     for channel in CHANNELS:
-        found.setdefault(channel, UnconfiguredSender(channel))
+        if channel not in running:  # not when SMS runs as lanes ("sms:android", ...)
+            found[channel] = UnconfiguredSender(channel)
     return found
 
 

@@ -59,6 +59,16 @@ def default_worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+def lane_claim(sender: Sender) -> dict:
+    """What a lane's sender adds to its claim: an SMS provider's lane (several providers, routes
+    per number) takes only the rows routed or pinned to it (bot/channels/sms_lanes.py). Other
+    senders are the whole channel: their key in `senders` is the channel's name."""
+    provider = getattr(sender, "provider", None)
+    return (
+        {"provider": provider, "where": getattr(sender, "claim_where", None)} if provider else {}
+    )
+
+
 def sms_cost(text: str) -> int:
     """SMS rate limits count segments, as carriers bill them."""
     return max(1, segments(transliterate(text)).segments)
@@ -159,6 +169,10 @@ class Stats:
 
 
 class Dispatcher:
+    """`senders`: one per lane, keyed by the lane's name: a channel's name ("telegram", "sms"),
+    or "sms:<provider>" when SMS routes spread numbers over several providers, each lane with
+    its own rate and pacer."""
+
     def __init__(
         self,
         db: Database,
@@ -275,7 +289,7 @@ class Dispatcher:
         ahead = self._rate(channel) * CLAIM_AHEAD_SECONDS
         if math.isinf(ahead):
             return self.config.batch_size
-        if channel == "sms":
+        if self.senders[channel].channel == "sms":
             ahead /= 1.2  # an SMS is often more than one segment: claim a little less
         return max(1, min(self.config.batch_size, math.ceil(ahead)))
 
@@ -298,10 +312,11 @@ class Dispatcher:
                 async with self.db.transaction() as session:
                     rows = await outbox.claim(
                         session,
-                        channel=channel,
+                        channel=self.senders[channel].channel,
                         worker=self.worker,
                         now=self.clock(),
                         limit=places,
+                        **lane_claim(self.senders[channel]),
                     )
                     # The first check of these people, in the same transaction as the claim.
                     people = await outbox.recipients(session, {r.contact_id for r in rows})
@@ -346,7 +361,7 @@ class Dispatcher:
         goes (at a high rate the check made with the claim is still fresh)."""
         pacer = self.pacers[channel]
         sender = self.senders[channel]
-        costs = [sms_cost(r.text) if channel == "sms" else 1 for r in rows]
+        costs = [sms_cost(r.text) if sender.channel == "sms" else 1 for r in rows]
         budget = max(1.0, pacer.rate * RECHECK_SECONDS)
         start = 0
         while start < len(rows):
@@ -379,7 +394,9 @@ class Dispatcher:
                     self._put(blocked)
                     continue
                 await pacer.acquire(cost)
-                task = asyncio.create_task(self._send(sender, row), name=f"send-{channel}")
+                task = asyncio.create_task(
+                    self._send(sender, row, channel), name=f"send-{channel}"
+                )
                 self._sending.add(task)
                 task.add_done_callback(self._sending.discard)
             start = end
@@ -407,7 +424,7 @@ class Dispatcher:
         # Not the message's fault: the attempt does not count.
         return Outcome(row.id, "queued", row.attempts - 1, why, next_attempt_at=when)
 
-    async def _send(self, sender: Sender, row: Claimed) -> None:
+    async def _send(self, sender: Sender, row: Claimed, lane: str) -> None:
         try:
             # Only rows with buttons (Telegram poll invitations) pass them: every sender
             # takes (address, text), the Telegram one also `options`.
@@ -425,8 +442,8 @@ class Dispatcher:
                 ok=False, error=f"sender error: {type(exc).__name__}", uncertain=True
             )
         if result.retry_after:
-            self.pacers[row.channel].pause(result.retry_after)
-            logger.warning("%s asked to pause %.1fs", row.channel, result.retry_after)
+            self.pacers[lane].pause(result.retry_after)
+            logger.warning("%s asked to pause %.1fs", lane, result.retry_after)
         self._put(self.outcome(row, result, self.clock()))
 
     def outcome(self, row: Claimed, result: SendResult, now: datetime) -> Outcome:

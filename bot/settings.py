@@ -57,9 +57,33 @@ class Settings(BaseSettings):
     twilio_api_url: str = "https://api.twilio.com"
     sms_max_segments: int = 2
 
+    # SMS providers besides Twilio, and routes per number (docs/sms-in-mali.md)
+    sms_routes: str = ""  # +223=android,*=twilio: prefix -> provider, first match wins
+    android_sms_url: str = ""  # the phone's API: http://192.168.1.20:8080 (local mode), cloud
+    android_sms_username: str = ""
+    android_sms_password: str = ""
+    android_sms_sim: int = 0  # 1-3 on a phone with several SIMs; 0: the phone's default
+    android_sms_signing_key: str = ""  # the app's Settings > Webhooks > Signing Key
+    android_sms_health_seconds: float = 60.0  # how often the phone's /health is asked
+    android_sms_silent_minutes: float = 15.0  # an alert in the log past this much silence
+    smpp_host: str = ""
+    smpp_port: int = 2775
+    smpp_system_id: str = ""
+    smpp_password: str = ""
+    smpp_system_type: str = ""
+    smpp_source_addr: str = ""  # the short code
+    smpp_tps: float = 10.0  # submit_sm a second the SMSC allows (the aggregator's contract)
+    smpp_window: int = 10  # submit_sm awaiting their response at once
+    smpp_enquire_link_seconds: float = 30.0
+    smpp_bind: bool = True  # false: this process does not bind (another `run` holds the session)
+
     # Outbox, dispatcher and scheduler (bulk sending)
     telegram_max_rate: float = 25.0  # messages a second (Telegram allows about 30)
     sms_max_rate: float = 1.0  # segments a second (a Twilio long code sends 1)
+    # Per provider when routes spread numbers over several; 0: the default named beside it.
+    sms_max_rate_twilio: float = 0.0  # default SMS_MAX_RATE
+    sms_max_rate_android: float = 0.2  # a phone: about 12 segments a minute
+    sms_max_rate_smpp: float = 0.0  # default SMPP_TPS
     quiet_hours: str = "21:00-08:00"  # recipient's local time; empty: off
     outbox_batch_size: int = 20  # rows a worker holds `sending`: the most a crash leaves unknown
     outbox_max_attempts: int = 5
@@ -109,6 +133,15 @@ class Settings(BaseSettings):
             raise ValueError("REMINDER_DAYS is whole numbers of days, comma-separated: 7,1")
         return ",".join(parts)
 
+    @field_validator("smpp_system_id", "smpp_password", "smpp_system_type")
+    @classmethod
+    def _smpp_lengths(cls, value: str, info) -> str:  # noqa: ANN001
+        # SMPP 3.4's limits (C-octet strings): an SMSC would refuse the bind.
+        most = {"smpp_system_id": 15, "smpp_password": 8, "smpp_system_type": 12}[info.field_name]
+        if len(value) > most:
+            raise ValueError(f"{info.field_name.upper()} is at most {most} characters in SMPP")
+        return value
+
     @property
     def language_list(self) -> tuple[str, ...]:
         """("fr", "en") from "fr, en"; the default language always included."""
@@ -130,9 +163,50 @@ class Settings(BaseSettings):
         return bool(self.telegram_bot_token.get_secret_value())
 
     @property
-    def sms_enabled(self) -> bool:
+    def twilio_enabled(self) -> bool:
         token = self.twilio_auth_token.get_secret_value()
         return bool(self.twilio_account_sid and token and self.twilio_from)
+
+    @property
+    def android_sms_enabled(self) -> bool:
+        return bool(self.android_sms_url and self.android_sms_password)
+
+    @property
+    def smpp_enabled(self) -> bool:
+        return bool(self.smpp_host and self.smpp_system_id and self.smpp_bind)
+
+    @property
+    def sms_providers(self) -> list[str]:
+        """The configured SMS providers, in this order: a number no route names goes through
+        the first (Twilio first, as before routes existed)."""
+        enabled = {
+            "twilio": self.twilio_enabled,
+            "android": self.android_sms_enabled,
+            "smpp": self.smpp_enabled,
+        }
+        return [name for name, on in enabled.items() if on]
+
+    @property
+    def sms_enabled(self) -> bool:
+        return bool(self.sms_providers)
+
+    def sms_rate(self, provider: str) -> float:
+        """Segments a second through one provider."""
+        rates = {
+            "twilio": self.sms_max_rate_twilio or self.sms_max_rate,
+            "android": self.sms_max_rate_android,
+            "smpp": self.sms_max_rate_smpp or self.smpp_tps,
+        }
+        return rates.get(provider) or self.sms_max_rate
+
+    def sms_rates(self) -> dict[str, float]:
+        """The dispatcher's SMS lanes: "sms" for a single provider, "sms:<provider>" each."""
+        providers = self.sms_providers
+        rates = {"sms": self.sms_rate(providers[0]) if len(providers) == 1 else self.sms_max_rate}
+        rates.update(
+            {f"sms:{name}": self.sms_rate(name) for name in ("twilio", "android", "smpp")}
+        )
+        return rates
 
     def handler_config(self) -> HandlerConfig:
         return HandlerConfig(

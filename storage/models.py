@@ -297,6 +297,9 @@ class OutboxItem(Base):
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # SMS: the provider that carries (or carried) it; set when a lane claims the row, or at
+    # enqueueing for a reply that must go back through the provider the question came in on.
+    provider: Mapped[str | None] = mapped_column(String(16))
 
 
 class Schedule(Base):
@@ -342,6 +345,21 @@ class AuditEntry(Base):
     details: Mapped[dict] = mapped_column(JSON, default=dict)
 
 
+class SmsProviderHealth(Base):
+    """When an SMS provider (the Android phone above all) was last heard from, and its health.
+
+    No personal data: one row per provider, for `stats` and the silence alert (issue 16).
+    """
+
+    __tablename__ = "sms_provider_health"
+
+    provider: Mapped[str] = mapped_column(String(16), primary_key=True)
+    last_heard_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    status: Mapped[str | None] = mapped_column(String(16))  # pass | warn | fail | unreachable
+    detail: Mapped[str | None] = mapped_column(String(200))
+    checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
 class ForumEdition(Base):
     """One edition of a forum that staff opened for registration, with its confirmed dates, place
     and capacity (issue 12). knowledge/forums.yaml describes the forums; this says which one is
@@ -375,6 +393,8 @@ class ForumInterest(Base):
     )
     forum_id: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 # --- back office (issue 15) ---
 
 

@@ -7,10 +7,24 @@ idempotent: the same announcement queued twice for the same person is one row.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, insert, literal, literal_column, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    bindparam,
+    false,
+    func,
+    insert,
+    literal,
+    literal_column,
+    or_,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Contact, Message, OutboxItem
@@ -27,6 +41,7 @@ async def enqueue(
     now: datetime,
     not_before: datetime | None = None,
     broadcast_id: int | None = None,
+    provider: str | None = None,
 ) -> OutboxItem | None:
     """Queue `text` for `contact`; None if this dedupe key was queued before (nothing changes).
 
@@ -51,6 +66,7 @@ async def enqueue(
         next_attempt_at=max(now, not_before) if not_before else now,
         broadcast_id=broadcast_id,
         created_at=now,
+        provider=provider,
     )
     session.add(item)
     await session.flush()
@@ -111,8 +127,37 @@ class Outcome:
     contact_flag: str | None = None  # unreachable | opted_out: applies to the person
 
 
+def route_filter(
+    provider: str,
+    claims: Sequence[tuple[str, tuple[str, ...]]],
+    configured: Sequence[str] = (),
+) -> ColumnElement:
+    """The rows an SMS provider's lane takes: those pinned to it (a reply goes back through the
+    provider the question came in on), and unpinned ones whose number its routes give it. A row
+    pinned to a provider no longer `configured` counts as unpinned (else nothing would send it).
+
+    `claims`: (prefix, earlier prefixes) pairs, from bot.channels.sms_routes (prefixes are `+`
+    and digits, or `*`: nothing to escape in LIKE)."""
+    t = _OUTBOX.c
+    routed = []
+    for prefix, earlier in claims:
+        own = [] if prefix == "*" else [t.address.like(f"tel:{prefix}%")]
+        routed.append(and_(*own, *(~t.address.like(f"tel:{p}%") for p in earlier), true()))
+    unpinned = t.provider.is_(None)
+    if configured:
+        unpinned = or_(unpinned, t.provider.not_in(list(configured)))
+    return or_(t.provider == provider, and_(unpinned, or_(*routed, false())))
+
+
 async def claim(
-    session: AsyncSession, *, channel: str, worker: str, now: datetime, limit: int
+    session: AsyncSession,
+    *,
+    channel: str,
+    worker: str,
+    now: datetime,
+    limit: int,
+    provider: str | None = None,
+    where: ColumnElement | None = None,
 ) -> list[Claimed]:
     """Mark up to `limit` due rows of `channel` as `sending` for `worker`, oldest first.
 
@@ -130,10 +175,13 @@ async def claim(
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
+    if where is not None:
+        due = due.where(where)
     result = await session.execute(
         update(t)
         .where(t.c.id.in_(due.scalar_subquery()))
         .values(status="sending", claimed_by=worker, claimed_at=now, attempts=t.c.attempts + 1)
+        .values(**({"provider": provider} if provider else {}))
         .returning(
             t.c.id,
             t.c.contact_id,

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from knowledge.addresses import mask
-from storage import tickets, usage
+from storage import sms_health, tickets, usage
 from storage.models import Contact, Message, OutboxItem, Registration
 
 
@@ -40,8 +40,24 @@ async def summary(session: AsyncSession) -> dict:
         ),
         "outbox": await _grouped(session, OutboxItem.status),
         "tickets": await tickets.response_times(session),
+        # SMS per provider (issue 16): what each carried, and when each was last heard from.
+        "sms_by_provider": await sms_by_provider(session),
+        "sms_provider_health": await sms_health.summary(session),
         "limits": await limits_hit(session),
     }
+
+
+async def sms_by_provider(session: AsyncSession) -> dict[str, dict[str, int]]:
+    """SMS outbox rows per provider and status ("-": not yet claimed by a provider's lane)."""
+    rows = await session.execute(
+        select(OutboxItem.provider, OutboxItem.status, func.count())
+        .where(OutboxItem.channel == "sms")
+        .group_by(OutboxItem.provider, OutboxItem.status)
+    )
+    found: dict[str, dict[str, int]] = {}
+    for provider, status, count in rows.all():
+        found.setdefault(provider or "-", {})[status] = count
+    return found
 
 
 # People listed per limit in `stats`: the heaviest first.

@@ -160,9 +160,11 @@ class TwilioSms:
     """The Twilio provider: an `SmsProvider` and the SMS channel's `Sender`."""
 
     name = "twilio"
+    provider = name  # outbox rows it sends record it (stats per provider)
     channel = CHANNEL
     inbound_path = INBOUND_PATH
     status_path = STATUS_PATH
+    replies_in_response = True  # TwiML
 
     def __init__(self, settings: Settings) -> None:
         self.account_sid = settings.twilio_account_sid
@@ -259,7 +261,7 @@ class TwilioSms:
 
     # -- sending -----------------------------------------------------------------------------
 
-    async def start(self) -> None:
+    async def start(self, channel: object = None) -> None:
         self._ensure_client()
 
     async def close(self) -> None:
@@ -337,5 +339,5 @@ def _int_or_none(value: object) -> int | None:
 
 
 def twilio_channel(services: Services) -> SmsChannel:
-    """The SMS channel over Twilio, for `diaspora-bot run`."""
+    """The SMS channel over Twilio alone."""
     return SmsChannel(services, TwilioSms(services.settings))

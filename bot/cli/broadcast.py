@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import sys
 
+from bot.channels import sms_preview
 from bot.cli.actor import cli_actor
 from bot.cli.table import table
 from bot.services import Services
@@ -87,9 +88,13 @@ async def _send(args: argparse.Namespace) -> int:
             return _fail(f"--segment: {error}")
         async with services.db.transaction() as session:
             shown = await announcements.preview(session, text_fr, text_en, audience)
+            by_provider = await sms_preview.sms_by_provider(
+                session, audience, text_fr, text_en, services.settings
+            )
         print(f"segment: {audience.canonical()}")
         print(f"send at: {'now' if when <= now else announcements.local(when) + ' (Bamako)'}")
         show_preview(shown, text_fr, text_en)
+        sms_preview.show(by_provider)
         if not args.yes:
             if not sys.stdin.isatty():
                 return _fail("not confirmed: stdin is not a terminal, add --yes to send")

@@ -12,8 +12,8 @@ from bot import admin
 from bot.app import create_app
 from bot.background import Background
 from bot.channels.base import ChannelService
+from bot.channels.sms_providers import sms_channel
 from bot.channels.telegram import TelegramChannel
-from bot.channels.twilio_sms import twilio_channel
 from bot.logs import setup as setup_logging
 from bot.services import Services
 from bot.settings import Settings
@@ -32,8 +32,9 @@ def channel_services(services: Services) -> list[ChannelService]:
     channels: list[ChannelService] = []
     if services.settings.telegram_enabled:
         channels.append(TelegramChannel(services))
-    if services.settings.sms_enabled:
-        channels.append(twilio_channel(services))
+    sms = sms_channel(services)  # Twilio, an Android phone, SMPP: routed per number
+    if sms is not None:
+        channels.append(sms)
     return channels
 
 
@@ -93,6 +94,11 @@ def _say_what_runs(settings: Settings, channels: list[ChannelService]) -> None:
         logger.info("Telegram is off: set TELEGRAM_BOT_TOKEN to turn it on")
     if not settings.sms_enabled:
         logger.info(
-            "SMS is off: set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM "
-            "(and PUBLIC_URL for the webhook) to turn it on"
+            "SMS is off: set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM, or "
+            "ANDROID_SMS_URL and ANDROID_SMS_PASSWORD, or SMPP_HOST and SMPP_SYSTEM_ID "
+            "(docs/sms-in-mali.md) to turn it on"
         )
+    else:
+        sms = next(c for c in channels if c.name == "sms")
+        routes = getattr(sms, "sms_routes", None)
+        logger.info("SMS providers: %s", routes.describe() if routes else "-")

@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import itertools
 import threading
+import time
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -37,6 +38,7 @@ class FakeTwilioApi:
         self.auth_token = auth_token
         self.sent: list[dict] = []  # parameters of every message accepted, with its "sid"
         self.calls = 0  # every Messages.json call, accepted or not
+        self.sent_at: list[float] = []  # time.monotonic() of each accepted message (its rate)
         self._failures: list[tuple[int, int | None]] = []
         self._opted_out: set[str] = set()
         self._sids = itertools.count(1)
@@ -105,6 +107,7 @@ class FakeTwilioApi:
                 return _error(400, 21610)
             message_sid = f"SM{next(self._sids):032x}"
             self.sent.append({**form, "sid": message_sid})
+            self.sent_at.append(time.monotonic())
         return JSONResponse(
             {
                 "sid": message_sid,
