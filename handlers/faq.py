@@ -10,6 +10,8 @@ from knowledge import gsm7
 from knowledge.faq import Entry, Match, Topic, normalise
 from knowledge.language import question_part
 from knowledge.personal import mask_contact_details
+from knowledge.text import fold
+from knowledge.words import words
 from storage import gaps
 
 # How many related entries an answer offers as buttons (none on SMS: every line costs money).
@@ -68,16 +70,25 @@ def _fits_sms(ctx: Context, text: str, options: list[Option]) -> bool:
 
 def _follow_up(ctx: Context, match: Match) -> Match:
     """A short question after an answer ("Combien de temps ça prend ?", "how much does it
-    cost?") is read with the subject of the entry just answered when alone it is unclear."""
+    cost?") is read with the subject of the entry just answered: when alone it is unclear, or
+    when with that subject it finds an entry of the same topic (a bare "combien ça coûte ?"
+    would otherwise match any entry about a cost). It must ask something (a follow-up word of
+    the locales' vocabulary), so that a stray word after an answer is not taken for one."""
     faq = ctx.knowledge.faq
     last = faq.entries.get(ctx.contact.last_entry or "")
-    if match.outcome == "answer" or last is None or len(ctx.text.split()) > FOLLOW_UP_WORDS:
+    if last is None or len(ctx.text.split()) > FOLLOW_UP_WORDS:
         return match
-    followed = faq.search(f"{ctx.text} {last.title[match.lang]}", lang_hint=match.lang)
-    if followed.outcome == "answer":
+    if not set(fold(ctx.text).split()) & words(ctx.knowledge.locales, "follow_up"):
+        return match
+    subject = last.title.get(match.lang) or next(iter(last.title.values()))
+    followed = faq.search(f"{ctx.text} {subject}", lang_hint=match.lang)
+    same_topic = followed.entry is not None and followed.entry.topic == last.topic
+    if followed.outcome == "answer" and (match.outcome != "answer" or same_topic):
         return Match(
             followed.outcome, followed.entry, followed.score, match.lang, followed.suggestions
         )
+    if match.outcome == "answer":
+        return match
     if followed.outcome == "unsure" and followed.suggestions[0][0].topic == last.topic:
         return Match("unsure", None, followed.score, match.lang, followed.suggestions)
     return match

@@ -12,7 +12,9 @@ from functools import lru_cache
 from knowledge.locales import Locales
 from knowledge.text import fold
 
-KINDS = ("yes", "no", "cancel")
+# follow_up: words that make a short message a question about the entry just answered
+# ("combien ça coûte ?"), so that gibberish after an answer is not read as one.
+KINDS = ("yes", "no", "cancel", "follow_up")
 _by_locales: dict[int, tuple[Locales, dict[str, frozenset[str]]]] = {}
 
 

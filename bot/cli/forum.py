@@ -55,7 +55,7 @@ async def _open(args: argparse.Namespace) -> int:
                 ends_on=args.ends,
                 place=args.place,
                 capacity=args.capacity,
-                actor=cli_actor(),
+                actor=await cli_actor(session, admin=True),
                 now=utcnow(),
             )
     except forum_editions.EditionError as exc:
@@ -76,7 +76,7 @@ async def _close(args: argparse.Namespace) -> int:
     try:
         async with services.db.transaction() as session:
             edition = await forum_editions.close_edition(
-                session, args.forum, actor=cli_actor(), now=utcnow()
+                session, args.forum, actor=await cli_actor(session, admin=True), now=utcnow()
             )
     except forum_editions.EditionError as exc:
         print(f"forum close: {exc}", file=sys.stderr)

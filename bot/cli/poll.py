@@ -127,7 +127,7 @@ async def _create(args: argparse.Namespace) -> int:
                     poll.to_data(),
                     opens_at=poll.opens,
                     closes_at=poll.closes,
-                    actor=cli_actor(),
+                    actor=await cli_actor(session, admin=True),
                     now=utcnow(),
                 )
         except store.PollStateError as error:
@@ -212,7 +212,7 @@ async def _send(args: argparse.Namespace) -> int:
                 audience,
                 send_at=when,
                 interval=interval,
-                actor=cli_actor(),
+                actor=await cli_actor(session, admin=True),
                 now=utcnow(),
             )
             recipients = sent.recipients
@@ -226,7 +226,7 @@ async def _close(args: argparse.Namespace) -> int:
     services = await Services.start(answers=False)
     try:
         async with services.db.transaction() as session:
-            await store.close(session, args.id, cli_actor(), utcnow())
+            await store.close(session, args.id, await cli_actor(session, admin=True), utcnow())
     except store.PollStateError as error:
         return _fail(str(error), 1)
     finally:
@@ -304,7 +304,7 @@ async def _export(args: argparse.Namespace) -> int:
             if record is None:
                 return _fail(f"no poll {args.id}", 1)
             rows = await results_store.export_answers(
-                session, record, actor=cli_actor(), now=utcnow()
+                session, record, actor=await cli_actor(session, admin=True), now=utcnow()
             )
     finally:
         await services.close()

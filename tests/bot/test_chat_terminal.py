@@ -9,6 +9,7 @@ import os
 import pty
 import select
 import signal
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -30,6 +31,10 @@ class Terminal:
             "HOME": str(tmp_path),
             "TERM": "xterm",
         }
+        # Only `run` and `db upgrade` migrate (issue 14): the chat opens an upgraded database.
+        subprocess.run(
+            [sys.executable, "-m", "bot", "db", "upgrade"], env=env, cwd=tmp_path, check=True
+        )
         self.pid, self.fd = pty.fork()
         if self.pid == 0:  # the child: the bot's console chat on the terminal
             os.chdir(tmp_path)  # its ./data (database cache) in the test's directory

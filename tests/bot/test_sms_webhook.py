@@ -250,7 +250,6 @@ async def test_a_long_answer_is_cut_with_plus_and_continues_on_plus(sms_faq: Sms
     assert segments(first[0]).segments <= 2
     assert is_gsm7(first[0])
     assert "Le Mali admet la double nationalit" in first[0]
-    assert "A la demande de la diaspora" in first[0]  # "À" is not GSM-7
 
     received = [first[0].removesuffix("Envoyez PLUS pour la suite.")]
     for _ in range(5):
@@ -263,6 +262,7 @@ async def test_a_long_answer_is_cut_with_plus_and_continues_on_plus(sms_faq: Sms
         pytest.fail("the answer never ended")
     whole = " ".join(" ".join(received).split())
     assert "article 249" in whole
+    assert "A la demande de la diaspora" in whole  # "À" is not GSM-7
     assert whole.endswith("dans votre pays de résidence.")
     assert "pas de suite" in (await sms_faq.say("PLUS"))[0]
 
