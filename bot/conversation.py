@@ -13,7 +13,7 @@ from datetime import timedelta
 from sqlalchemy.exc import IntegrityError
 
 from handlers import limits
-from handlers.context import KEEP_LIST, Context, HandlerConfig, MenuItem
+from handlers.context import FIRST_AND_WHOLE, KEEP_LIST, Context, HandlerConfig, MenuItem
 from handlers.router import Route, Router, chosen_option
 from handlers.routes import MENU, build_router
 from handlers.vocabulary import Inbound, Option, Reply
@@ -225,7 +225,8 @@ class Conversation:
                 replies = [Reply(ctx.t("limits.slow_down"))] if verdict.notice else []
                 route = Route("limit", verdict.name)
             # No reply is a choice (STOP on SMS is Twilio's to answer): not even a welcome.
-            if is_new and replies and route.kind not in UNWELCOMED_ROUTES:
+            urgent = ctx.extra.get(FIRST_AND_WHOLE)
+            if is_new and replies and route.kind not in UNWELCOMED_ROUTES and not urgent:
                 welcome = Reply(
                     ctx.t("conversations.first_contact"),
                     sms_text=ctx.t("conversations.first_contact_sms"),

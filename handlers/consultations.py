@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers import limits
-from handlers.context import Context, HandlerConfig, MenuItem
+from handlers.context import FIRST_AND_WHOLE, Context, HandlerConfig, MenuItem
 from handlers.faq import ASK_STAFF
 from handlers.router import Keyword
 from handlers.vocabulary import Reply
@@ -147,6 +147,7 @@ async def previous_question(ctx: Context) -> str | None:
 async def open_urgent(ctx: Context, question: str) -> list[Reply]:
     """Someone in danger on the route: a counsellor request marked urgent, which staff see first
     (/tickets lists it first; the group notice says URGENT). An open ticket becomes urgent."""
+    ctx.extra[FIRST_AND_WHOLE] = True
     ticket = await tickets.open_for(ctx.session, ctx.contact.id)
     if ticket is None:
         ticket = await tickets.create(ctx.session, ctx.contact, question, ctx.now, urgent=True)

@@ -19,6 +19,9 @@ from storage.models import Contact, FlowState, utcnow
 # Set in Context.extra by a handler whose replies show no list but do not change what a number
 # means (PLUS, AIDE, small talk): the last list's numbers stay valid.
 KEEP_LIST = "keep_list"
+# Set by a handler whose first reply must arrive first and whole (an urgent request's
+# confirmation): no first-contact line before it.
+FIRST_AND_WHOLE = "first_and_whole"
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ from bot.dispatcher import REPLY_KIND
 from bot.services import Services
 from handlers.vocabulary import Inbound
 from knowledge.addresses import AddressError, mask, tel_address
-from storage import contacts, delivery, messages, outbox
+from storage import contacts, delivery, outbox
 from storage.models import Contact
 
 logger = logging.getLogger(__name__)
@@ -325,7 +325,7 @@ class SmsChannel:
         now = self.services.conversation.config.clock()
         async with self.services.db.transaction() as session:
             for message_id, status, provider_id, error in outcomes:
-                await messages.mark(
+                await delivery.mark(
                     session, message_id, status, now, provider_id=provider_id, error_code=error
                 )
             contact = await session.get(Contact, turn.contact_id) if turn.contact_id else None

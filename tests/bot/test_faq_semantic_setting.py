@@ -52,7 +52,7 @@ async def test_the_first_message_gets_the_same_engine_as_the_thousandth(tmp_path
     url = f"sqlite+aiosqlite:///{tmp_path}/bot.db"
     cache = tmp_path / "cache"
     settings = Settings(database_url=url, faq_semantic=True, faq_cache_dir=str(cache))
-    services = await Services.start(settings)
+    services = await Services.start(settings, upgrade=True)
     try:
         first = await services.conversation.handle(Inbound("console", "console:a", PARAPHRASE))
         text = "\n".join(o.text for o in first.outgoing)

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision: str = "sms_1"
-down_revision: Union[str, Sequence[str], None] = "admin_1"
+down_revision: Union[str, Sequence[str], None] = "conversations_1"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
