@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from collections.abc import Callable
 
 from bot.channels import sms_preview
 from bot.cli.actor import cli_actor
@@ -29,6 +30,20 @@ def add(sub: argparse._SubParsersAction) -> None:
     send = actions.add_parser("send", help="schedule an announcement (after a preview)")
     send.add_argument("--text-fr", default="", help="the French text")
     send.add_argument("--text-en", default="", help="the English text (else French is sent)")
+    add_audience_arguments(send)
+    send.set_defaults(run=_send)
+    listing = actions.add_parser("list", help="announcements with their progress")
+    listing.add_argument("--limit", type=int, default=20)
+    listing.set_defaults(run=_list)
+    cancel = actions.add_parser(
+        "cancel", help="cancel a scheduled or queued announcement (unsent messages withdrawn)"
+    )
+    cancel.add_argument("id", type=int)
+    cancel.set_defaults(run=_cancel)
+
+
+def add_audience_arguments(send: argparse.ArgumentParser) -> None:
+    """Who and when, for everything sent to a segment (announcements, poll invitations)."""
     send.add_argument(
         "--segment",
         required=True,
@@ -39,15 +54,22 @@ def add(sub: argparse._SubParsersAction) -> None:
         "--at", help="when: YYYY-MM-DD HH:MM in Bamako time (GMT), or ISO with offset; else now"
     )
     send.add_argument("--yes", action="store_true", help="do not ask for confirmation")
-    send.set_defaults(run=_send)
-    listing = actions.add_parser("list", help="announcements with their progress")
-    listing.add_argument("--limit", type=int, default=20)
-    listing.set_defaults(run=_list)
-    cancel = actions.add_parser(
-        "cancel", help="cancel a scheduled or queued announcement (unsent messages withdrawn)"
-    )
-    cancel.add_argument("id", type=int)
-    cancel.set_defaults(run=_cancel)
+
+
+async def refused(
+    args: argparse.Namespace, question: str, fail: Callable[[str], int], nothing: str
+) -> int | None:
+    """None once the send is confirmed (--yes, or yes typed on a terminal); else the command's
+    exit code, having said why (a pipe cannot confirm: it must say --yes)."""
+    if args.yes:
+        return None
+    if not sys.stdin.isatty():
+        return fail("not confirmed: stdin is not a terminal, add --yes to send")
+    answer = await asyncio.to_thread(input, question)
+    if answer.strip().lower() in ("y", "yes", "o", "oui"):
+        return None
+    print(nothing)
+    return 1
 
 
 def _fail(message: str) -> int:
@@ -95,14 +117,9 @@ async def _send(args: argparse.Namespace) -> int:
         print(f"send at: {'now' if when <= now else announcements.local(when) + ' (Bamako)'}")
         show_preview(shown, text_fr, text_en)
         sms_preview.show(by_provider)
-        if not args.yes:
-            if not sys.stdin.isatty():
-                return _fail("not confirmed: stdin is not a terminal, add --yes to send")
-            question = f"Schedule this announcement for {shown.total} people? [y/N] "
-            answer = await asyncio.to_thread(input, question)
-            if answer.strip().lower() not in ("y", "yes", "o", "oui"):
-                print("Nothing scheduled.")
-                return 1
+        question = f"Schedule this announcement for {shown.total} people? [y/N] "
+        if (code := await refused(args, question, _fail, "Nothing scheduled.")) is not None:
+            return code
         async with services.db.transaction() as session:
             created, shown = await announcements.create(
                 session,

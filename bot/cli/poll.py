@@ -9,7 +9,6 @@ individual answer) is recorded in the audit log.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import csv
 import io
 import json
@@ -18,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.cli.actor import cli_actor
-from bot.cli.broadcast import show_preview
+from bot.cli.broadcast import add_audience_arguments, refused, show_preview
 from bot.services import Services
 from bot.settings import Settings
 from handlers import announcements, poll_sending
@@ -49,16 +48,7 @@ def add(sub: argparse._SubParsersAction) -> None:
     listing.set_defaults(run=_list)
     send = actions.add_parser("send", help="invite a segment (after a preview)")
     send.add_argument("id")
-    send.add_argument(
-        "--segment",
-        required=True,
-        help="all, or terms joined by commas that must all hold: channel:sms|telegram|console, "
-        "lang:fr|en, country:<ISO code>, subscribers, forum:<id>",
-    )
-    send.add_argument(
-        "--at", help="when: YYYY-MM-DD HH:MM in Bamako time (GMT), or ISO with offset; else now"
-    )
-    send.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    add_audience_arguments(send)
     send.set_defaults(run=_send)
     close = actions.add_parser("close", help="stop taking answers")
     close.add_argument("id")
@@ -193,14 +183,9 @@ async def _send(args: argparse.Namespace) -> int:
         days = services.settings.poll_invitation_interval_days
         print(f"left out: people already invited to it, or to any poll in the last {days:g} days")
         show_preview(shown, texts["fr"].sms, texts["en"].sms)
-        if not args.yes:
-            if not sys.stdin.isatty():
-                return _fail("not confirmed: stdin is not a terminal, add --yes to send")
-            question = f"Invite {shown.total} people to this poll? [y/N] "
-            answer = await asyncio.to_thread(input, question)
-            if answer.strip().lower() not in ("y", "yes", "o", "oui"):
-                print("Nothing sent.")
-                return 1
+        question = f"Invite {shown.total} people to this poll? [y/N] "
+        if (code := await refused(args, question, _fail, "Nothing sent.")) is not None:
+            return code
         async with services.db.transaction() as session:
             record = await store.get(session, args.id)
             assert record is not None
