@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from bot.app import create_app
 from bot.channels.sms import SmsChannel
-from bot.channels.twilio_sms import TwilioSms
+from bot.channels.sms_providers.twilio import TwilioSms
 from bot.conversation import Conversation
 from bot.services import Services
 from bot.settings import Settings

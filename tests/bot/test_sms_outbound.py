@@ -8,7 +8,7 @@ import pytest
 
 from bot.channels.base import SendResult
 from bot.channels.sms import sms_address
-from bot.channels.twilio_sms import TwilioSms
+from bot.channels.sms_providers.twilio import TwilioSms
 from bot.settings import Settings
 from knowledge.addresses import AddressError
 from knowledge.gsm7 import is_gsm7

@@ -1,7 +1,7 @@
 """The SMS providers the settings configure, behind the one SMS channel (bot/channels/sms.py).
 
-Twilio (bot/channels/twilio_sms.py) for numbers abroad, an Android phone with a local SIM
-(`android`), a short code over SMPP (`smpp`); SMS_ROUTES chooses one per number.
+Twilio for numbers abroad (`twilio`), an Android phone with a local SIM (`android`), a short
+code over SMPP (`smpp`): one module each here; SMS_ROUTES chooses one per number.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ def sms_providers(services: Services) -> list[SmsProvider]:
     found: list[SmsProvider] = []
     for name in settings.sms_providers:
         if name == "twilio":
-            from bot.channels.twilio_sms import TwilioSms
+            from bot.channels.sms_providers.twilio import TwilioSms
 
             found.append(TwilioSms(settings))
         elif name == "android":

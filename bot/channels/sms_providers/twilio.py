@@ -29,10 +29,9 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from bot.channels import fields
 from bot.channels.base import SendResult
-from bot.channels.sms import CHANNEL, DeliveryReport, SmsChannel, WebhookRejected, sms_address
+from bot.channels.sms import CHANNEL, DeliveryReport, WebhookRejected, sms_address
 from bot.channels.sms_render import sms_text
 from bot.conversation import Outgoing
-from bot.services import Services
 from bot.settings import Settings
 from handlers.vocabulary import Inbound
 from knowledge.addresses import AddressError, mask
@@ -219,6 +218,9 @@ class TwilioSms:
             message_id=message_id,
         )
 
+    async def parse_event(self, request: Request) -> Inbound | DeliveryReport | None:
+        raise WebhookRejected(404, "Twilio posts messages and reports to two paths")
+
     async def _signed_form(self, request: Request, single: Sequence[str]) -> Mapping[str, str]:
         """The form fields, once the signature says Twilio sent them; nothing is read before.
         A field of `single` given twice is refused: Twilio never repeats one, and which of the
@@ -337,7 +339,3 @@ def _int_or_none(value: object) -> int | None:
     except (TypeError, ValueError):
         return None
 
-
-def twilio_channel(services: Services) -> SmsChannel:
-    """The SMS channel over Twilio alone."""
-    return SmsChannel(services, TwilioSms(services.settings))
