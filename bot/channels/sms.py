@@ -328,8 +328,10 @@ class SmsChannel:
                 await delivery.mark(
                     session, message_id, status, now, provider_id=provider_id, error_code=error
                 )
-            contact = await session.get(Contact, turn.contact_id) if turn.contact_id else None
-            if retry and contact is not None:
+            contact = (
+                await session.get(Contact, turn.contact_id) if retry and turn.contact_id else None
+            )
+            if contact is not None:
                 await outbox.enqueue(
                     session,
                     contact,
