@@ -75,6 +75,9 @@ class Settings(BaseSettings):
     smpp_tps: float = 10.0  # submit_sm a second the SMSC allows (the aggregator's contract)
     smpp_window: int = 10  # submit_sm awaiting their response at once
     smpp_enquire_link_seconds: float = 30.0
+    # An SMSC that did not get our deliver_sm_resp in time sends the same deliver_sm again:
+    # the same text from the same number within this many seconds is that redelivery.
+    smpp_redelivery_seconds: float = 60.0
     smpp_bind: bool = True  # false: this process does not bind (another `run` holds the session)
 
     # Outbox, dispatcher and scheduler (bulk sending)

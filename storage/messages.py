@@ -33,6 +33,29 @@ async def find_inbound(session: AsyncSession, channel: str, provider_id: str) ->
     return await session.scalar(_FIND_INBOUND, {"channel": channel, "provider_id": provider_id})
 
 
+_RECENT_INBOUND = (
+    select(Message.provider_id)
+    .where(
+        Message.channel == bindparam("channel"),
+        Message.direction == "in",
+        Message.provider_id.in_(bindparam("provider_ids", expanding=True)),
+        Message.created_at >= bindparam("since"),
+    )
+    .order_by(Message.created_at.desc())
+    .limit(1)
+)
+
+
+async def recent_inbound(
+    session: AsyncSession, channel: str, provider_ids: list[str], since: datetime
+) -> str | None:
+    """Which of these provider ids a person's message stored since `since` has, if any (an
+    exact match on uq_messages_provider's columns)."""
+    return await session.scalar(
+        _RECENT_INBOUND, {"channel": channel, "provider_ids": provider_ids, "since": since}
+    )
+
+
 async def replies_to(session: AsyncSession, message_id: int) -> list[Message]:
     return list(await session.scalars(_REPLIES_TO, {"message_id": message_id}))
 

@@ -45,7 +45,8 @@ def smpp_settings(
     return Settings(_env_file=None, **values)
 
 
-async def eventually(check: Callable[[], Awaitable[bool] | bool], within: float = 5.0) -> None:
+# The first turn of a test waits for the FAQ's sentence embeddings: slow on a busy machine.
+async def eventually(check: Callable[[], Awaitable[bool] | bool], within: float = 30.0) -> None:
     deadline = asyncio.get_running_loop().time() + within
     while True:
         outcome = check()
@@ -97,6 +98,33 @@ async def test_a_long_text_goes_in_concatenated_parts(smsc: FakeSmsc, smpp: Smpp
     assert len(smsc.submitted) == 2
     assert all(sub.concat is not None and sub.concat[1] == 2 for sub in smsc.submitted)
     assert smsc.texts_to(PERSON) == [text.strip()]
+
+
+LONG = "Le forum de la diaspora se tient a Kayes le 12 mai. " * 5  # 260 characters: 2 parts
+ESME_RTHROTTLED, ESME_RSUBMITFAIL = 0x58, 0x45
+
+
+async def test_a_throttled_part_is_sent_again_alone(smsc: FakeSmsc, smpp: SmppSms) -> None:
+    smpp.throttle_pause = 0.05
+    smsc.refuse_parts({2: ESME_RTHROTTLED})
+    result = await smpp.send(f"tel:+{PERSON}", LONG)
+    assert result.ok
+    # Part 1 once, part 2 once accepted (its throttled try is not kept by the SMSC), with
+    # the same reference: the handset puts them together.
+    assert [sub.concat[2] for sub in smsc.submitted if sub.concat] == [1, 2]
+    assert len({sub.concat[0] for sub in smsc.submitted if sub.concat}) == 1
+    assert smsc.texts_to(PERSON) == [LONG.strip()]
+
+
+async def test_a_part_refused_fails_the_message_with_the_reason(
+    smsc: FakeSmsc, smpp: SmppSms
+) -> None:
+    smsc.refuse_parts({2: ESME_RSUBMITFAIL})
+    result = await smpp.send(f"tel:+{PERSON}", LONG)
+    assert not result.ok and result.permanent and not result.uncertain
+    assert "ESME_RSUBMITFAIL" in (result.error or "")
+    assert smsc.texts_to(PERSON) == []  # part 1 alone, never completed
+    assert len(smsc.submitted) == 1
 
 
 async def test_not_a_phone_number_is_refused_without_a_pdu(smsc: FakeSmsc, smpp: SmppSms) -> None:
@@ -255,3 +283,107 @@ async def test_a_bulk_message_throttled_by_the_smsc_is_sent_once(
         row = await session.scalar(select(OutboxItem))
     assert row is not None and row.status == "sent" and row.provider == "smpp"
     assert smsc.texts_to(PERSON) == ["Forum de Kayes le 12 mai"]
+
+
+# -- a deliver_sm sent again by the SMSC ----------------------------------------------------------
+
+
+async def _inbound(services: Services) -> list[Message]:
+    async with services.db.transaction() as session:
+        return list(
+            await session.scalars(
+                select(Message).where(Message.direction == "in").order_by(Message.id)
+            )
+        )
+
+
+def _menus(smsc: FakeSmsc) -> list[str]:
+    return [text for text in smsc.texts_to(PERSON) if "Langue" in text]
+
+
+async def test_a_deliver_sm_sent_again_after_our_response_was_lost_is_answered_once(
+    short_code: tuple[Services, SmsChannel, SmppSms], smsc: FakeSmsc
+) -> None:
+    services, _, _ = short_code
+    await smsc.deliver(PERSON, "menu", response_lost=True)
+    # The SMSC never got our deliver_sm_resp: it sends the same deliver_sm again, which is
+    # acknowledged (ESME_ROK) like the first, so that it stops.
+    await eventually(lambda: len(smsc.deliver_sm_statuses) == 2)
+    assert smsc.deliver_sm_statuses == [0, 0]
+    await eventually(lambda: bool(_menus(smsc)))
+    await asyncio.sleep(0.5)  # time for a second answer, were there one
+    assert len(_menus(smsc)) == 1
+    [stored] = await _inbound(services)
+    assert stored.text == "menu" and stored.provider_id.startswith("smpp:mo:")
+
+
+async def test_a_deliver_sm_sent_again_after_a_reconnect_is_answered_once(
+    short_code: tuple[Services, SmsChannel, SmppSms], smsc: FakeSmsc
+) -> None:
+    services, _, provider = short_code
+    await smsc.deliver(PERSON, "menu")
+    await eventually(lambda: bool(_menus(smsc)))
+    await smsc.drop()  # the link died before the SMSC recorded our response
+    await eventually(lambda: not provider.bound)
+    await smsc.redeliver()  # waits for the bind
+    await eventually(lambda: len(smsc.deliver_sm_statuses) == 2)
+    await asyncio.sleep(0.5)
+    assert len(_menus(smsc)) == 1
+    assert len(await _inbound(services)) == 1
+
+
+async def test_the_same_text_again_after_the_window_is_a_new_message(
+    db: Database, knowledge: Knowledge, smsc: FakeSmsc
+) -> None:
+    services = await Services.start(
+        smpp_settings(smsc.port, db.url, smpp_redelivery_seconds=0.5),
+        knowledge=knowledge,
+        upgrade=False,
+    )
+    provider = SmppSms(services.settings)
+    channel = SmsChannel(services, [provider])
+    await channel.start()
+    try:
+        await smsc.deliver(PERSON, "menu")
+        await eventually(lambda: len(_menus(smsc)) == 1)
+        await asyncio.sleep(1.1)  # two windows later: the person asked again
+        await smsc.deliver(PERSON, "menu")
+        await eventually(lambda: len(_menus(smsc)) == 2)
+        # Within the window, another person's equal text is theirs, not a redelivery.
+        await smsc.deliver("22365000001", "menu")
+        await eventually(lambda: len(smsc.texts_to("22365000001")) == 1)
+        stored = await _inbound(services)
+        assert [m.text for m in stored] == ["menu"] * 3
+        assert len({m.provider_id for m in stored}) == 3
+    finally:
+        await channel.stop()
+        await services.close()
+
+
+async def test_a_bulk_message_with_a_refused_part_ends_failed_not_unknown(
+    short_code: tuple[Services, SmsChannel, SmppSms], smsc: FakeSmsc
+) -> None:
+    services, channel, _ = short_code
+    async with services.db.transaction() as session:
+        contact = Contact(address=f"tel:+{PERSON}", channel="sms", language="fr")
+        session.add(contact)
+        await session.flush()
+        await outbox.enqueue(
+            session,
+            contact,
+            LONG,
+            kind="broadcast",
+            source="broadcast:1",
+            dedupe_key="b1",
+            now=datetime.now(UTC),
+        )
+    smsc.refuse_parts({2: ESME_RSUBMITFAIL})
+    worker = Background(services, [channel.sender]).dispatcher
+    assert worker is not None
+    stats = await worker.run_until_idle()
+    assert stats.failed == 1 and stats.unknown == 0
+    async with services.db.transaction() as session:
+        row = await session.scalar(select(OutboxItem))
+    assert row is not None and row.status == "failed" and row.attempts == 1
+    assert "ESME_RSUBMITFAIL" in (row.error or "")
+    assert len(smsc.submitted) == 1  # the accepted part was not sent again

@@ -9,7 +9,10 @@ It answers bind_transceiver (checking system_id and password), enquire_link, sub
 message id; concatenated parts are put back together), and unbind. A test makes it send a
 person's SMS (`deliver`), a delivery receipt (`receipt`), answer ESME_RTHROTTLED
 (`throttle_next`), drop the connection on the n-th submit_sm without answering it
-(`drop_on_submit`), or answer a window of submit_sm out of order (`answer_in_reverse`).
+(`drop_on_submit`), answer a window of submit_sm out of order (`answer_in_reverse`), refuse
+chosen parts of the next concatenated message (`refuse_parts`), or lose our deliver_sm_resp so
+that it redelivers the same deliver_sm after its response timer (`deliver(...,
+response_lost=True)`; `redeliver()` sends the last one again, as after a reconnect).
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ ENQUIRE_LINK, ENQUIRE_LINK_RESP = 0x00000015, 0x80000015
 UNBIND, UNBIND_RESP = 0x00000006, 0x80000006
 GENERIC_NACK = 0x80000000
 ESME_ROK, ESME_RBINDFAIL, ESME_RTHROTTLED = 0x00, 0x0D, 0x58
+ESME_RSUBMITFAIL = 0x45
 UDHI = 0x40
 
 
@@ -58,9 +62,15 @@ class FakeSmsc:
     enquire_links: int = 0
     receipts_acknowledged: int = 0
     delivered_acknowledged: int = 0
+    deliver_sm_statuses: list[int] = field(default_factory=list)  # each deliver_sm_resp's
+    response_timer: float = 0.2  # seconds before a deliver_sm whose response was lost is resent
     _throttle: int = 0
     _drop_on: int | None = None
     _reverse: int = 0
+    _refuse: dict[int, int] = field(default_factory=dict)  # part number -> command_status
+    _last_deliver: bytes = b""
+    _lost: set[int] = field(default_factory=set)  # deliver_sm sequence numbers
+    _tasks: set[asyncio.Task] = field(default_factory=set)
     _held: list[bytes] = field(default_factory=list)
     _writers: list[asyncio.StreamWriter] = field(default_factory=list)
     _server: asyncio.base_events.Server | None = None
@@ -77,6 +87,11 @@ class FakeSmsc:
         """Close the connection when the n-th submit_sm from now arrives, without answering it."""
         self._drop_on = len(self.submitted) + nth
 
+    def refuse_parts(self, parts: dict[int, int]) -> None:
+        """Answer these parts (1-based) of the next concatenated messages with these statuses
+        (accepting the others); each refusal is used once."""
+        self._refuse.update(parts)
+
     def answer_in_reverse(self, window: int) -> None:
         """Hold the next `window` submit_sm_resp and send them last first."""
         self._reverse = window
@@ -84,9 +99,18 @@ class FakeSmsc:
     async def wait_bound(self) -> None:
         await asyncio.wait_for(self._bound.wait(), 5.0)
 
-    async def deliver(self, source: str, text: str) -> None:
-        """A person's SMS to the short code (source: international digits, no +)."""
-        await self._to_esme(DELIVER_SM, _deliver_body(source, "38383", 0, text))
+    async def deliver(self, source: str, text: str, *, response_lost: bool = False) -> None:
+        """A person's SMS to the short code (source: international digits, no +). With
+        `response_lost`, our deliver_sm_resp never reaches the SMSC: it sends the same
+        deliver_sm again after its response timer."""
+        self._last_deliver = _deliver_body(source, "38383", 0, text)
+        seq = await self._to_esme(DELIVER_SM, self._last_deliver)
+        if response_lost:
+            self._lost.add(seq)
+
+    async def redeliver(self) -> None:
+        """The last deliver_sm again, under a new sequence number (as an SMSC retries)."""
+        await self._to_esme(DELIVER_SM, self._last_deliver)
 
     async def receipt(self, message_id: str, stat: str = "DELIVRD", err: int = 0) -> None:
         text = (
@@ -129,6 +153,8 @@ class FakeSmsc:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
+        for task in list(self._tasks):
+            task.cancel()
         await self.drop()
         if self._server is not None:
             self._server.close()
@@ -141,9 +167,9 @@ class FakeSmsc:
         try:
             while True:
                 header = await reader.readexactly(16)
-                length, command, _status, seq = struct.unpack("!IIII", header)
+                length, command, status, seq = struct.unpack("!IIII", header)
                 body = await reader.readexactly(length - 16)
-                if not await self._answer(writer, command, seq, body):
+                if not await self._answer(writer, command, seq, body, status):
                     break
         except (asyncio.IncompleteReadError, ConnectionError):
             pass
@@ -154,7 +180,7 @@ class FakeSmsc:
             writer.close()
 
     async def _answer(
-        self, writer: asyncio.StreamWriter, command: int, seq: int, body: bytes
+        self, writer: asyncio.StreamWriter, command: int, seq: int, body: bytes, _status: int = 0
     ) -> bool:
         if command in (BIND_TRANSCEIVER, BIND_TRANSMITTER):
             system_id, rest = _cstring(body)
@@ -177,7 +203,14 @@ class FakeSmsc:
         elif command == SUBMIT_SM:
             return await self._submit(writer, seq, body)
         elif command == DELIVER_SM_RESP:
-            self.delivered_acknowledged += 1
+            self.deliver_sm_statuses.append(_status)
+            if seq in self._lost:  # lost on the way: the SMSC times out and sends it again
+                self._lost.discard(seq)
+                task = asyncio.create_task(self._redeliver_later(self._last_deliver))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+            else:
+                self.delivered_acknowledged += 1
         else:
             _write(writer, GENERIC_NACK, 0x03, seq, b"")
         await writer.drain()
@@ -193,7 +226,13 @@ class FakeSmsc:
             await writer.drain()
             return True
         message_id = f"{next(self._ids):08X}"
-        self.submitted.append(_parse_submit(body, message_id))
+        submitted = _parse_submit(body, message_id)
+        refusal = self._refuse.pop(submitted.concat[2], None) if submitted.concat else None
+        if refusal is not None:
+            _write(writer, SUBMIT_SM_RESP, refusal, seq, b"\0")
+            await writer.drain()
+            return True
+        self.submitted.append(submitted)
         pdu = _pdu(SUBMIT_SM_RESP, ESME_ROK, seq, message_id.encode() + b"\0")
         if self._reverse:
             self._held.append(pdu)
@@ -208,11 +247,17 @@ class FakeSmsc:
         await writer.drain()
         return True
 
-    async def _to_esme(self, command: int, body: bytes) -> None:
+    async def _to_esme(self, command: int, body: bytes) -> int:
         await self.wait_bound()
         writer = self._writers[-1]
-        _write(writer, command, ESME_ROK, next(self._seq), body)
+        seq = next(self._seq)
+        _write(writer, command, ESME_ROK, seq, body)
         await writer.drain()
+        return seq
+
+    async def _redeliver_later(self, body: bytes) -> None:
+        await asyncio.sleep(self.response_timer)
+        await self._to_esme(DELIVER_SM, body)
 
 
 def _pdu(command: int, status: int, seq: int, body: bytes) -> bytes:

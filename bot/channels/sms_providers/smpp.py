@@ -10,11 +10,27 @@ limiter and a retry timer.
   with data_coding 0, others in UCS-2 (8). At most SMPP_WINDOW messages await their response
   at once, and PDUs leave at SMPP_TPS a second at most. ESME_RTHROTTLED (or a full queue at
   the SMSC) asks the dispatcher to pause this lane and try the message again.
+- A concatenated message is several submit_sm, each answered on its own. A throttled part is
+  sent again on its own, with the same user data header (reference, part number, total), so
+  the handset still puts the message together; other parts are not repeated (as Kannel
+  re-queues a part that failed temporarily). A part refused for any other reason fails the
+  whole message with that reason (`failed`, not retried: its accepted parts would arrive
+  twice); it is never reported `unknown`, since every part was answered.
 - A dropped connection: a message not yet written is withdrawn and retried (nothing lost); one
   written whose response never came may have been accepted, so it is reported uncertain and the
   outbox marks it `unknown` (nothing twice).
 - In: deliver_sm from a person goes through the conversation, the replies back over SMPP;
   delivery receipts update the stored message and outbox row.
+- A redelivered deliver_sm (the SMSC did not get our deliver_sm_resp in time, or the link
+  dropped first) is acknowledged again but neither stored nor answered twice. SMPP 3.4 gives a
+  person's message no id, so, as RapidPro's courier does for providers without one (a content
+  hash kept for a few seconds), a message is known by a fingerprint of what the SMSC sent us
+  (source, destination, esm_class, data_coding, SAR reference, the text with any UDH, which
+  carries the concatenation reference) and the time window it arrived in
+  (SMPP_REDELIVERY_SECONDS, 60 s: SMSCs retry after their response timer, tens of seconds).
+  That key is the message's provider id, so the same unique index as every channel's
+  provider ids (uq_messages_provider) refuses a second copy; two equal texts further apart
+  than the window are two messages.
 
 aiosmpplib logs whole PDUs (numbers, texts) at its debug and error levels: its own logger is
 kept at CRITICAL, and this module says what matters, without numbers.
@@ -24,11 +40,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 import struct
 import uuid
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from aiosmpplib import (
@@ -59,6 +78,7 @@ from bot.dispatcher import Pacer
 from bot.settings import Settings
 from handlers.vocabulary import Inbound
 from knowledge.addresses import AddressError
+from storage import messages
 
 if TYPE_CHECKING:
     from bot.channels.sms import SmsChannel
@@ -73,6 +93,7 @@ UDHI = 0b01000000  # esm_class: the short message starts with a user data header
 RESPONSE_TIMEOUT = 30.0  # seconds for a submit_sm_resp before the message counts as uncertain
 BIND_WAIT = 5.0  # seconds a send waits for the session to be bound before giving up (retried)
 THROTTLE_PAUSE = 1.0  # seconds the lane pauses when the SMSC says it is throttling us
+PART_RETRIES = 3  # times one throttled part of a concatenated message is sent again
 WATCH_SECONDS = 0.2  # how often the session's state is looked at (to fail written sends fast)
 THROTTLED = frozenset({SmppCommandStatus.ESME_RTHROTTLED, SmppCommandStatus.ESME_RMSGQFUL})
 # Errors about the destination: retrying cannot help.
@@ -102,7 +123,11 @@ class _Pending:
     written: bool = False  # a PDU went to the socket: it may have reached the SMSC
     parts: int = 1  # submit_sm PDUs the library made of it (concatenated parts)
     connection: int = 0  # the connection it was written on
-    answers: dict[int, tuple[int, str]] = field(default_factory=dict)  # by sequence number
+    answers: dict[int, tuple[int, str]] = field(default_factory=dict)  # by part number
+    # Each part as written (the library's SubmitSm and its encoded short_message, UDH
+    # included): what a throttled part is sent again as.
+    written_parts: dict[int, tuple[SubmitSm, bytes]] = field(default_factory=dict)
+    retries: int = 0
 
 
 class _Broker(AbstractBroker):
@@ -133,8 +158,7 @@ class _Hook(AbstractHook):
         if isinstance(smpp_message, BindTransceiver):
             self.provider._new_connection()
         elif isinstance(smpp_message, SubmitSm) and not isinstance(smpp_message, DeliverSm):
-            parts = smpp_message.get_segmentation_data()[2] or 1
-            self.provider._written(smpp_message.log_id, smpp_message.sequence_num, parts)
+            self.provider._written(smpp_message, pdu)
 
     async def received(self, smpp_message: SmppMessage | None, pdu: bytes, client_id: str) -> None:
         # Each part's submit_sm_resp read from the raw PDU: the library hands over only one
@@ -214,12 +238,18 @@ class SmppSms:
         self.enquire_link = settings.smpp_enquire_link_seconds
         self.region = settings.default_region
         self.reconnect_ms = 1000  # first reconnection delay; doubles up to 64 times that
+        self.redelivery = timedelta(seconds=max(0.001, settings.smpp_redelivery_seconds))
+        # fingerprint -> (provider id, first seen): a redelivery racing the first delivery's
+        # turn, before that one is stored, gets its id too (then the unique index decides).
+        self._seen: OrderedDict[str, tuple[str, datetime]] = OrderedDict()
         self.response_timeout = RESPONSE_TIMEOUT
+        self.throttle_pause = THROTTLE_PAUSE
         self.esme: ESME | None = None
         self.broker = _Broker()
         self._channel: SmsChannel | None = None
         self._pending: dict[str, _Pending] = {}
-        self._by_sequence: dict[int, str] = {}  # submit_sm sequence number -> our log id
+        # submit_sm sequence number -> (our log id, part number)
+        self._by_sequence: dict[int, tuple[str, int]] = {}
         self._slots = asyncio.Semaphore(self.window)
         self._tasks = _Tasks()
         self._runner: asyncio.Task | None = None
@@ -355,22 +385,50 @@ class SmppSms:
             self._pending.pop(log_id, None)
         return _result(answer)
 
-    def _written(self, log_id: str, sequence: int, parts: int) -> None:
-        pending = self._pending.get(log_id)
-        if pending is not None:
-            pending.written = True
-            pending.parts = parts
-            pending.connection = self._connection
-            self._by_sequence[sequence] = log_id
+    def _written(self, message: SubmitSm, pdu: bytes) -> None:
+        pending = self._pending.get(message.log_id)
+        if pending is None:
+            return
+        _, part, parts = message.get_segmentation_data()
+        pending.written = True
+        pending.parts = parts or 1
+        pending.connection = self._connection
+        self._by_sequence[message.sequence_num] = (message.log_id, part or 1)
+        if parts > 1:
+            pending.written_parts[part] = (message, _short_message(pdu))
 
     def _answered(self, sequence: int, status: int, message_id: str) -> None:
-        log_id = self._by_sequence.pop(sequence, None)
+        log_id, part = self._by_sequence.pop(sequence, ("", 0))
         pending = self._pending.get(log_id) if log_id else None
         if pending is None or pending.answer.done():
             return
-        pending.answers[sequence] = (status, message_id)
-        if len(pending.answers) >= pending.parts:
+        if (
+            status in THROTTLED
+            and part in pending.written_parts
+            and pending.retries < PART_RETRIES * pending.parts
+        ):
+            pending.retries += 1
+            self._tasks.spawn(self._send_part_again(log_id, part), "smpp-part-again")
+            return
+        pending.answers[part] = (status, message_id)
+        if status != SmppCommandStatus.ESME_ROK and pending.parts > 1 and status not in THROTTLED:
+            # One part refused: the message cannot arrive whole, whatever the others get.
             pending.answer.set_result([pending.answers[k] for k in sorted(pending.answers)])
+        elif len(pending.answers) >= pending.parts:
+            pending.answer.set_result([pending.answers[k] for k in sorted(pending.answers)])
+
+    async def _send_part_again(self, log_id: str, part: int) -> None:
+        """One throttled part, again, as it was written: the same UDH, so the handset puts
+        the message together; auto_message_payload keeps the library from splitting it."""
+        await asyncio.sleep(self.throttle_pause)
+        pending = self._pending.get(log_id)
+        if pending is None or pending.answer.done():
+            return
+        written, short_message = pending.written_parts[part]
+        again = written.clone()
+        again.auto_message_payload = True
+        again.set_encoded_message(short_message)
+        await self.broker.enqueue(again)
 
     def _not_sent(self, log_id: str, error: Exception) -> None:
         pending = self._pending.get(log_id)
@@ -420,9 +478,34 @@ class SmppSms:
             return
         text = message.short_message or message.message_payload
         try:
-            await self._channel.receive(self, Inbound(CHANNEL, address, text))
+            provider_id = await self._inbound_id(message, text)
+            await self._channel.receive(
+                self, Inbound(CHANNEL, address, text, provider_id=provider_id)
+            )
         except Exception:
             logger.exception("smpp: could not handle an incoming SMS")
+
+    async def _inbound_id(self, message: DeliverSm, text: str) -> str:
+        """The provider id of a person's message: its fingerprint and the window it came in;
+        a redelivery within the window gets the id its first delivery was stored under."""
+        assert self._channel is not None
+        now = self._channel.services.conversation.config.clock()
+        since = now - self.redelivery
+        while self._seen and next(iter(self._seen.values()))[1] < since:
+            self._seen.popitem(last=False)
+        key = inbound_fingerprint(message, text)
+        seen = self._seen.get(key)
+        if seen is not None:
+            return seen[0]
+        window = int(now.timestamp() // self.redelivery.total_seconds())
+        ids = [f"{ID_PREFIX}mo:{key}:{window}", f"{ID_PREFIX}mo:{key}:{window - 1}"]
+        # After a restart: the first delivery may be stored under this window's id or the
+        # last one's (the window is as long as the time allowed for a redelivery).
+        async with self._channel.services.db.transaction() as session:
+            earlier = await messages.recent_inbound(session, CHANNEL, ids, since)
+        provider_id = earlier or ids[0]
+        self._seen[key] = (provider_id, now)
+        return provider_id
 
     # -- no webhooks ------------------------------------------------------------
 
@@ -442,6 +525,21 @@ class SmppSms:
         return Response(status_code=204)
 
 
+def inbound_fingerprint(message: DeliverSm, text: str) -> str:
+    """What tells a person's deliver_sm from another (a redelivery has the same): no
+    sequence number (each PDU has its own), no time."""
+    reference, _, total = message.get_segmentation_data()
+    fields = (
+        f"{int(message.source.ton)}:{message.source.number}",
+        message.destination.number if message.destination else "",
+        str(message.esm_class),
+        str(message.encoding),
+        f"{reference}/{total}",
+        text,
+    )
+    return hashlib.sha256("\0".join(fields).encode("utf-8", "replace")).hexdigest()[:32]
+
+
 def _result(answers: list[tuple[int, str]]) -> SendResult:
     """Every part's answer as one result; the first part's id is the message's (its receipt
     is the one recorded)."""
@@ -451,11 +549,24 @@ def _result(answers: list[tuple[int, str]]) -> SendResult:
         return SendResult(ok=True, provider_id=ID_PREFIX + answers[0][1])
     name = failed[0].name if isinstance(failed[0], SmppCommandStatus) else str(failed[0])
     if len(failed) < len(statuses):
-        # Some parts were accepted: sending again would repeat them.
-        return SendResult(ok=False, error=f"smpp {name} on a part", uncertain=True)
+        # Some parts were accepted, one refused: the message cannot arrive whole, and sending
+        # it again would repeat the accepted parts. Failed, with the SMSC's reason.
+        return SendResult(ok=False, error=f"smpp {name} on a part", permanent=True)
     if all(status in THROTTLED for status in failed):
         return SendResult(ok=False, error=f"smpp {name}", retry_after=THROTTLE_PAUSE)
     return SendResult(ok=False, error=f"smpp {name}", permanent=failed[0] in PERMANENT)
+
+
+def _short_message(pdu: bytes) -> bytes:
+    """A submit_sm PDU's short_message field (the UDH and the encoded text of one part)."""
+    at = 16
+    at = pdu.index(b"\0", at) + 1 + 2  # service_type; source_addr_ton, npi
+    at = pdu.index(b"\0", at) + 1 + 2  # source_addr; dest_addr_ton, npi
+    at = pdu.index(b"\0", at) + 1 + 3  # destination_addr; esm_class, protocol_id, priority
+    at = pdu.index(b"\0", at) + 1  # schedule_delivery_time
+    at = pdu.index(b"\0", at) + 1 + 4  # validity_period; registered_delivery .. default_msg_id
+    length = pdu[at]
+    return pdu[at + 1 : at + 1 + length]
 
 
 def _status(code: int) -> SmppCommandStatus | int:
