@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from storage import outbox
+from storage.db import Database
+from storage.models import Contact
 from tests.bot.test_cli import run
 from tests.fakes.android_gateway import FakeAndroidGateway
 
@@ -62,3 +68,44 @@ def test_routes_name_the_provider_of_each_number(
     assert result.returncode == 0, result.stderr
     assert "+22376123456\tandroid" in result.stdout
     assert "+33612345678\ttwilio" in result.stdout
+
+
+def test_stats_show_the_providers_as_a_table(tmp_path: Path, phone: FakeAndroidGateway) -> None:
+    assert run(["sms", "android", "health"], tmp_path, **android_env(phone)).returncode == 0
+    asyncio.run(_outbox_rows(f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"))
+    result = run(["stats"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("provider "))
+    assert lines[at].split() == ["provider", "sent", "delivered", "failed", "last", "heard"] + [
+        "from",
+        "health",
+    ]
+    android, twilio = lines[at + 1].split(), lines[at + 2].split()
+    # android: 2 taken (1 delivered since), 1 failed; heard from at the health check.
+    assert android[:4] == ["android", "2", "1", "1"] and android[-1] == "(1.0.0)"
+    assert android[-2] == "pass" and android[-3] == "UTC"
+    # twilio never answered a health check: "-", never `None`.
+    assert twilio == ["twilio", "1", "0", "0", "-", "-"]
+    assert "None" not in result.stdout and "{" not in result.stdout
+    assert "sms_by_provider" in json.loads(run(["stats", "--json"], tmp_path).stdout)
+
+
+async def _outbox_rows(url: str) -> None:
+    db = Database(url)
+    now = datetime.now(UTC)
+    try:
+        async with db.transaction() as session:
+            contact = Contact(address="tel:+22376123456", channel="sms", language="fr")
+            session.add(contact)
+            await session.flush()
+            statuses = [("android", "sent"), ("android", "delivered"), ("android", "failed")]
+            for n, (provider, status) in enumerate([*statuses, ("twilio", "sent")]):
+                row = await outbox.enqueue(
+                    session, contact, "Forum", kind="broadcast", source="broadcast:1",
+                    dedupe_key=f"b{n}", now=now, provider=provider,
+                )  # fmt: skip
+                assert row is not None
+                row.status = status
+    finally:
+        await db.dispose()
