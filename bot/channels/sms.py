@@ -26,6 +26,7 @@ from starlette.routing import Route
 from bot.channels.base import Sender, SendResult
 from bot.channels.render import renderer_for
 from bot.channels.sms_lanes import lanes_for
+from bot.channels.sms_render import sms_text
 from bot.channels.sms_routes import SmsRoutes
 from bot.conversation import Outgoing, Turn
 from bot.dispatcher import REPLY_KIND
@@ -127,6 +128,18 @@ def sms_address(raw: str, region: str) -> str:
         if 8 <= len(digits) <= 16 and _possible(digits):
             return f"tel:{digits}"
         raise
+
+
+def sendable(address: str, text: str) -> tuple[str, str] | SendResult:
+    """What a provider sends: the number (`+` and digits) and the SMS text (GSM-7 where it
+    can be), or a permanent refusal for an address that is no phone number or an empty text."""
+    scheme, _, number = address.partition(":")
+    if scheme != "tel" or not number.startswith("+") or not number[1:].isdigit():
+        return SendResult(ok=False, error="not a phone address", permanent=True)
+    body = sms_text(text)
+    if not body:
+        return SendResult(ok=False, error="empty message", permanent=True)
+    return number, body
 
 
 def _possible(e164: str) -> bool:

@@ -5,6 +5,7 @@ delivery receipts, throttling, answers out of order, a dropped connection and th
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 
@@ -201,12 +202,12 @@ async def test_a_wrong_password_never_binds_and_sends_nothing(smsc: FakeSmsc) ->
 # -- the short code in a conversation, the outbox through the SMSC -------------------------------
 
 
-@pytest.fixture
-async def short_code(
-    db: Database, knowledge: Knowledge, smsc: FakeSmsc
+@contextlib.asynccontextmanager
+async def open_short_code(
+    db: Database, knowledge: Knowledge, smsc: FakeSmsc, **overrides: object
 ) -> AsyncIterator[tuple[Services, SmsChannel, SmppSms]]:
     services = await Services.start(
-        smpp_settings(smsc.port, db.url), knowledge=knowledge, upgrade=False
+        smpp_settings(smsc.port, db.url, **overrides), knowledge=knowledge, upgrade=False
     )
     provider = SmppSms(services.settings)
     provider.reconnect_ms = 50
@@ -217,6 +218,14 @@ async def short_code(
     finally:
         await channel.stop()
         await services.close()
+
+
+@pytest.fixture
+async def short_code(
+    db: Database, knowledge: Knowledge, smsc: FakeSmsc
+) -> AsyncIterator[tuple[Services, SmsChannel, SmppSms]]:
+    async with open_short_code(db, knowledge, smsc) as opened:
+        yield opened
 
 
 async def test_a_person_texting_the_short_code_gets_the_menu_back_over_smpp(
@@ -257,10 +266,7 @@ async def test_a_person_texting_the_short_code_gets_the_menu_back_over_smpp(
     await eventually(delivered)
 
 
-async def test_a_bulk_message_throttled_by_the_smsc_is_sent_once(
-    short_code: tuple[Services, SmsChannel, SmppSms], smsc: FakeSmsc
-) -> None:
-    services, channel, _ = short_code
+async def _queue_broadcast(services: Services, text: str) -> None:
     async with services.db.transaction() as session:
         contact = Contact(address=f"tel:+{PERSON}", channel="sms", language="fr")
         session.add(contact)
@@ -268,12 +274,19 @@ async def test_a_bulk_message_throttled_by_the_smsc_is_sent_once(
         await outbox.enqueue(
             session,
             contact,
-            "Forum de Kayes le 12 mai",
+            text,
             kind="broadcast",
             source="broadcast:1",
             dedupe_key="b1",
             now=datetime.now(UTC),
         )
+
+
+async def test_a_bulk_message_throttled_by_the_smsc_is_sent_once(
+    short_code: tuple[Services, SmsChannel, SmppSms], smsc: FakeSmsc
+) -> None:
+    services, channel, _ = short_code
+    await _queue_broadcast(services, "Forum de Kayes le 12 mai")
     smsc.throttle_next()
     worker = Background(services, [channel.sender]).dispatcher
     assert worker is not None
@@ -335,48 +348,26 @@ async def test_a_deliver_sm_sent_again_after_a_reconnect_is_answered_once(
 async def test_the_same_text_again_after_the_window_is_a_new_message(
     db: Database, knowledge: Knowledge, smsc: FakeSmsc
 ) -> None:
-    services = await Services.start(
-        smpp_settings(smsc.port, db.url, smpp_redelivery_seconds=0.5),
-        knowledge=knowledge,
-        upgrade=False,
-    )
-    provider = SmppSms(services.settings)
-    channel = SmsChannel(services, [provider])
-    await channel.start()
-    try:
+    async with open_short_code(db, knowledge, smsc, smpp_redelivery_seconds=0.5) as opened:
+        services = opened[0]
         await smsc.deliver(PERSON, "menu")
         await eventually(lambda: len(_menus(smsc)) == 1)
         await asyncio.sleep(1.1)  # two windows later: the person asked again
         await smsc.deliver(PERSON, "menu")
         await eventually(lambda: len(_menus(smsc)) == 2)
-        # Within the window, another person's equal text is theirs, not a redelivery.
+        # Another person's equal text is theirs, never a redelivery of the first one's.
         await smsc.deliver("22365000001", "menu")
         await eventually(lambda: len(smsc.texts_to("22365000001")) == 1)
         stored = await _inbound(services)
         assert [m.text for m in stored] == ["menu"] * 3
         assert len({m.provider_id for m in stored}) == 3
-    finally:
-        await channel.stop()
-        await services.close()
 
 
 async def test_a_bulk_message_with_a_refused_part_ends_failed_not_unknown(
     short_code: tuple[Services, SmsChannel, SmppSms], smsc: FakeSmsc
 ) -> None:
     services, channel, _ = short_code
-    async with services.db.transaction() as session:
-        contact = Contact(address=f"tel:+{PERSON}", channel="sms", language="fr")
-        session.add(contact)
-        await session.flush()
-        await outbox.enqueue(
-            session,
-            contact,
-            LONG,
-            kind="broadcast",
-            source="broadcast:1",
-            dedupe_key="b1",
-            now=datetime.now(UTC),
-        )
+    await _queue_broadcast(services, LONG)
     smsc.refuse_parts({2: ESME_RSUBMITFAIL})
     worker = Background(services, [channel.sender]).dispatcher
     assert worker is not None

@@ -45,8 +45,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 
 from bot.channels.base import SendResult
-from bot.channels.sms import CHANNEL, DeliveryReport, WebhookRejected, sms_address
-from bot.channels.sms_render import sms_text
+from bot.channels.sms import CHANNEL, DeliveryReport, WebhookRejected, sendable, sms_address
 from bot.conversation import Outgoing
 from bot.settings import Settings
 from handlers.vocabulary import Inbound
@@ -260,12 +259,10 @@ class AndroidSms:
         return self._client
 
     async def send(self, address: str, text: str) -> SendResult:
-        scheme, _, number = address.partition(":")
-        if scheme != "tel" or not number:
-            return SendResult(ok=False, error="not a phone address", permanent=True)
-        body = sms_text(text)
-        if not body:
-            return SendResult(ok=False, error="empty message", permanent=True)
+        checked = sendable(address, text)
+        if isinstance(checked, SendResult):
+            return checked
+        number, body = checked
         message = Message(
             phone_numbers=[number],
             text_message=TextMessage(text=body),

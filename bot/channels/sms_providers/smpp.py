@@ -71,8 +71,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from bot.channels.base import SendResult
-from bot.channels.sms import CHANNEL, DeliveryReport, WebhookRejected, sms_address
-from bot.channels.sms_render import sms_text
+from bot.channels.sms import CHANNEL, DeliveryReport, WebhookRejected, sendable, sms_address
 from bot.conversation import Outgoing
 from bot.dispatcher import Pacer
 from bot.settings import Settings
@@ -336,12 +335,10 @@ class SmppSms:
     # -- sending ------------------------------------------------------------
 
     async def send(self, address: str, text: str) -> SendResult:
-        scheme, _, number = address.partition(":")
-        if scheme != "tel" or not number.startswith("+") or not number[1:].isdigit():
-            return SendResult(ok=False, error="not a phone address", permanent=True)
-        body = sms_text(text)
-        if not body:
-            return SendResult(ok=False, error="empty message", permanent=True)
+        checked = sendable(address, text)
+        if isinstance(checked, SendResult):
+            return checked
+        number, body = checked
         if self._runner is None:
             await self.start(self._channel)
         deadline = asyncio.get_running_loop().time() + BIND_WAIT

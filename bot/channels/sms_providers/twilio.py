@@ -29,8 +29,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from bot.channels import fields
 from bot.channels.base import SendResult
-from bot.channels.sms import CHANNEL, DeliveryReport, WebhookRejected, sms_address
-from bot.channels.sms_render import sms_text
+from bot.channels.sms import CHANNEL, DeliveryReport, WebhookRejected, sendable, sms_address
 from bot.conversation import Outgoing
 from bot.settings import Settings
 from handlers.vocabulary import Inbound
@@ -279,12 +278,10 @@ class TwilioSms:
 
     async def send(self, address: str, text: str) -> SendResult:
         """Send one SMS (GSM-7 where possible); provider errors become a SendResult."""
-        scheme, _, number = address.partition(":")
-        if scheme != "tel" or not number:
-            return SendResult(ok=False, error="not a phone address", permanent=True)
-        body = sms_text(text)
-        if not body:
-            return SendResult(ok=False, error="empty message", permanent=True)
+        checked = sendable(address, text)
+        if isinstance(checked, SendResult):
+            return checked
+        number, body = checked
         params: dict[str, str] = {"to": number, "body": body}
         if self.sender_id.startswith("MG"):
             params["messaging_service_sid"] = self.sender_id
