@@ -1,6 +1,7 @@
 """SMS providers (issue 16): the Android gateway's inbound webhooks, and a broadcast over SMPP.
 
     python -m benchmarks.sms_routes android --requests 2000 --concurrency 16
+    python -m benchmarks.sms_routes android-send --sends 600
     python -m benchmarks.sms_routes smpp --messages 10000 --tps 100
 
 `android`: starts the real service (`python -m bot run`, 127.0.0.1, a temporary SQLite
@@ -11,6 +12,10 @@ whole turn: signature, conversation, the replies sent through the phone before t
 Prints webhooks/s, latency percentiles and the service's CPU per webhook, then checks in the
 database that every message was stored exactly once and counts the replies the phone was asked
 to send.
+
+`android-send`: the reply's request to the phone alone: the official client's CPU per send
+(this thread's: the fake phone's server thread is not counted) over its httpx layer and over
+its aiohttp layer, in turns.
 
 `smpp`: queues N outbox rows for N Malian numbers, then drains them with the real dispatcher
 and SMPP provider (aiosmpplib) at SMPP_TPS against a fake SMSC speaking SMPP over TCP on
@@ -209,6 +214,51 @@ def android(args: argparse.Namespace) -> int:
     return 0 if stored[0] == stored[1] == args.requests and queued == 0 else 1
 
 
+async def client_sends(http_layer: str, url: str, sends: int, concurrency: int) -> float:
+    """CPU (this thread's) per send of the official client over one of its HTTP layers."""
+    import aiohttp
+    from android_sms_gateway import AsyncAPIClient, Message, TextMessage
+    from android_sms_gateway.ahttp import AiohttpAsyncHttpClient, HttpxAsyncHttpClient
+
+    if http_layer == "httpx":
+        session = httpx.AsyncClient(timeout=httpx.Timeout(20, connect=5))
+        layer = HttpxAsyncHttpClient(session)
+    else:
+        session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(connect=5, sock_read=20))
+        layer = AiohttpAsyncHttpClient(session)
+    client = AsyncAPIClient(USER, PASSWORD, base_url=url, http_client=layer)
+    message = Message(
+        phone_numbers=["+22376123456"],
+        text_message=TextMessage(text="Bienvenue. Menu : 1. Poser une question 2. Forum"),
+        with_delivery_report=True,
+    )
+    slots = asyncio.Semaphore(concurrency)
+
+    async def one() -> None:
+        async with slots:
+            await client.send(message)
+
+    await asyncio.gather(*(one() for _ in range(50)))  # connections open, code warm
+    started = time.thread_time()
+    await asyncio.gather(*(one() for _ in range(sends)))
+    cpu = time.thread_time() - started
+    await (session.aclose() if isinstance(session, httpx.AsyncClient) else session.close())
+    return cpu / sends
+
+
+def android_send(args: argparse.Namespace) -> int:
+    """The reply's HTTP request to the phone, alone: the client's two HTTP layers compared."""
+    with FakeAndroidGateway(USER, PASSWORD) as phone:
+        for layer in ("httpx", "aiohttp") * args.rounds:
+            cpu = asyncio.run(client_sends(layer, phone.url, args.sends, args.concurrency))
+            print(
+                f"android client over {layer}: {cpu * 1000:.2f} ms CPU a send "
+                f"({args.sends} sends at concurrency {args.concurrency}, the fake phone's "
+                f"thread not counted)"
+            )
+    return 0
+
+
 # -- a broadcast over SMPP --------------------------------------------------------------
 
 
@@ -307,6 +357,10 @@ def main() -> int:
     one = sub.add_parser("android", help="inbound webhooks per second on the Android route")
     one.add_argument("-n", "--requests", type=int, default=2000)
     one.add_argument("-c", "--concurrency", type=int, default=16)
+    send = sub.add_parser("android-send", help="CPU of one send to the phone, per HTTP layer")
+    send.add_argument("-n", "--sends", type=int, default=600)
+    send.add_argument("-c", "--concurrency", type=int, default=8)
+    send.add_argument("--rounds", type=int, default=2)
     two = sub.add_parser("smpp", help="a broadcast over a fake SMSC at SMPP_TPS")
     two.add_argument("-n", "--messages", type=int, default=10_000)
     two.add_argument("--tps", type=float, default=100.0)
@@ -314,6 +368,8 @@ def main() -> int:
     args = parser.parse_args()
     if args.what == "android":
         return android(args)
+    if args.what == "android-send":
+        return android_send(args)
     return asyncio.run(smpp_broadcast(args))
 
 

@@ -11,8 +11,8 @@ messages.
 
 Out: the official client (`android_sms_gateway.AsyncAPIClient`) over its aiohttp layer, one
 session for the process, against the phone itself (local mode, `http://<phone>:8080`) or the
-app's cloud or private server. Its httpx layer cost the service eight times the CPU per send
-(2.4 ms against 0.3 ms, docs/benchmarks.md): every reply to an SMS pays it.
+app's cloud or private server. Its httpx layer cost seven times the CPU a send (2.1-2.7 ms
+against 0.3 ms, docs/benchmarks.md), and every reply to an SMS pays it.
 A phone that is switched off refuses the connection: the reply is handed to the outbox, which
 retries; a request that may have reached the phone (a read timeout) is not sent again.
 """
