@@ -25,8 +25,8 @@ limiter and a retry timer.
   dropped first) is acknowledged again but neither stored nor answered twice. SMPP 3.4 gives a
   person's message no id, so, as RapidPro's courier does for providers without one (a content
   hash kept for a few seconds), a message is known by a fingerprint of what the SMSC sent us
-  (source, destination, esm_class, data_coding, SAR reference, the text with any UDH, which
-  carries the concatenation reference) and the time window it arrived in
+  (source, destination, esm_class, data_coding, the concatenation reference and total, read by
+  the library from the UDH or the SAR parameters, and the text) and the time window it arrived in
   (SMPP_REDELIVERY_SECONDS, 60 s: SMSCs retry after their response timer, tens of seconds).
   That key is the message's provider id, so the same unique index as every channel's
   provider ids (uq_messages_provider) refuses a second copy; two equal texts further apart
