@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -343,6 +345,30 @@ async def test_a_deliver_sm_sent_again_after_a_reconnect_is_answered_once(
     await asyncio.sleep(0.5)
     assert len(_menus(smsc)) == 1
     assert len(await _inbound(services)) == 1
+
+
+async def test_a_deliver_sm_sent_again_after_a_restart_is_answered_once(
+    db: Database, knowledge: Knowledge, smsc: FakeSmsc
+) -> None:
+    # Half a second before a new 60-second window: the redelivery comes in the next one.
+    first = datetime.fromtimestamp((time.time() // 60 + 1) * 60 - 0.5, UTC)
+    async with open_short_code(db, knowledge, smsc) as (services, _, _):
+        _clock(services, first)
+        await smsc.deliver(PERSON, "menu")
+        await eventually(lambda: bool(_menus(smsc)))
+    # The service restarted (nothing in memory) before the SMSC sent the message again.
+    async with open_short_code(db, knowledge, smsc) as (services, _, _):
+        _clock(services, first + timedelta(seconds=1))
+        await smsc.redeliver()
+        await eventually(lambda: len(smsc.deliver_sm_statuses) == 2)
+        await asyncio.sleep(0.5)
+        assert len(_menus(smsc)) == 1
+        assert len(await _inbound(services)) == 1
+
+
+def _clock(services: Services, at: datetime) -> None:
+    conversation = services.conversation
+    conversation.config = dataclasses.replace(conversation.config, clock=lambda: at)
 
 
 async def test_the_same_text_again_after_the_window_is_a_new_message(
