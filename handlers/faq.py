@@ -9,6 +9,8 @@ from handlers.vocabulary import Option, Reply
 from knowledge import gsm7
 from knowledge.faq import Entry, Match, Topic, normalise
 from knowledge.language import question_part
+from knowledge.normalise import content_tokens
+from knowledge.normalise import normalise as normalise_words
 from knowledge.personal import mask_contact_details
 from knowledge.text import fold
 from knowledge.words import words
@@ -80,6 +82,8 @@ def _follow_up(ctx: Context, match: Match) -> Match:
         return match
     if not set(fold(ctx.text).split()) & words(ctx.knowledge.locales, "follow_up"):
         return match
+    if match.outcome == "answer" and match.entry.id != last.id and _own_subject(ctx):
+        return match  # "what is TOKTEN?", "how much does a visa cost?": a question of its own
     subject = last.title.get(match.lang) or next(iter(last.title.values()))
     followed = faq.search(f"{ctx.text} {subject}", lang_hint=match.lang)
     same_topic = followed.entry is not None and followed.entry.topic == last.topic
@@ -94,8 +98,28 @@ def _follow_up(ctx: Context, match: Match) -> Match:
     return match
 
 
+def _own_subject(ctx: Context) -> bool:
+    """Whether a message names something of its own besides follow-up words and stopwords:
+    "how long does it take?" does not; "how much does a visa to France cost?" does (visa,
+    France), and its own confident answer must not give way to the last entry's topic."""
+    follow_up = " ".join(words(ctx.knowledge.locales, "follow_up"))
+    follow = set(content_tokens(normalise_words(follow_up)))
+    known = ctx.knowledge.faq.known_words
+    return any(t not in follow and t in known for t in content_tokens(normalise_words(ctx.text)))
+
+
+def _nothing_more(ctx: Context, entry: Entry, lang: str) -> list[Reply]:
+    """A follow-up that leads back to the entry just answered ("combien de temps ça prend ?"):
+    repeating the whole answer would cost an SMS user segments and tell nothing new, so say so,
+    offer the answer again and a counsellor, and keep the question for staff (gaps)."""
+    title = ctx.content(f"faq.{entry.id}.title", entry.title, lang)
+    options = (_entry_option(ctx, entry, lang), ctx.option("faq.ask_staff", ASK_STAFF, lang))
+    return [Reply(ctx.t("faq.nothing_more", lang, title=title), options)]
+
+
 async def answer(ctx: Context) -> list[Reply]:
     """Answer a free-text question, or say honestly that we do not know and offer a person."""
+    last_entry = ctx.contact.last_entry
     match = _follow_up(ctx, ctx.knowledge.faq.search(question_part(ctx.text), lang_hint=ctx.lang))
     lang = reply_language(ctx, match.lang)
     if lang != ctx.lang and match.outcome != "none" and ctx.knowledge.locales.supports(lang):
@@ -103,6 +127,10 @@ async def answer(ctx: Context) -> list[Reply]:
         # language unless the text clearly said otherwise), so that the buttons of this
         # answer, and the next replies, speak it too.
         ctx.contact.language = lang
+    repeat = match.outcome == "answer" and match.entry.id == last_entry
+    if repeat and len(ctx.text.split()) <= FOLLOW_UP_WORDS:
+        await _record_gap(ctx, lang, "unsure", match.entry.id)
+        return _nothing_more(ctx, match.entry, lang)
     if match.outcome == "answer":
         if match.entry.urgent:  # someone in danger on the route: staff are told at once
             # Imported here: consultations imports this module (ASK_STAFF).
@@ -112,9 +140,7 @@ async def answer(ctx: Context) -> list[Reply]:
             return [*await open_urgent(ctx, ctx.text), *_answer(ctx, match.entry, lang)]
         return _answer(ctx, match.entry, lang, tuple(e for e, _ in match.suggestions))
     best = match.suggestions[0][0].id if match.suggestions else None
-    # The staff's list of gaps outlives the person's messages: no number or e-mail in it.
-    example = mask_contact_details(ctx.text)
-    await gaps.record(ctx.session, normalise(example), example, lang, match.outcome, best, ctx.now)
+    await _record_gap(ctx, lang, match.outcome, best)
     staff = ctx.option("faq.ask_staff", ASK_STAFF, lang)
     if match.outcome == "unsure":
         choices = tuple(_entry_option(ctx, entry, lang) for entry, _ in match.suggestions[:3])
@@ -122,6 +148,12 @@ async def answer(ctx: Context) -> list[Reply]:
     return [
         Reply(ctx.t("faq.none", lang), (ctx.option("menu.questions", "QUESTIONS", lang), staff))
     ]
+
+
+async def _record_gap(ctx: Context, lang: str, outcome: str, best: str | None) -> None:
+    # The staff's list of gaps outlives the person's messages: no number or e-mail in it.
+    example = mask_contact_details(ctx.text)
+    await gaps.record(ctx.session, normalise(example), example, lang, outcome, best, ctx.now)
 
 
 async def show_entry(ctx: Context) -> list[Reply] | None:
