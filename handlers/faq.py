@@ -13,7 +13,7 @@ from knowledge.normalise import content_tokens
 from knowledge.normalise import normalise as normalise_words
 from knowledge.personal import mask_contact_details
 from knowledge.text import fold
-from knowledge.words import words
+from knowledge.words import mentions, words
 from storage import gaps
 
 # How many related entries an answer offers as buttons (none on SMS: every line costs money).
@@ -98,6 +98,23 @@ def _follow_up(ctx: Context, match: Match) -> Match:
     return match
 
 
+def _only_planning(ctx: Context, match: Match) -> Match:
+    """Someone who plans to leave ("mon fils veut traverser la mer", "my son wants to go to
+    Libya") is not yet in danger on the route: the urgent pointer gives way to its entry for
+    plans (the risks), unless the message also says danger in that entry's own words."""
+    best = match.entry if match.outcome == "answer" else None
+    if best is None and match.outcome == "unsure" and match.suggestions:
+        best = match.suggestions[0][0]
+    if best is None or not best.urgent or best.for_plans is None:
+        return match
+    locales = ctx.knowledge.locales
+    danger = frozenset(fold(word) for words_ in best.keywords.values() for word in words_)
+    if not mentions(ctx.text, words(locales, "leaving_plan")) or mentions(ctx.text, danger):
+        return match
+    plans = ctx.knowledge.faq.entries[best.for_plans]
+    return Match("answer", plans, match.score, match.lang)
+
+
 def _own_subject(ctx: Context) -> bool:
     """Whether a message names something of its own besides follow-up words and stopwords:
     "how long does it take?" does not; "how much does a visa to France cost?" does (visa,
@@ -120,15 +137,22 @@ def _nothing_more(ctx: Context, entry: Entry, lang: str) -> list[Reply]:
 async def answer(ctx: Context) -> list[Reply]:
     """Answer a free-text question, or say honestly that we do not know and offer a person."""
     last_entry = ctx.contact.last_entry
-    match = _follow_up(ctx, ctx.knowledge.faq.search(question_part(ctx.text), lang_hint=ctx.lang))
+    alone = ctx.knowledge.faq.search(question_part(ctx.text), lang_hint=ctx.lang)
+    followed = _follow_up(ctx, alone)
+    # Only the last answer's subject led back to the entry just answered: the message alone
+    # pointed nowhere or elsewhere (asked again, or in another language, it is answered again).
+    alone_best = alone.entry or (alone.suggestions[0][0] if alone.suggestions else None)
+    led_back = followed is not alone and followed.entry is not None
+    led_back = led_back and followed.entry.id == last_entry
+    led_back = led_back and (alone_best is None or alone_best.id != last_entry)
+    match = _only_planning(ctx, followed)
     lang = reply_language(ctx, match.lang)
     if lang != ctx.lang and match.outcome != "none" and ctx.knowledge.locales.supports(lang):
         # Issue 13: the person's language follows what they write (the detection kept their
         # language unless the text clearly said otherwise), so that the buttons of this
         # answer, and the next replies, speak it too.
         ctx.contact.language = lang
-    repeat = match.outcome == "answer" and match.entry.id == last_entry
-    if repeat and len(ctx.text.split()) <= FOLLOW_UP_WORDS:
+    if led_back and match is followed:
         await _record_gap(ctx, lang, "unsure", match.entry.id)
         return _nothing_more(ctx, match.entry, lang)
     if match.outcome == "answer":
