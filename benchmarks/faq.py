@@ -4,11 +4,10 @@
     taskset -c 0 python -m benchmarks.faq --encoders   (question encoders compared, interleaved)
     taskset -c 0 python -m benchmarks.faq --no-synthetic   (shipped FAQ and intents only)
 
-Prints, for the shipped knowledge base (knowledge/faq) and both question sets
-(tests/knowledge/faq_eval.yaml, faq_heldout.yaml and faq_heldout3.yaml, the last never tuned on),
-both search modes (words only, and words +
-sentence embeddings where words leave a doubt), then latency on a synthetic base of 5,000
-entries. The figures go to docs/benchmarks.md, section "FAQ".
+Prints, for the shipped knowledge base (knowledge/faq) and the three question sets
+(tests/knowledge/faq_eval.yaml, faq_heldout.yaml and faq_heldout3.yaml, the last never tuned
+on), both search modes (words only, and words + sentence embeddings where words leave a doubt),
+then latency on a synthetic base of 5,000 entries. The figures go to docs/benchmarks.md, section "FAQ".
 """
 
 from __future__ import annotations
