@@ -9,9 +9,11 @@ from handlers.vocabulary import Option, Reply
 from knowledge import gsm7
 from knowledge.faq import Entry, Match, Topic, normalise
 from knowledge.language import question_part
+from knowledge.normalise import content_tokens
+from knowledge.normalise import normalise as normalise_words
 from knowledge.personal import mask_contact_details
 from knowledge.text import fold
-from knowledge.words import words
+from knowledge.words import mentions, words
 from storage import gaps
 
 # How many related entries an answer offers as buttons (none on SMS: every line costs money).
@@ -80,6 +82,8 @@ def _follow_up(ctx: Context, match: Match) -> Match:
         return match
     if not set(fold(ctx.text).split()) & words(ctx.knowledge.locales, "follow_up"):
         return match
+    if match.outcome == "answer" and match.entry.id != last.id and _own_subject(ctx):
+        return match  # "what is TOKTEN?", "how much does a visa cost?": a question of its own
     subject = last.title.get(match.lang) or next(iter(last.title.values()))
     followed = faq.search(f"{ctx.text} {subject}", lang_hint=match.lang)
     same_topic = followed.entry is not None and followed.entry.topic == last.topic
@@ -94,15 +98,63 @@ def _follow_up(ctx: Context, match: Match) -> Match:
     return match
 
 
+def _only_planning(ctx: Context, match: Match) -> Match:
+    """Someone who plans to leave ("mon fils veut traverser la mer", "my son wants to go to
+    Libya") is not yet in danger on the route: the urgent pointer gives way to its entry for
+    plans (the risks), unless the message also says danger in that entry's own words."""
+    best = match.entry if match.outcome == "answer" else None
+    if best is None and match.outcome == "unsure" and match.suggestions:
+        best = match.suggestions[0][0]
+    if best is None or not best.urgent or best.for_plans is None:
+        return match
+    locales = ctx.knowledge.locales
+    danger = frozenset(fold(word) for words_ in best.keywords.values() for word in words_)
+    if not mentions(ctx.text, words(locales, "leaving_plan")) or mentions(ctx.text, danger):
+        return match
+    plans = ctx.knowledge.faq.entries[best.for_plans]
+    return Match("answer", plans, match.score, match.lang)
+
+
+def _own_subject(ctx: Context) -> bool:
+    """Whether a message names something of its own besides follow-up words and stopwords:
+    "how long does it take?" does not; "how much does a visa to France cost?" does (visa,
+    France), and its own confident answer must not give way to the last entry's topic."""
+    follow_up = " ".join(words(ctx.knowledge.locales, "follow_up"))
+    follow = set(content_tokens(normalise_words(follow_up)))
+    known = ctx.knowledge.faq.known_words
+    return any(t not in follow and t in known for t in content_tokens(normalise_words(ctx.text)))
+
+
+def _nothing_more(ctx: Context, entry: Entry, lang: str) -> list[Reply]:
+    """A follow-up that leads back to the entry just answered ("combien de temps ça prend ?"):
+    repeating the whole answer would cost an SMS user segments and tell nothing new, so say so,
+    offer the answer again and a counsellor, and keep the question for staff (gaps)."""
+    title = ctx.content(f"faq.{entry.id}.title", entry.title, lang)
+    options = (_entry_option(ctx, entry, lang), ctx.option("faq.ask_staff", ASK_STAFF, lang))
+    return [Reply(ctx.t("faq.nothing_more", lang, title=title), options)]
+
+
 async def answer(ctx: Context) -> list[Reply]:
     """Answer a free-text question, or say honestly that we do not know and offer a person."""
-    match = _follow_up(ctx, ctx.knowledge.faq.search(question_part(ctx.text), lang_hint=ctx.lang))
+    last_entry = ctx.contact.last_entry
+    alone = ctx.knowledge.faq.search(question_part(ctx.text), lang_hint=ctx.lang)
+    followed = _follow_up(ctx, alone)
+    # Only the last answer's subject led back to the entry just answered: the message alone
+    # pointed nowhere or elsewhere (asked again, or in another language, it is answered again).
+    alone_best = alone.entry or (alone.suggestions[0][0] if alone.suggestions else None)
+    led_back = followed is not alone and followed.entry is not None
+    led_back = led_back and followed.entry.id == last_entry
+    led_back = led_back and (alone_best is None or alone_best.id != last_entry)
+    match = _only_planning(ctx, followed)
     lang = reply_language(ctx, match.lang)
     if lang != ctx.lang and match.outcome != "none" and ctx.knowledge.locales.supports(lang):
         # Issue 13: the person's language follows what they write (the detection kept their
         # language unless the text clearly said otherwise), so that the buttons of this
         # answer, and the next replies, speak it too.
         ctx.contact.language = lang
+    if led_back and match is followed:
+        await _record_gap(ctx, lang, "unsure", match.entry.id)
+        return _nothing_more(ctx, match.entry, lang)
     if match.outcome == "answer":
         if match.entry.urgent:  # someone in danger on the route: staff are told at once
             # Imported here: consultations imports this module (ASK_STAFF).
@@ -112,9 +164,7 @@ async def answer(ctx: Context) -> list[Reply]:
             return [*await open_urgent(ctx, ctx.text), *_answer(ctx, match.entry, lang)]
         return _answer(ctx, match.entry, lang, tuple(e for e, _ in match.suggestions))
     best = match.suggestions[0][0].id if match.suggestions else None
-    # The staff's list of gaps outlives the person's messages: no number or e-mail in it.
-    example = mask_contact_details(ctx.text)
-    await gaps.record(ctx.session, normalise(example), example, lang, match.outcome, best, ctx.now)
+    await _record_gap(ctx, lang, match.outcome, best)
     staff = ctx.option("faq.ask_staff", ASK_STAFF, lang)
     if match.outcome == "unsure":
         choices = tuple(_entry_option(ctx, entry, lang) for entry, _ in match.suggestions[:3])
@@ -122,6 +172,12 @@ async def answer(ctx: Context) -> list[Reply]:
     return [
         Reply(ctx.t("faq.none", lang), (ctx.option("menu.questions", "QUESTIONS", lang), staff))
     ]
+
+
+async def _record_gap(ctx: Context, lang: str, outcome: str, best: str | None) -> None:
+    # The staff's list of gaps outlives the person's messages: no number or e-mail in it.
+    example = mask_contact_details(ctx.text)
+    await gaps.record(ctx.session, normalise(example), example, lang, outcome, best, ctx.now)
 
 
 async def show_entry(ctx: Context) -> list[Reply] | None:

@@ -35,6 +35,7 @@ ENTRY_KEYS = frozenset(
         "forum",
         "kind",
         "urgent",
+        "for_plans",
         "as_of",
         "guidance",
     }
@@ -101,7 +102,8 @@ def check_faq(directory: Path, forum_ids: Iterable[str] | None = None) -> list[s
                 seen[entry_id] = name
             for problem in _entry_problems(raw, forums):
                 report(entry_id, problem)
-            for rel in raw.get("related") or []:
+            plans = [raw["for_plans"]] if raw.get("for_plans") else []
+            for rel in [*(raw.get("related") or []), *plans]:
                 related.append((name, entry_id, str(rel)))
             for problem in _shared_variants(raw, entry_id, name, variants):
                 report(entry_id, problem)

@@ -46,6 +46,9 @@ class Entry:
     # the body they name for it, with a counsellor offered (docs/knowledge.md, "Pointers").
     kind: str = "answer"
     urgent: bool = False  # a pointer that also opens an urgent counsellor request
+    # An urgent pointer's entry for someone who only plans to leave ("mon fils veut traverser
+    # la mer"): the risks, not an urgent request (handlers/faq.py, vocabulary.leaving_plan).
+    for_plans: str | None = None
     as_of: int | None = None  # the year the entry's changeable facts were true, per its source
     # Sentences of the answers that are advice, not facts from a source, per language: listed
     # for the ministry's reviewer by `kb check --guidance`.
@@ -124,6 +127,7 @@ def entry_from_dict(raw: dict[str, Any], topic_id: str) -> Entry:
         forum=str(forum) if forum else None,
         kind=str(raw.get("kind") or "answer"),
         urgent=raw.get("urgent") is True,
+        for_plans=str(raw["for_plans"]) if raw.get("for_plans") else None,
         as_of=raw["as_of"] if isinstance(raw.get("as_of"), int) else None,
         guidance=_lists(raw.get("guidance")),
     )

@@ -14,7 +14,8 @@ from knowledge.text import fold
 
 # follow_up: words that make a short message a question about the entry just answered
 # ("combien ça coûte ?"), so that gibberish after an answer is not read as one.
-KINDS = ("yes", "no", "cancel", "follow_up")
+# leaving_plan: phrases of someone who plans to leave ("veut partir"), not yet on the route.
+KINDS = ("yes", "no", "cancel", "follow_up", "leaving_plan")
 _by_locales: dict[int, tuple[Locales, dict[str, frozenset[str]]]] = {}
 
 
@@ -43,3 +44,9 @@ def says(locales: Locales, text: str, kind: str) -> bool:
 def shipped() -> Locales:
     """The locale files as shipped, for checks that have no conversation at hand."""
     return Locales.load()
+
+
+def mentions(text: str, phrases: frozenset[str]) -> bool:
+    """Whether the folded `text` holds one of the folded `phrases` as whole words."""
+    padded = f" {fold(text)} "
+    return any(f" {phrase} " in padded for phrase in phrases)

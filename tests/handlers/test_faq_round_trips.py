@@ -10,7 +10,7 @@ from bot.conversation import Conversation
 from handlers.context import HandlerConfig
 from knowledge.bundle import Knowledge
 from storage.db import Database
-from tests.handlers.conversations import CHANNELS, SMS_BUDGET, person, sms_segments
+from tests.handlers.conversations import CHANNELS, SMS_BUDGET, gap_count, person, sms_segments
 
 pytestmark = pytest.mark.parametrize("channel", CHANNELS)
 
@@ -62,15 +62,22 @@ async def test_family_questions_words_found_are_not_dropped(
 
 
 async def test_a_follow_up_leans_on_the_entry_just_answered(
-    bot: Conversation, channel: str
+    bot: Conversation, channel: str, db: Database
 ) -> None:
     chat = person(bot, channel)
     await chat.say("bonjour")
     first = await chat.say("comment créer une entreprise au mali")
     assert "API" in first
+    gaps_before = await gap_count(db)
     answer = await chat.say("combien ça coûte ?")
-    assert "API" in answer  # the same subject, not "no sure answer"
+    # The same subject: not "no sure answer", and not the whole answer again (it says nothing
+    # of a cost): the person is told so, offered the answer again and a counsellor.
     assert "Je n'ai pas de réponse sûre" not in answer
+    assert "rien de plus précis" in answer and "API" in answer
+    assert "CONSEILLER" in chat.options and "FAQ investment_api_mali" in chat.options
+    assert await gap_count(db) == gaps_before + 1  # staff see what the answer did not cover
+    if channel == "sms":
+        assert sms_segments(chat) <= SMS_BUDGET
 
 
 async def test_a_follow_up_in_english(bot: Conversation, channel: str) -> None:
@@ -79,5 +86,36 @@ async def test_a_follow_up_in_english(bot: Conversation, channel: str) -> None:
     await chat.say("LANGUE en")
     assert "API" in await chat.say("how do I start a company in Mali")
     answer = await chat.say("how much does it cost?")
-    assert "API" in answer
+    assert "API" in answer and "nothing more precise" in answer
     assert "no sure answer" not in answer.lower()
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "expected", "not_expected"),
+    [
+        # A question of its own after an answer is not read in the last answer's topic.
+        (
+            "Can I invest in Mali from France, are there tax advantages?",
+            "how much does a visa to France cost",
+            "Visas",
+            "Tax Code",
+        ),
+        ("my son is stuck in Libya", "what is TOKTEN", "TOKTEN", "urgent"),
+        (
+            "comment envoyer de l'argent au mali moins cher",
+            "c'est quoi le FIDIMA ?",
+            "FIDIMA",
+            "frais",
+        ),
+    ],
+)
+async def test_a_question_of_its_own_is_not_taken_for_a_follow_up(
+    bot: Conversation, channel: str, first: str, then: str, expected: str, not_expected: str
+) -> None:
+    chat = person(bot, channel)
+    await chat.say("hello" if first.isascii() else "bonjour")
+    await chat.say(first)
+    await chat.say("MENU")  # (an urgent request takes what follows as details until MENU)
+    answer = await chat.say(then)
+    assert expected in answer
+    assert not_expected not in answer

@@ -162,3 +162,34 @@ async def test_browsing_to_the_danger_entry_opens_no_request(chat: Chat, db) -> 
     assert "OIM" in reply or "IOM" in reply
     async with db.transaction() as session:
         assert await session.scalar(select(Ticket)) is None
+
+
+@pytest.mark.parametrize(
+    ("message", "lang"),
+    [
+        ("mon fils veut traverser la mer", "fr"),
+        ("mon frere veut partir en libye par le desert", "fr"),
+        ("my son wants to go to Libya", "en"),
+    ],
+)
+async def test_a_relative_who_only_plans_to_leave_gets_the_risks_not_an_urgent_request(
+    conversation: Conversation, db, message: str, lang: str
+) -> None:
+    person = tg(conversation, "559", lang)
+    reply = await person.say(message)
+    # The risks of irregular migration, what a family needs before the departure: no request
+    # "in danger on the route" for staff, and no "where is your relative now?".
+    assert "FAQ migration_risks" not in person.options  # it is the answer, not a button
+    assert "urgent" not in reply and "en danger" not in reply and "in danger" not in reply
+    async with db.transaction() as session:
+        assert await session.scalar(select(Ticket)) is None
+
+
+async def test_a_plan_with_danger_in_it_still_opens_an_urgent_request(
+    conversation: Conversation, db
+) -> None:
+    person = tg(conversation, "560", "fr")
+    reply = await person.say("mon fils voulait partir en Europe, maintenant il est bloqué en Libye")
+    assert "transmis en urgent" in reply
+    async with db.transaction() as session:
+        assert (await session.scalar(select(Ticket))).urgent
