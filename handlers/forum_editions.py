@@ -51,7 +51,7 @@ async def resolved_forums(
 def _with(forum: Forum, edition: ForumEdition) -> Forum:
     opened_on = forum.local_date(edition.opened_at)
     opened = forum.with_edition(
-        edition.starts_on, edition.ends_on, edition.place, edition.capacity, opened_on
+        edition.starts_on, edition.ends_on, edition.place, edition.capacity, opened_on, edition.id
     )
     return opened if edition.status == forum_editions.OPEN else replace(opened, edition_open=False)
 
