@@ -118,7 +118,9 @@ async def open_and_notify(
     forum = forums.get(forum_id) if forums else None
     if forum is None:
         known = ", ".join(forums.forums) if forums else ""
-        raise forum_editions.EditionError(f"no forum {forum_id!r} in forums.yaml ({known})")
+        raise forum_editions.EditionError(
+            f"no forum {forum_id!r} in forums.yaml ({known})", "unknown_forum"
+        )
     edition = await forum_editions.open_edition(
         session,
         forum_id,
