@@ -349,11 +349,12 @@ async def _at_summary(ctx: Context, forums: Forums, forum: Forum, data: dict) ->
 
 async def _confirm(ctx: Context, forum: Forum, data: dict) -> list[Reply]:
     await ctx.end_flow()
-    shown = data.get("edition", forum.edition_id)  # flows begun before editions were kept
-    if not forum.is_open(ctx.now) or shown != forum.edition_id:
-        # It closed while the person was answering (or another edition, with other dates,
-        # opened meanwhile: they never saw those).
+    if not forum.is_open(ctx.now):  # it closed while the person was answering
         return [Reply(ctx.t("registration.not_open", forum=forum.short_name[ctx.lang]))]
+    if data.get("edition", forum.edition_id) != forum.edition_id:
+        # Staff closed the edition the person was answering for and opened another, with other
+        # dates: start again with that one, whose dates and place they have not seen yet.
+        return await _begin(ctx, forum)
     answers = data.get("answers", {})
     outcome = await registrations.register(
         ctx.session,

@@ -138,3 +138,22 @@ async def test_reminders_go_to_the_edition_whose_dates_they_give(
         assert await queue_due_reminders(session, knowledge, clock.now) == 1
         reminder = await session.scalar(select(OutboxItem).where(OutboxItem.kind == "reminder"))
     assert reminder.address == "console:binta" and "15 mars 2027" in reminder.text
+
+
+async def test_an_edition_changed_while_answering_starts_again_with_the_new_dates(
+    conversation: Conversation, db, knowledge: Knowledge, clock: FakeClock
+) -> None:
+    person = Chat(conversation, "console:awa")
+    await open_fidima(db, knowledge, clock, **FIRST)
+    await person.say("INSCRIPTION fidima")
+    for answer in FIDIMA:
+        await person.say(answer)
+    await close_fidima(db, clock)  # staff close it and open another before she confirms
+    await open_fidima(db, knowledge, clock, **SECOND)
+    said = await person.say("OUI")
+    assert "du 15 mars 2027 au 16 mars 2027" in said and "FID-" not in said
+    assert await statuses(db) == {}
+    for answer in FIDIMA:
+        await person.say(answer)
+    assert "15 mars 2027" in await person.say("OUI")
+    assert [edition for edition, _ in (await statuses(db)).values()] == [2]
