@@ -241,11 +241,11 @@ def routes(services: Services) -> list[tuple[str, object, list[str]]]:
             )  # fmt: skip
             return _csv(
                 "registrations.csv",
-                ("forum", "edition", "code", "status", "name", "channel", "language",
-                 "created_at"),
+                ("forum", "code", "status", "name", "channel", "language", "created_at",
+                 "edition"),  # the edition last: spreadsheets built on the first columns hold
                 (
-                    (r.forum_id, r.edition_id or "", r.code, r.status, c.name or "", c.channel,
-                     c.language, r.created_at.isoformat())
+                    (r.forum_id, r.code, r.status, c.name or "", c.channel, c.language,
+                     r.created_at.isoformat(), r.edition_id or "")
                     for r, c in rows
                 ),
             )  # fmt: skip

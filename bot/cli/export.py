@@ -24,8 +24,6 @@ from storage.models import ForumEdition, Registration
 COLUMNS = (
     "code",
     "forum",
-    "edition",
-    "edition_starts_on",
     "status",
     "waitlist_position",
     "created_at_utc",
@@ -37,6 +35,9 @@ COLUMNS = (
     "sector",
     "organisation",
     "gender",
+    # Last, so spreadsheets built on the earlier columns keep working.
+    "edition",
+    "edition_starts_on",
 )
 # The language of the staff's spreadsheet: country names and choice labels.
 STAFF_LANGUAGE = "fr"
@@ -86,8 +87,6 @@ def row(
     return [
         registration.code,
         registration.forum_id,
-        str(edition.id) if edition else "",
-        edition.starts_on.isoformat() if edition else "",
         registration.status,
         str(position) if position is not None else "",
         registration.created_at.strftime("%Y-%m-%d %H:%M:%S"),
@@ -99,6 +98,8 @@ def row(
         _choice_label(forums, "sector", answers.get("sector")),
         _typed(answers.get("organisation")),
         _choice_label(forums, "gender", answers.get("gender")),
+        str(edition.id) if edition else "",
+        edition.starts_on.isoformat() if edition else "",
     ]
 
 
