@@ -51,7 +51,7 @@ async def resolved_forums(
 def _with(forum: Forum, edition: ForumEdition) -> Forum:
     opened_on = forum.local_date(edition.opened_at)
     opened = forum.with_edition(
-        edition.starts_on, edition.ends_on, edition.place, edition.capacity, opened_on
+        edition.starts_on, edition.ends_on, edition.place, edition.capacity, opened_on, edition.id
     )
     return opened if edition.status == forum_editions.OPEN else replace(opened, edition_open=False)
 
@@ -118,7 +118,9 @@ async def open_and_notify(
     forum = forums.get(forum_id) if forums else None
     if forum is None:
         known = ", ".join(forums.forums) if forums else ""
-        raise forum_editions.EditionError(f"no forum {forum_id!r} in forums.yaml ({known})")
+        raise forum_editions.EditionError(
+            f"no forum {forum_id!r} in forums.yaml ({known})", "unknown_forum"
+        )
     edition = await forum_editions.open_edition(
         session,
         forum_id,

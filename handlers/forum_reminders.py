@@ -67,8 +67,9 @@ async def queue_due_reminders(
         days = forum.days_until(now)
         if not forum.dates_confirmed or days not in wanted:
             continue
+        # Only the edition whose dates these are: an earlier edition's people are not reminded.
         for registration, contact in await registrations.confirmed_with_contacts(
-            session, forum.id
+            session, forum.id, forum.edition_id
         ):
             if contact.opted_out or contact.unreachable:
                 continue

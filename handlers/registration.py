@@ -24,7 +24,7 @@ from knowledge.locales import Locales
 from knowledge.text import fold
 from knowledge.words import says
 from storage import outbox, registrations
-from storage.models import Contact, Registration
+from storage.models import Contact, ForumEdition, Registration
 
 logger = logging.getLogger(__name__)
 
@@ -93,6 +93,32 @@ def _forum_name(ctx: Context, forum_id: str, lang: str | None = None) -> str:
 
 
 forum_name = _forum_name  # for other handlers (handlers/intents.py)
+
+
+async def edition_name(ctx: Context, registration: Registration, lang: str | None = None) -> str:
+    """The forum's name with its edition's first day ("FIDIMA, 15 mars 2027"), so a person
+    registered for two editions tells them apart; the name alone without an edition row."""
+    lang = lang or ctx.lang
+    name = _forum_name(ctx, registration.forum_id, lang)
+    edition = await ctx.session.get(ForumEdition, registration.edition_id)
+    if edition is None:
+        return name
+    return f"{name}, {day_text(ctx.knowledge.locales, edition.starts_on, lang)}"
+
+
+async def _seats(ctx: Context, registration: Registration) -> int | None:
+    """The capacity a seat freed in the registration's edition is given within: its latest
+    edition's while that is the registration's (open or closed: the forum still takes place)
+    and the forum has not ended; None (nobody promoted) for an earlier or finished edition."""
+    forums = await forum_editions.resolved_forums(
+        ctx.session, ctx.knowledge.forums, with_closed=True
+    )
+    forum = forums.get(registration.forum_id) if forums else None
+    if forum is None or forum.edition_id != registration.edition_id:
+        return None
+    if forum.dates_confirmed and forum.local_date(ctx.now) > forum.ends_on:
+        return None
+    return forum.capacity
 
 
 # --- entering the flow --------------------------------------------------------------------------
@@ -175,14 +201,21 @@ async def _begin(ctx: Context, forum: Forum) -> list[Reply]:
     if not forum.is_open(ctx.now):
         await ctx.end_flow()
         return forum_editions.offer(ctx, forum)
-    existing = await registrations.live_for(ctx.session, forum.id, ctx.contact.id)
+    existing = await registrations.live_for(
+        ctx.session, forum.id, ctx.contact.id, forum.edition_id
+    )
     if existing is not None:
         await ctx.end_flow()
         return [await _already(ctx, existing)]
     forums = _forums(ctx)
     assert forums is not None
     fields = forums.fields_of(forum)
-    data = {"forum": forum.id, "answers": {}, "prefill": _prefill(ctx)}
+    data = {
+        "forum": forum.id,
+        "edition": forum.edition_id,  # the edition whose dates the person was shown
+        "answers": {},
+        "prefill": _prefill(ctx),
+    }
     await ctx.start_flow(FLOW, fields[0].id, data)
     dates, place = forum_dates(ctx, forum), forum.place[ctx.lang]
     intro = Reply(
@@ -207,7 +240,7 @@ async def _already(ctx: Context, registration: Registration) -> Reply:
     return Reply(
         ctx.t(
             "registration.already",
-            forum=_forum_name(ctx, registration.forum_id),
+            forum=await edition_name(ctx, registration),
             code=registration.code,
             status=_status_text(ctx, registration, position),
         )
@@ -318,10 +351,15 @@ async def _confirm(ctx: Context, forum: Forum, data: dict) -> list[Reply]:
     await ctx.end_flow()
     if not forum.is_open(ctx.now):  # it closed while the person was answering
         return [Reply(ctx.t("registration.not_open", forum=forum.short_name[ctx.lang]))]
+    if data.get("edition", forum.edition_id) != forum.edition_id:
+        # Staff closed the edition the person was answering for and opened another, with other
+        # dates: start again with that one, whose dates and place they have not seen yet.
+        return await _begin(ctx, forum)
     answers = data.get("answers", {})
     outcome = await registrations.register(
         ctx.session,
         forum_id=forum.id,
+        edition_id=forum.edition_id,
         code_prefix=forum.code_prefix,
         capacity=forum.capacity,
         contact_id=ctx.contact.id,
@@ -366,7 +404,7 @@ async def notify_promoted(ctx: Context, promoted: list[Registration]) -> None:
         text = ctx.t(
             "registration.promoted",
             contact.language,
-            forum=_forum_name(ctx, registration.forum_id, contact.language),
+            forum=await edition_name(ctx, registration, contact.language),
             code=registration.code,
         )
         await outbox.enqueue(
@@ -394,7 +432,7 @@ async def mine(ctx: Context) -> list[Reply]:
         lines.append(
             ctx.t(
                 "registration.mine_line",
-                forum=_forum_name(ctx, registration.forum_id),
+                forum=await edition_name(ctx, registration),
                 code=registration.code,
                 status=_status_text(ctx, registration, position),
             )
@@ -413,14 +451,8 @@ async def cancel_by_code(ctx: Context) -> list[Reply] | None:
         return [Reply(ctx.t("registration.not_yours", code=code))]
     if registration.status == "cancelled":
         return [Reply(ctx.t("registration.already_cancelled", code=code))]
-    # The latest edition's capacity, open or closed: a freed seat goes to the waitlist even
-    # after registration closed (the forum still takes place).
-    forums = await forum_editions.resolved_forums(
-        ctx.session, ctx.knowledge.forums, with_closed=True
-    )
-    forum = forums.get(registration.forum_id) if forums else None
     promoted = await registrations.cancel(
-        ctx.session, registration, forum.capacity if forum else None, ctx.now
+        ctx.session, registration, await _seats(ctx, registration), ctx.now
     )
     await notify_promoted(ctx, promoted)
     logger.info(
@@ -428,9 +460,7 @@ async def cancel_by_code(ctx: Context) -> list[Reply] | None:
     )
     return [
         Reply(
-            ctx.t(
-                "registration.cancelled", code=code, forum=_forum_name(ctx, registration.forum_id)
-            )
+            ctx.t("registration.cancelled", code=code, forum=await edition_name(ctx, registration))
         )
     ]
 

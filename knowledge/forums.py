@@ -90,14 +90,22 @@ class Forum:
     dates_confirmed: bool = False
     timezone: str = DEFAULT_TIMEZONE
     edition_open: bool = False  # staff opened an edition: its dates, place, capacity above
+    edition_id: int = 0  # the forum_editions row those come from (0: none recorded)
 
     def with_edition(
-        self, starts_on: date, ends_on: date, place: str, capacity: int, opened_on: date
+        self,
+        starts_on: date,
+        ends_on: date,
+        place: str,
+        capacity: int,
+        opened_on: date,
+        edition_id: int = 0,
     ) -> Forum:
         """The forum with the edition staff opened: registration from the day it was opened to
         the first day of the forum included, then reminders on the confirmed dates."""
         return replace(
             self,
+            edition_id=edition_id,
             starts_on=starts_on,
             ends_on=ends_on,
             place=SourceTexts({lang: place for lang in LANGUAGES}),

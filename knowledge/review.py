@@ -17,6 +17,10 @@ from pathlib import Path
 from knowledge.faq_entries import LANGUAGES, Entry, entry_from_dict, faq_files, read_yaml
 
 FORMATS = ("csv", "md")
+# Who set the `reviewed` dates, said where the reviewer reads them (CSV column, Markdown line).
+CHECKED_COLUMN = "checked_against_sources_by_engineering_on"
+SIGNATURE_COLUMN = "ministry_signature"
+AWAITING = "awaiting the ministry's signature"
 
 
 @dataclass(frozen=True)
@@ -70,7 +74,8 @@ COLUMNS = (
     *(f"sms_{lang}" for lang in LANGUAGES),
     "source",
     "as_of",
-    "reviewed",
+    CHECKED_COLUMN,
+    SIGNATURE_COLUMN,  # empty: for the ministry's reviewer to fill in
     *(f"guidance_{lang}" for lang in LANGUAGES),
 )
 
@@ -83,7 +88,8 @@ def _row(item: Reviewed) -> dict[str, str]:
         "kind": entry.kind + (" (urgent)" if entry.urgent else ""),
         "source": entry.source,
         "as_of": str(entry.as_of or ""),
-        "reviewed": entry.reviewed,
+        CHECKED_COLUMN: entry.reviewed,
+        SIGNATURE_COLUMN: "",
     }
     for lang in LANGUAGES:
         row[f"title_{lang}"] = entry.title.get(lang, "")
@@ -107,15 +113,19 @@ def to_markdown(items: list[Reviewed]) -> str:
     lines = ["# FAQ for review", ""]
     lines.append(
         "Each entry: the questions it answers, its answers (full and SMS), its source, the year "
-        "its facts held (as of), the date a person last checked it, and the sentences marked as "
-        "guidance (advice, not facts from a source). Sign each entry or mark what to change."
+        "its facts held (as of), the date the engineering team checked it against the source "
+        "documents, and the sentences marked as guidance (advice, not facts from a source). "
+        "No entry has been signed by the ministry yet: sign each entry or mark what to change."
     )
     for item in items:
         row = _row(item)
         lines += ["", f"## {row['id']} ({row['file']}, {row['kind']})", ""]
         lines.append(f"- Source: {row['source']}")
         lines.append(f"- As of: {row['as_of'] or '(no figure)'}")
-        lines.append(f"- Reviewed: {row['reviewed']}")
+        lines.append(
+            f"- Checked against the sources by the engineering team on {row[CHECKED_COLUMN]}; "
+            f"{AWAITING}"
+        )
         for lang in LANGUAGES:
             lines += ["", f"### {lang}: {row[f'title_{lang}']}", "", "Questions:", ""]
             lines += [f"- {q}" for q in item.entry.questions.get(lang, [])]

@@ -17,10 +17,16 @@ from storage import audit
 from storage.models import Contact, ForumEdition, ForumInterest
 
 OPEN, CLOSED = "open", "closed"
+PLACE_MAX = 200  # characters: a venue and a city, said in one SMS with the dates
 
 
 class EditionError(ValueError):
-    """Why an edition cannot be opened or closed, in words staff can act on."""
+    """Why an edition cannot be opened or closed, in words staff can act on; `code` names the
+    reason for faces that say it in the staff's language (the back office)."""
+
+    def __init__(self, message: str, code: str = "other") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 async def open_editions(session: AsyncSession) -> dict[str, ForumEdition]:
@@ -53,15 +59,21 @@ async def open_edition(
     now: datetime,
 ) -> ForumEdition:
     if starts_on > ends_on:
-        raise EditionError("the forum cannot end before it starts (--ends is before --starts)")
+        raise EditionError(
+            "the forum cannot end before it starts (--ends is before --starts)", "ends_first"
+        )
     if capacity < 1:
-        raise EditionError("--capacity must be a positive number of places")
+        raise EditionError("--capacity must be a positive number of places", "capacity")
     if not place.strip():
-        raise EditionError("--place must say where the forum takes place")
+        raise EditionError("--place must say where the forum takes place", "place_empty")
+    if len(place.strip()) > PLACE_MAX:
+        raise EditionError(f"--place is longer than {PLACE_MAX} characters", "place_long")
     if starts_on < now.date():
-        raise EditionError("--starts is in the past")
+        raise EditionError("--starts is in the past", "starts_past")
     if forum_id in await open_editions(session):
-        raise EditionError(f"an edition of {forum_id} is already open: close it first")
+        raise EditionError(
+            f"an edition of {forum_id} is already open: close it first", "already_open"
+        )
     edition = ForumEdition(
         forum_id=forum_id,
         starts_on=starts_on,
@@ -96,7 +108,7 @@ async def close_edition(
 ) -> ForumEdition:
     edition = (await open_editions(session)).get(forum_id)
     if edition is None:
-        raise EditionError(f"no edition of {forum_id} is open")
+        raise EditionError(f"no edition of {forum_id} is open", "none_open")
     edition.status = CLOSED
     edition.closed_by = actor
     edition.closed_at = now

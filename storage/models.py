@@ -183,14 +183,16 @@ class ForumCounter(Base):
 
 
 class Registration(Base):
-    """A person's registration for a forum, with the code they show at the door."""
+    """A person's registration for one edition of a forum, with the code they show at the door."""
 
     __tablename__ = "registrations"
     __table_args__ = (
-        # One live registration per person per forum; a cancelled one may be followed by another.
+        # One live registration per person per edition; a cancelled one may be followed by
+        # another, and registering for a past edition does not block the next one.
         Index(
             "uq_registrations_live",
             "forum_id",
+            "edition_id",
             "contact_id",
             unique=True,
             sqlite_where=text("status != 'cancelled'"),
@@ -200,6 +202,10 @@ class Registration(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     forum_id: Mapped[str] = mapped_column(String(32), index=True)
+    # The forum_editions row the registration belongs to; NO_EDITION (0) for registrations made
+    # before editions were recorded (not a foreign key: 0 names no row, and editions are never
+    # deleted). 0 rather than NULL so the unique index above holds on every database.
+    edition_id: Mapped[int] = mapped_column(Integer, default=0, server_default="0", index=True)
     contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
     code: Mapped[str] = mapped_column(String(16), unique=True)
     status: Mapped[str] = mapped_column(String(16))  # confirmed | waitlisted | cancelled

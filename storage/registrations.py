@@ -1,5 +1,10 @@
 """Forum registrations: a seat decided under a lock, door codes, the waitlist, cancelling.
 
+A registration belongs to one edition of a forum (`edition_id`, a forum_editions row): seats,
+the waitlist and "already registered" are counted within that edition, so registering for a past
+edition does not block the next one. Registrations made before editions were recorded carry
+NO_EDITION.
+
 Capacity holds under load because every decision about a forum's seats (register, cancel,
 promote) first locks that forum's `forum_counters` row: `SELECT ... FOR UPDATE` on PostgreSQL;
 on SQLite every transaction already holds the database's write lock from BEGIN IMMEDIATE. Under
@@ -22,6 +27,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Contact, ForumCounter, Registration
+
+NO_EDITION = 0  # a registration made before editions were recorded (or a test's edition)
 
 # Characters a person reads aloud and types on a phone keypad without confusion: no 0/O and no
 # 1/I/L (Crockford's base 32 without 0 and 1; it also leaves out U). 30^4 = 810,000 codes a forum.
@@ -75,28 +82,38 @@ async def _lock(session: AsyncSession, forum_id: str) -> ForumCounter:
     return counter
 
 
-async def _confirmed_count(session: AsyncSession, forum_id: str) -> int:
+def _of_edition(forum_id: str, edition_id: int):  # noqa: ANN202 - a SQL condition
+    return (Registration.forum_id == forum_id) & (Registration.edition_id == edition_id)
+
+
+async def _confirmed_count(session: AsyncSession, forum_id: str, edition_id: int) -> int:
     return (
         await session.scalar(
             select(func.count())
             .select_from(Registration)
-            .where(Registration.forum_id == forum_id, Registration.status == "confirmed")
+            .where(_of_edition(forum_id, edition_id), Registration.status == "confirmed")
         )
         or 0
     )
 
 
 async def _fill_free_seats(
-    session: AsyncSession, forum_id: str, capacity: int, confirmed: int, now: datetime
+    session: AsyncSession,
+    forum_id: str,
+    edition_id: int,
+    capacity: int,
+    confirmed: int,
+    now: datetime,
 ) -> list[Registration]:
-    """Give free seats to the first on the waitlist, in order; call with the lock held."""
+    """Give the edition's free seats to the first on its waitlist, in order; call with the lock
+    held."""
     free = capacity - confirmed
     if free <= 0:
         return []
     first = list(
         await session.scalars(
             select(Registration)
-            .where(Registration.forum_id == forum_id, Registration.status == "waitlisted")
+            .where(_of_edition(forum_id, edition_id), Registration.status == "waitlisted")
             .order_by(Registration.waitlist_seq, Registration.id)
             .limit(free)
         )
@@ -108,11 +125,13 @@ async def _fill_free_seats(
     return first
 
 
-async def live_for(session: AsyncSession, forum_id: str, contact_id: int) -> Registration | None:
-    """The person's registration for this forum that is not cancelled, if any."""
+async def live_for(
+    session: AsyncSession, forum_id: str, contact_id: int, edition_id: int
+) -> Registration | None:
+    """The person's registration for this edition of the forum that is not cancelled, if any."""
     return await session.scalar(
         select(Registration).where(
-            Registration.forum_id == forum_id,
+            _of_edition(forum_id, edition_id),
             Registration.contact_id == contact_id,
             Registration.status != "cancelled",
         )
@@ -127,7 +146,7 @@ async def position(session: AsyncSession, registration: Registration) -> int | N
         select(func.count())
         .select_from(Registration)
         .where(
-            Registration.forum_id == registration.forum_id,
+            _of_edition(registration.forum_id, registration.edition_id),
             Registration.status == "waitlisted",
             Registration.waitlist_seq <= registration.waitlist_seq,
         )
@@ -149,23 +168,31 @@ async def register(
     session: AsyncSession,
     *,
     forum_id: str,
+    edition_id: int = NO_EDITION,
     code_prefix: str,
     capacity: int,
     contact_id: int,
     answers: dict,
     now: datetime,
 ) -> Outcome:
-    """Register a person: a seat if one is free, else the waitlist; once per person and forum."""
+    """Register a person for an edition: a seat if one is free, else the waitlist; once per
+    person and edition.
+
+    The lock is the forum's (one counter row a forum, whatever the edition): at most one
+    edition of a forum is open, so editions never wait on each other in practice. The counter
+    caches the counted edition's seats.
+    """
     counter = await _lock(session, forum_id)
-    existing = await live_for(session, forum_id, contact_id)
-    confirmed = await _confirmed_count(session, forum_id)
-    promoted = await _fill_free_seats(session, forum_id, capacity, confirmed, now)
+    existing = await live_for(session, forum_id, contact_id, edition_id)
+    confirmed = await _confirmed_count(session, forum_id, edition_id)
+    promoted = await _fill_free_seats(session, forum_id, edition_id, capacity, confirmed, now)
     confirmed += len(promoted)
     if existing is not None:
         counter.confirmed = confirmed
         return Outcome(existing, await position(session, existing), True, promoted)
     registration = Registration(
         forum_id=forum_id,
+        edition_id=edition_id,
         contact_id=contact_id,
         code=await _unused_code(session, code_prefix),
         answers=dict(answers),
@@ -192,9 +219,11 @@ async def by_code(session: AsyncSession, code: str) -> Registration | None:
 async def cancel(
     session: AsyncSession, registration: Registration, capacity: int | None, now: datetime
 ) -> list[Registration]:
-    """Cancel a registration; returns those promoted from the waitlist to the freed seat.
+    """Cancel a registration; returns those of its edition promoted from the waitlist to the
+    freed seat.
 
-    `capacity` None (the forum is no longer in forums.yaml): nobody is promoted.
+    `capacity` is the registration's edition's; None (the forum is no longer in forums.yaml,
+    or that edition is over): nobody is promoted.
     """
     counter = await _lock(session, registration.forum_id)
     await session.refresh(registration)  # it may have changed while we waited for the lock
@@ -203,10 +232,13 @@ async def cancel(
     registration.status = "cancelled"
     registration.updated_at = now
     await session.flush()
-    confirmed = await _confirmed_count(session, registration.forum_id)
+    forum_id, edition_id = registration.forum_id, registration.edition_id
+    confirmed = await _confirmed_count(session, forum_id, edition_id)
     promoted: list[Registration] = []
     if capacity is not None:
-        promoted = await _fill_free_seats(session, registration.forum_id, capacity, confirmed, now)
+        promoted = await _fill_free_seats(
+            session, forum_id, edition_id, capacity, confirmed, now
+        )
     counter.confirmed = confirmed + len(promoted)
     return promoted
 
@@ -223,34 +255,51 @@ async def of_contact(session: AsyncSession, contact_id: int) -> list[Registratio
 
 
 async def confirmed_with_contacts(
-    session: AsyncSession, forum_id: str
+    session: AsyncSession, forum_id: str, edition_id: int
 ) -> Sequence[tuple[Registration, Contact]]:
-    """Confirmed registrations of a forum with their person, for reminders."""
+    """Confirmed registrations of one edition of a forum with their person, for reminders."""
     rows = await session.execute(
         select(Registration, Contact)
         .join(Contact, Contact.id == Registration.contact_id)
-        .where(Registration.forum_id == forum_id, Registration.status == "confirmed")
+        .where(_of_edition(forum_id, edition_id), Registration.status == "confirmed")
         .order_by(Registration.id)
     )
     return [(registration, contact) for registration, contact in rows.all()]
 
 
 async def for_export(
-    session: AsyncSession, forum_id: str | None = None
+    session: AsyncSession, forum_id: str | None = None, edition_id: int | None = None
 ) -> list[tuple[Registration, int | None]]:
-    """Every registration (cancelled ones too) with its waitlist position, by forum and date."""
+    """Every registration (cancelled ones too) with its waitlist position in its edition, by
+    forum, edition and date."""
     query = select(Registration).order_by(
-        Registration.forum_id, Registration.created_at, Registration.id
+        Registration.forum_id, Registration.edition_id, Registration.created_at, Registration.id
     )
     if forum_id is not None:
         query = query.where(Registration.forum_id == forum_id)
+    if edition_id is not None:
+        query = query.where(Registration.edition_id == edition_id)
     registrations = list(await session.scalars(query))
-    waiting: dict[str, list[Registration]] = {}
+    waiting: dict[tuple[str, int], list[Registration]] = {}
     for registration in registrations:
         if registration.status == "waitlisted":
-            waiting.setdefault(registration.forum_id, []).append(registration)
+            key = (registration.forum_id, registration.edition_id)
+            waiting.setdefault(key, []).append(registration)
     positions: dict[int, int] = {}
     for queue in waiting.values():
         queue.sort(key=lambda r: (r.waitlist_seq or 0, r.id))
         positions.update({r.id: i for i, r in enumerate(queue, start=1)})
     return [(r, positions.get(r.id)) for r in registrations]
+
+
+async def counts_by_edition(session: AsyncSession) -> dict[int, dict[str, int]]:
+    """{edition id: {status: count}} for staff's lists (`forum list`, the back office)."""
+    rows = await session.execute(
+        select(Registration.edition_id, Registration.status, func.count()).group_by(
+            Registration.edition_id, Registration.status
+        )
+    )
+    counts: dict[int, dict[str, int]] = {}
+    for edition_id, status, count in rows.all():
+        counts.setdefault(edition_id, {})[status] = count
+    return counts

@@ -10,7 +10,7 @@ import logging
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from bot.admin import auth_pages, contacts, pages, simulator, staff
+from bot.admin import auth_pages, contacts, forums, pages, simulator, staff
 from bot.admin.web import PREFIX
 from bot.services import Services
 from storage import staff_accounts
@@ -24,7 +24,7 @@ def mount(services: Services) -> list[BaseRoute]:
     overview, without a redirect to /admin/)."""
     routes = [
         Route(path, endpoint, methods=methods)
-        for module in (auth_pages, pages, contacts, simulator, staff)
+        for module in (auth_pages, pages, contacts, simulator, staff, forums)
         for path, endpoint, methods in module.routes(services)
     ]
     home = next(route for route in routes if route.path == "/")

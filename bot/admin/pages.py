@@ -213,6 +213,7 @@ def routes(services: Services) -> list[tuple[str, object, list[str]]]:
     @staff_page(services, admin=True)
     async def registration_list(request: Request, ctx: PageContext) -> Response:
         forum = storable(request.query_params.get("forum", ""))[:32]
+        edition = _int(request.query_params.get("edition", ""))  # 0: every edition
         search = storable(request.query_params.get("q", "")).strip()[:100]
         as_csv = request.query_params.get("format") == "csv"
         forums = await ctx.session.execute(
@@ -221,6 +222,8 @@ def routes(services: Services) -> list[tuple[str, object, list[str]]]:
         query = select(Registration, Contact).join(Contact, Contact.id == Registration.contact_id)
         if forum:
             query = query.where(Registration.forum_id == forum)
+        if edition:
+            query = query.where(Registration.edition_id == edition)
         if search:
             like = f"%{search}%"
             query = query.where(or_(Registration.code.ilike(like), Contact.name.ilike(like)))
@@ -238,15 +241,16 @@ def routes(services: Services) -> list[tuple[str, object, list[str]]]:
             )  # fmt: skip
             return _csv(
                 "registrations.csv",
-                ("forum", "code", "status", "name", "channel", "language", "created_at"),
+                ("forum", "code", "status", "name", "channel", "language", "created_at",
+                 "edition"),  # the edition last: spreadsheets built on the first columns hold
                 (
                     (r.forum_id, r.code, r.status, c.name or "", c.channel, c.language,
-                     r.created_at.isoformat())
+                     r.created_at.isoformat(), r.edition_id or "")
                     for r, c in rows
                 ),
             )  # fmt: skip
         return ctx.render(request, "registrations.html", rows=rows, forums=forums.all(),
-                          forum=forum, q=search)  # fmt: skip
+                          forum=forum, edition=edition, q=search)  # fmt: skip
 
     return [
         ("/", home, ["GET"]),

@@ -2,7 +2,8 @@
 
 UTF-8 with a byte order mark: without it Excel reads the file as the local code page and
 "Aïssata", "Côte d'Ivoire" or "Montréal" come out garbled. One row per registration, cancelled
-ones included (the status says so).
+ones included (the status says so), with the forum edition it belongs to (its id and first day;
+empty for registrations made before editions were recorded).
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from pathlib import Path
 from bot.services import Services
 from knowledge.countries import country_name
 from knowledge.forums import Forums
-from storage import registrations
-from storage.models import Registration
+from storage import forum_editions, registrations
+from storage.models import ForumEdition, Registration
 
 COLUMNS = (
     "code",
@@ -34,6 +35,9 @@ COLUMNS = (
     "sector",
     "organisation",
     "gender",
+    # Last, so spreadsheets built on the earlier columns keep working.
+    "edition",
+    "edition_starts_on",
 )
 # The language of the staff's spreadsheet: country names and choice labels.
 STAFF_LANGUAGE = "fr"
@@ -49,6 +53,9 @@ def add(sub: argparse._SubParsersAction) -> None:
         "registrations", help="forum registrations, one row each, UTF-8 CSV for spreadsheets"
     )
     regs.add_argument("--forum", metavar="ID", help="only this forum (an id from forums.yaml)")
+    regs.add_argument(
+        "--edition", type=int, metavar="N", help="only this edition (its number in `forum list`)"
+    )
     regs.add_argument("--format", choices=("csv",), default="csv", help="csv (the default)")
     regs.add_argument("--output", "-o", metavar="FILE", help="write here instead of stdout")
     regs.set_defaults(run=_registrations)
@@ -68,9 +75,15 @@ def _choice_label(forums: Forums | None, field_id: str, value: str | None) -> st
     return choice.label[STAFF_LANGUAGE] if choice else value
 
 
-def row(registration: Registration, position: int | None, forums: Forums | None) -> list[str]:
+def row(
+    registration: Registration,
+    position: int | None,
+    forums: Forums | None,
+    editions: dict[int, ForumEdition] | None = None,
+) -> list[str]:
     answers = registration.answers or {}
     country = answers.get("country")
+    edition = (editions or {}).get(registration.edition_id)
     return [
         registration.code,
         registration.forum_id,
@@ -85,6 +98,8 @@ def row(registration: Registration, position: int | None, forums: Forums | None)
         _choice_label(forums, "sector", answers.get("sector")),
         _typed(answers.get("organisation")),
         _choice_label(forums, "gender", answers.get("gender")),
+        str(edition.id) if edition else "",
+        edition.starts_on.isoformat() if edition else "",
     ]
 
 
@@ -101,14 +116,15 @@ async def _registrations(args: argparse.Namespace) -> int:
     try:
         forums = services.knowledge.forums
         async with services.db.transaction() as session:
-            found = await registrations.for_export(session, args.forum)
+            found = await registrations.for_export(session, args.forum, args.edition)
+            editions = {e.id: e for e in await forum_editions.all_editions(session)}
     finally:
         await services.close()
     if args.forum and not found and (forums is None or forums.get(args.forum) is None):
         known = ", ".join(forums.forums) if forums else ""
         print(f"unknown forum {args.forum!r}; forums: {known}", file=sys.stderr)
         return 2
-    data = to_csv([row(r, position, forums) for r, position in found])
+    data = to_csv([row(r, position, forums, editions) for r, position in found])
     if args.output:
         try:
             await asyncio.to_thread(Path(args.output).write_bytes, data)

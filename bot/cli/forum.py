@@ -14,7 +14,7 @@ from datetime import date
 from bot.cli.actor import cli_actor
 from bot.services import Services
 from handlers.forum_editions import open_and_notify
-from storage import forum_editions
+from storage import forum_editions, registrations
 from storage.models import utcnow
 
 
@@ -93,6 +93,7 @@ async def _list(args: argparse.Namespace) -> int:
         async with services.db.transaction() as session:
             editions = await forum_editions.all_editions(session)
             waiting = await forum_editions.waiting_counts(session)
+            registered = await registrations.counts_by_edition(session)
     finally:
         await services.close()
     forums = services.knowledge.forums
@@ -112,6 +113,10 @@ async def _list(args: argparse.Namespace) -> int:
                         "ends_on": e.ends_on.isoformat(),
                         "place": e.place,
                         "capacity": e.capacity,
+                        # this edition's own registrations: a person may be in several editions
+                        "confirmed": registered.get(e.id, {}).get("confirmed", 0),
+                        "waitlisted": registered.get(e.id, {}).get("waitlisted", 0),
+                        "cancelled": registered.get(e.id, {}).get("cancelled", 0),
                         "opened_by": e.opened_by,
                         "opened_at": e.opened_at.isoformat(timespec="seconds"),
                         "closed_at": e.closed_at.isoformat(timespec="seconds")
@@ -131,6 +136,7 @@ async def _list(args: argparse.Namespace) -> int:
         for e in record["editions"]:
             print(
                 f"  edition {e['edition']} {e['status']}: {e['starts_on']} to {e['ends_on']}, "
-                f"{e['place']}, {e['capacity']} places (opened by {e['opened_by']})"
+                f"{e['place']}, {e['capacity']} places, {e['confirmed']} confirmed, "
+                f"{e['waitlisted']} waitlisted (opened by {e['opened_by']})"
             )
     return 0

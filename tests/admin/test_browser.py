@@ -3,7 +3,8 @@
 
 A staff member signs in, sees the overview's charts (a screenshot is kept in test-artefacts/),
 answers a person's question and the answer reaches the person's Telegram chat, writes a
-broadcast and watches it queue and send, and tries the bot in the simulator.
+broadcast and watches it queue and send, tries the bot in the simulator, and opens and closes a
+forum edition.
 """
 
 from __future__ import annotations
@@ -156,4 +157,16 @@ def test_staff_work_in_the_back_office_in_a_real_browser(service) -> None:
         page.get_by_label("Votre message").fill("menu")
         page.get_by_role("button", name="Envoyer", exact=True).click()
         assert page.locator("#transcript .sms").first.inner_text().startswith("GSM-7")
+
+        # Open a forum edition from the registrations page, then close it.
+        page.get_by_role("link", name="Inscriptions").click()
+        page.get_by_role("link", name="Forums : ouvrir ou fermer une édition").click()
+        page.locator("#fidima-starts").fill("2030-03-15")
+        page.locator("#fidima-ends").fill("2030-03-16")
+        page.locator("#fidima-place").fill("Bamako")
+        page.locator("#fidima-capacity").fill("300")
+        page.get_by_role("button", name="Ouvrir une édition FIDIMA").click()
+        assert page.get_by_text("Édition ouverte.").is_visible()
+        page.get_by_role("button", name="Fermer les inscriptions FIDIMA").click()
+        assert page.get_by_text("Inscriptions fermées.").is_visible()
         browser.close()

@@ -222,6 +222,7 @@ async def test_registrations_gaps_and_audit_show_what_staff_need(admin, services
     csv_file = await admin.get("/admin/registrations", params={"forum": "fidima", "format": "csv"})
     assert csv_file.headers["content-type"].startswith("text/csv")
     assert csv_file.text.lstrip("\ufeff").splitlines()[1].startswith("fidima,FID-")
+    assert csv_file.text.lstrip("\ufeff").splitlines()[0].endswith(",edition")
     async with services.db.transaction() as session:
         await gaps.record(
             session, "visa chine", "Visa pour la Chine ?", "fr", "none", None, utcnow()

@@ -105,7 +105,9 @@ def test_kb_review_writes_every_entry_for_the_reviewer(tmp_path: Path) -> None:
     dual = rows["nationality_dual"]
     assert dual["answer_fr"].startswith("Le Mali admet la double nationalité")
     assert "only if they declare it" in dual["sms_en"]
-    assert "249" in dual["source"] and dual["as_of"] == "2016" and dual["reviewed"]
+    assert "249" in dual["source"] and dual["as_of"] == "2016"
+    # The dates are the engineering team's check, not a signature: the columns say so.
+    assert dual["checked_against_sources_by_engineering_on"] and dual["ministry_signature"] == ""
     assert "Si je prends la nationalité" in dual["questions_fr"]
     assert "ambassade ou consulat" in dual["guidance_fr"]
     assert rows["pointer_relative_in_danger"]["kind"] == "pointer (urgent)"
@@ -115,6 +117,8 @@ def test_kb_review_writes_every_entry_for_the_reviewer(tmp_path: Path) -> None:
     text = md.read_text(encoding="utf-8")
     assert "## nationality_dual (nationality.yaml, answer)" in text
     assert "- As of: 2016" in text and "Guidance:" in text
+    assert "Checked against the sources by the engineering team on 20" in text
+    assert "awaiting the ministry's signature" in text and "- Reviewed:" not in text
 
 
 def test_kb_check_stale_lists_entries_not_reviewed_for_that_long(tmp_path: Path) -> None:

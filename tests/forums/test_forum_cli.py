@@ -20,6 +20,7 @@ from storage.models import ForumInterest, utcnow
 from tests.bot.test_cli import run
 from tests.bot.test_outbox_crash import BATCH, wait_for_sent, worker
 from tests.fakes.telegram_api import FakeBotApi
+from tests.handlers.forum_helpers import FIDIMA
 from tests.outbox_rows import people, rows
 
 OPEN = ["forum", "open", "fidima", "--starts", "2030-03-15", "--ends", "2030-03-16"]
@@ -41,11 +42,13 @@ def test_staff_open_list_and_close_an_edition(tmp_path: Path) -> None:
     again = run([*OPEN, "--place", "Bamako", "--capacity", "300"], tmp_path)
     assert again.returncode == 1 and "already open" in again.stderr
 
-    chat = run(["chat", "--address", "console:awa"], tmp_path, "INSCRIPTION fidima\n")
-    assert "du 15 mars 2030 au 16 mars 2030" in chat.stdout
+    answers = "\n".join(["INSCRIPTION fidima", *FIDIMA, "OUI", ""])
+    chat = run(["chat", "--address", "console:awa"], tmp_path, answers)
+    assert "du 15 mars 2030 au 16 mars 2030" in chat.stdout and "FID-" in chat.stdout
 
     text = run(["forum", "list"], tmp_path).stdout
     assert "fidima: open" in text and "edition 1 open: 2030-03-15 to 2030-03-16" in text
+    assert "300 places, 1 confirmed, 0 waitlisted" in text  # this edition's registrations
     assert run(["forum", "close", "fidima"], tmp_path).returncode == 0
     assert json.loads(run(["forum", "list", "--json"], tmp_path).stdout)[0]["open"] is False
     audit = run(["audit", "--json"], tmp_path).stdout
