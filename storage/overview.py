@@ -4,15 +4,23 @@ indexes at the end of storage/models.py and benchmarks/dashboard.py)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import stats, tickets
-from storage.models import Contact, KnowledgeGap, Message, OutboxItem, Registration
+from storage import sms_health, stats, tickets, usage
+from storage.models import (
+    Contact,
+    KnowledgeGap,
+    Message,
+    OutboxItem,
+    Registration,
+    SmsProviderHealth,
+)
 
 DAYS = 30
+LIMIT_DAYS = 7  # cost-limit hits shown: the last week, day by day
 UNKNOWN = "?"  # a person whose country is not known (shown as such by the page)
 
 
@@ -29,6 +37,10 @@ class Overview:
     unanswered: list[KnowledgeGap]
     tickets: dict[str, int | None]
     outbox: dict[str, int]
+    most_asked: list[tuple[str, int]]
+    limit_days: list[date]
+    limit_hits: list[usage.RecentHits]
+    sms_providers: list[SmsProviderHealth]
 
 
 def _day(value) -> date:  # type: ignore[no-untyped-def]
@@ -104,6 +116,7 @@ async def people(
 async def load(session: AsyncSession, now: datetime, cache_key: str | None = None) -> Overview:
     days, incoming, outgoing = await messages_per_day(session, now, cache_key=cache_key)
     total, channels, languages, countries = await people(session)
+    limit_days = days[-LIMIT_DAYS:]
     return Overview(
         people=total,
         by_channel=channels,
@@ -122,4 +135,10 @@ async def load(session: AsyncSession, now: datetime, cache_key: str | None = Non
         ),
         tickets=await tickets.response_times(session),
         outbox=await stats._grouped(session, OutboxItem.status),
+        most_asked=await stats.most_asked(session, now),
+        limit_days=limit_days,
+        limit_hits=await usage.recent_limit_hits(
+            session, datetime.combine(limit_days[0], time(), now.tzinfo)
+        ),
+        sms_providers=await sms_health.providers(session),
     )

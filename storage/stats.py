@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -45,6 +47,30 @@ async def summary(session: AsyncSession) -> dict:
         "sms_provider_health": await sms_health.summary(session),
         "limits": await limits_hit(session),
     }
+
+
+# The overview's and `stats`' most asked entries: answers over this many days, this many shown.
+MOST_ASKED_DAYS = 30
+MOST_ASKED_SHOWN = 10
+
+
+async def most_asked(
+    session: AsyncSession,
+    now: datetime,
+    days: int = MOST_ASKED_DAYS,
+    limit: int = MOST_ASKED_SHOWN,
+) -> list[tuple[str, int]]:
+    """The FAQ entries answered most over the last `days` days: (entry id, answers), the most
+    first. One range of ix_messages_answered, which holds answered replies only."""
+    answers = func.count().label("answers")
+    rows = await session.execute(
+        select(Message.entry_id, answers)
+        .where(Message.entry_id.is_not(None), Message.created_at >= now - timedelta(days=days))
+        .group_by(Message.entry_id)
+        .order_by(answers.desc(), Message.entry_id)
+        .limit(limit)
+    )
+    return [(entry, n) for entry, n in rows.all()]
 
 
 async def sms_by_provider(session: AsyncSession) -> dict[str, dict[str, int]]:
