@@ -25,7 +25,7 @@ PAGE = 50
 
 
 def megabytes(limit: int) -> str:
-    return f"{limit / (1024 * 1024):g}"
+    return f"{round(limit / (1024 * 1024), 1):g}"
 
 
 def too_large_page(services: Services, limit: int) -> bytes:

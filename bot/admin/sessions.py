@@ -6,7 +6,14 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from bot.admin.web import PageContext, idle_timeout, redirect, staff_page, to_login
+from bot.admin.web import (
+    PageContext,
+    idle_timeout,
+    redirect,
+    staff_page,
+    to_login,
+    translator,
+)
 from bot.services import Services
 from storage import staff_accounts
 
@@ -29,9 +36,12 @@ def routes(services: Services) -> list[tuple[str, object, list[str]]]:
         assert ctx.form is not None
         token_hash = str(ctx.form.get("session", ""))[:64]
         own = token_hash == ctx.staff_session.token_hash
-        await staff_accounts.revoke_session(
+        ended = await staff_accounts.revoke_session(
             ctx.session, token_hash, ctx.actor, ctx.now, None if ctx.is_admin else ctx.account.id
         )
+        if ended is None:  # gone already, or another person's (for an agent)
+            t = translator(request, services)
+            return ctx.render(request, "error.html", 404, message=t("not_found"))
         if own:  # this browser just signed itself out
             return to_login(request)
         return redirect("/sessions?revoked=1")
