@@ -105,18 +105,19 @@ def daily(
 def ranked(
     title: str,
     items: Sequence[tuple[str, int, str]],
-    width: int = 480,
+    width: int = 360,
     empty: str = "—",
 ) -> Markup:
     """Horizontal bars for long labels (FAQ titles, a poll's options): each label on its own
-    line above its bar, the figure after the bar (`items`: label, count, figure shown)."""
+    line above its bar, the figure after the bar (`items`: label, count, figure shown). Drawn
+    for a phone's width; the stylesheet caps how far a wide screen enlarges it (.ranked)."""
     items = list(items)
-    row = 40
+    row = 38
     height = max(row * len(items), row) + 4
     top = max((n for _, n, _ in items), default=0) or 1
-    room = width - 90
+    room = width - 100
     parts = [
-        f'<svg class="chart" role="img" viewBox="0 0 {width} {height}" '
+        f'<svg class="chart ranked" role="img" viewBox="0 0 {width} {height}" '
         f'width="100%" preserveAspectRatio="xMinYMin meet" aria-label="{escape(title)}">',
         f"<title>{escape(title)}</title>",
     ]
@@ -124,13 +125,13 @@ def ranked(
         y = 4 + i * row
         w = max(round(room * n / top), 1 if n else 0)
         text = str(label)
-        text = text if len(text) <= 64 else text[:63] + "…"
+        text = text if len(text) <= 52 else text[:51] + "…"
         parts.append(
-            f'<text x="0" y="{y + 13}" font-size="13" fill="{INK}">{escape(text)}</text>'
-            f'<rect x="0" y="{y + 18}" width="{w}" height="16" fill="{BAR_IN}" rx="2"/>'
-            f'<text x="{w + 6}" y="{y + 31}" font-size="13" fill="{INK}">{escape(shown)}</text>'
+            f'<text x="0" y="{y + 12}" font-size="12" fill="{INK}">{escape(text)}</text>'
+            f'<rect x="0" y="{y + 17}" width="{w}" height="14" fill="{BAR_IN}" rx="2"/>'
+            f'<text x="{w + 5}" y="{y + 29}" font-size="12" fill="{INK}">{escape(shown)}</text>'
         )
     if not items:
-        parts.append(f'<text x="0" y="20" font-size="14" fill="{INK}">{escape(empty)}</text>')
+        parts.append(f'<text x="0" y="20" font-size="13" fill="{INK}">{escape(empty)}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
