@@ -5,7 +5,9 @@
 
 Builds a fresh database (SQLite in a temporary directory, or a new PostgreSQL database on the
 given server, dropped afterwards) with N people across channels, languages and countries, M
-messages over the last 60 days, registrations, gaps, tickets and outbox rows; signs a staff
+messages over the last 60 days (half of the replies answered by one of 60 FAQ entries, one
+message in a thousand over a cost limit), registrations, gaps, tickets, outbox rows and two SMS
+providers' health; signs a staff
 member in and requests the overview page through the real app (httpx's ASGI transport: no
 network), `--runs` times after the first (which reads the past days' message counts, kept by
 the process from then on). Prints the first, then p50, p95 and the slowest, in milliseconds.
@@ -32,7 +34,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from bot.app import create_app
 from bot.services import Services
 from bot.settings import Settings
-from storage import staff_accounts
+from storage import sms_health, staff_accounts
 from storage.models import (
     Contact,
     KnowledgeGap,
@@ -49,9 +51,13 @@ COUNTRIES = ["ML", "FR", "CI", "SN", "US", "ES", "IT", "GA", None]
 EMAIL, PASSWORD = "bench@ministere.ml", "benchmark password"
 
 
+LIMITS = ("inbound_minute", "loop_repeat", "replies_hour")
+
+
 async def _fill(services: Services, people: int, messages: int) -> None:
     rng = random.Random(15)
     now = utcnow()
+    entries = sorted(services.knowledge.faq.entries)[:60]
     async with services.db.transaction() as session:
         for start in range(0, people, CHUNK):
             rows = [
@@ -75,6 +81,8 @@ async def _fill(services: Services, people: int, messages: int) -> None:
                     "direction": "in" if i % 2 else "out", "text": "Bonjour, comment faire ?",
                     "status": "received" if i % 2 else "sent",
                     "created_at": now - timedelta(seconds=rng.randint(0, 60 * 86_400)),
+                    "entry_id": entries[i % len(entries)] if i % 4 == 0 else None,
+                    "error_code": f"limit:{LIMITS[i % 3]}" if i % 1000 == 1 else None,
                 }
                 for i in range(start, min(start + CHUNK, messages))
             ]  # fmt: skip
@@ -104,6 +112,8 @@ async def _fill(services: Services, people: int, messages: int) -> None:
             for i in range(min(50_000, people))
         ])  # fmt: skip
         await staff_accounts.add(session, EMAIL, "admin", PASSWORD, "bench", now)
+        await sms_health.checked(session, "android", "pass", None, now - timedelta(minutes=3))
+        await sms_health.heard(session, "twilio", now - timedelta(minutes=40))
 
 
 async def _measure(services: Services, runs: int) -> list[float]:
@@ -141,7 +151,9 @@ async def main(people: int, messages: int, runs: int, postgres: str | None) -> N
                 await connection.execute(text(f'CREATE DATABASE "{name}"'))
             url = server.set(database=name).render_as_string(hide_password=False)
         services = await Services.start(
-            Settings(_env_file=None, database_url=url, faq_semantic=False), answers=False
+            Settings(_env_file=None, database_url=url, faq_semantic=False),
+            upgrade=True,  # a new database: only run and db upgrade migrate
+            answers=False,
         )
         try:
             started = time.perf_counter()

@@ -7,7 +7,8 @@
 Prints, for the shipped knowledge base (knowledge/faq) and the three question sets
 (tests/knowledge/faq_eval.yaml, faq_heldout.yaml and faq_heldout3.yaml, the last never tuned
 on), both search modes (words only, and words + sentence embeddings where words leave a doubt),
-then latency on a synthetic base of 5,000 entries. The figures go to docs/benchmarks.md, section "FAQ".
+then latency on a synthetic base of 5,000 entries. The figures go to docs/benchmarks.md,
+section "FAQ".
 """
 
 from __future__ import annotations

@@ -29,11 +29,17 @@ def create_app(services: Services, routes: list | None = None, lifespan=None) ->
             return JSONResponse({"status": "down", "database": "unreachable"}, status_code=503)
         return JSONResponse({"status": "ok", "database": "ok"})
 
-    from bot.admin import mount  # the back office (issue 15): /admin
+    from bot.admin import mount, upload_limits  # the back office (issue 15): /admin
 
     return Starlette(
         routes=[Route("/healthz", healthz, methods=["GET"]), *mount(services), *(routes or [])],
         lifespan=lifespan,
         # Outermost: a body over the limit is refused before any endpoint (or signature) work.
-        middleware=[Middleware(BodySizeLimit, max_bytes=services.settings.max_request_bytes)],
+        middleware=[
+            Middleware(
+                BodySizeLimit,
+                max_bytes=services.settings.max_request_bytes,
+                larger=upload_limits(services),
+            )
+        ],
     )

@@ -13,7 +13,14 @@ from datetime import timedelta
 from sqlalchemy.exc import IntegrityError
 
 from handlers import limits
-from handlers.context import FIRST_AND_WHOLE, KEEP_LIST, Context, HandlerConfig, MenuItem
+from handlers.context import (
+    ANSWERED_ENTRY,
+    FIRST_AND_WHOLE,
+    KEEP_LIST,
+    Context,
+    HandlerConfig,
+    MenuItem,
+)
 from handlers.router import Route, Router, chosen_option
 from handlers.routes import MENU, build_router
 from handlers.vocabulary import Inbound, Option, Reply
@@ -251,6 +258,7 @@ class Conversation:
                 now,
                 status=reply_status,
                 reply_to_id=None if ctx.deleted else inbound_id,
+                entry_id=ctx.extra.get(ANSWERED_ENTRY),
             )
             language = None if ctx.deleted else contact.language
         if logger.isEnabledFor(logging.INFO):  # mask() is not free; most runs log at WARNING

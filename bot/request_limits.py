@@ -5,9 +5,15 @@ announces a larger Content-Length is refused at once with 413, before the endpoi
 does not (chunked, or lying) is cut off the moment the bytes read pass the limit, and answered
 413. Either way no signature is computed and no more than the limit is ever held in memory: 24
 unsigned 30 MB POSTs used to raise the service's memory by 350 MB.
+
+A few paths may have a larger limit of their own (`larger`: the back office's CSV upload,
+`MAX_UPLOAD_BYTES`), refused the same way but with a page of their own that says why; every other
+path (the webhooks above all) keeps the small one.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -20,18 +26,35 @@ class TooLarge(Exception):
     pass
 
 
+@dataclass(frozen=True)
+class Larger:
+    """A path's own limit, and the HTML page that refuses a body over it."""
+
+    max_bytes: int
+    page: bytes
+
+
 class BodySizeLimit:
-    def __init__(self, app: ASGIApp, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        larger: dict[str, Larger] | None = None,
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.larger = larger or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        own = self.larger.get(scope.get("path", "")) if scope.get("method") == "POST" else None
+        max_bytes = own.max_bytes if own else self.max_bytes
+        page = (own.page, b"text/html; charset=utf-8") if own else None
         declared = _content_length(scope)
-        if declared is not None and declared > self.max_bytes:
-            await _refuse(send)
+        if declared is not None and declared > max_bytes:
+            await _refuse(send, page)
             return
         seen = 0
         started = False
@@ -41,7 +64,7 @@ class BodySizeLimit:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
+                if seen > max_bytes:
                     raise TooLarge
             return message
 
@@ -55,7 +78,7 @@ class BodySizeLimit:
             await self.app(scope, limited_receive, tracking_send)
         except TooLarge:
             if not started:
-                await _refuse(send)
+                await _refuse(send, page)
 
 
 def _content_length(scope: Scope) -> int | None:
@@ -68,14 +91,14 @@ def _content_length(scope: Scope) -> int | None:
     return None
 
 
-async def _refuse(send: Send) -> None:
-    body = b"request body too large"
+async def _refuse(send: Send, page: tuple[bytes, bytes] | None = None) -> None:
+    body, content_type = page or (b"request body too large", b"text/plain; charset=utf-8")
     await send(
         {
             "type": "http.response.start",
             "status": 413,
             "headers": [
-                (b"content-type", b"text/plain; charset=utf-8"),
+                (b"content-type", content_type),
                 (b"content-length", str(len(body)).encode()),
                 (b"connection", b"close"),
             ],

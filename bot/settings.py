@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     public_url: str = ""  # https://bot.example.org: turns on webhooks (Telegram, Twilio)
     log_level: str = "INFO"
     max_request_bytes: int = 256 * 1024  # a larger request body is refused (413) while read
+    # The back office's contacts CSV upload alone may be larger (about 100,000 rows in 8 MiB).
+    max_upload_bytes: int = 8 * 1024 * 1024
 
     default_language: str = "fr"
     # Languages offered to people, comma-separated; each has knowledge/locales/<code>.yaml. A

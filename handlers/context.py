@@ -22,6 +22,9 @@ KEEP_LIST = "keep_list"
 # Set by a handler whose first reply must arrive first and whole (an urgent request's
 # confirmation): no first-contact line before it.
 FIRST_AND_WHOLE = "first_and_whole"
+# Set by the FAQ to the entry it answered in full (not the alternatives offered beside it): the
+# turn's first stored reply records it, for the overview's most asked entries.
+ANSWERED_ENTRY = "answered_entry"
 
 
 @dataclass(frozen=True)

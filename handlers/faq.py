@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers.context import Context, MenuItem
+from handlers.context import ANSWERED_ENTRY, Context, MenuItem
 from handlers.languages import reply_language
 from handlers.router import Keyword
 from handlers.vocabulary import Option, Reply
@@ -38,6 +38,7 @@ def _answer(ctx: Context, entry: Entry, lang: str, others: tuple[Entry, ...] = (
     offered in the same reply (buttons; on SMS "Autres :" and numbered lines, only where the
     whole fits the segment budget) so that a second guess costs no round trip."""
     ctx.contact.last_entry = entry.id  # what a follow-up question leans on
+    ctx.extra[ANSWERED_ENTRY] = entry.id  # counted among the most asked entries
     options: list[Option] = []
     if entry.kind == "pointer" and not entry.urgent:  # the sources cannot answer; a person can
         options.append(ctx.option("faq.ask_staff", ASK_STAFF, lang))

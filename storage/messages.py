@@ -102,8 +102,10 @@ async def insert_replies(
     *,
     status: str,
     reply_to_id: int | None,
+    entry_id: str | None = None,
 ) -> list[int]:
-    """Store the replies to one message in one INSERT; their ids, in order."""
+    """Store the replies to one message in one INSERT; their ids, in order. `entry_id`: the FAQ
+    entry the turn answered, kept on its first reply only (one answer counted once)."""
     if not texts:
         return []
     rows = [
@@ -115,8 +117,9 @@ async def insert_replies(
             "status": status,
             "reply_to_id": reply_to_id,
             "created_at": at,
+            "entry_id": entry_id if n == 0 else None,
         }
-        for text in texts
+        for n, text in enumerate(texts)
     ]
     if len(rows) == 1:
         return [(await session.execute(_INSERT_ONE, rows[0])).scalar_one()]

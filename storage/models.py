@@ -154,6 +154,9 @@ class Message(Base):
     outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The FAQ entry a turn answered, on the turn's first reply (the overview's "most asked
+    # entries"); an entry's id, no personal data. Alternatives offered beside it do not count.
+    entry_id: Mapped[str | None] = mapped_column(String(64))
 
 
 class KnowledgeGap(Base):
@@ -451,6 +454,21 @@ Index(
     "ix_contacts_profile", Contact.staff_chat, Contact.channel, Contact.language, Contact.country
 )
 Index("ix_tickets_status_created", Ticket.status, Ticket.created_at)
+# Most asked entries and recent cost-limit hits: partial indexes holding only the answered
+# replies, and only the messages with an error code, so a month of either is a short range.
+Index(
+    "ix_messages_answered",
+    Message.created_at,
+    Message.entry_id,
+    sqlite_where=text("entry_id IS NOT NULL"),
+    postgresql_where=text("entry_id IS NOT NULL"),
+)
+Index(
+    "ix_messages_errors",
+    Message.created_at,
+    sqlite_where=text("error_code IS NOT NULL"),
+    postgresql_where=text("error_code IS NOT NULL"),
+)
 Index("ix_knowledge_gaps_count", KnowledgeGap.count)
 # --- polls (issue 17) ---------------------------------------------------------------------------
 

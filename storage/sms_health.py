@@ -39,8 +39,15 @@ async def checked(
         row.last_heard_at = at
 
 
+async def providers(session: AsyncSession) -> list[SmsProviderHealth]:
+    """Every provider heard from or checked, by name (the overview's outbox health)."""
+    return list(
+        await session.scalars(select(SmsProviderHealth).order_by(SmsProviderHealth.provider))
+    )
+
+
 async def summary(session: AsyncSession) -> dict[str, dict]:
-    rows = await session.scalars(select(SmsProviderHealth).order_by(SmsProviderHealth.provider))
+    rows = await providers(session)
     return {
         row.provider: {
             "status": row.status,

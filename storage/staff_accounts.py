@@ -224,6 +224,40 @@ async def close_session(session: AsyncSession, token: str) -> None:
     )
 
 
+async def open_sessions(
+    session: AsyncSession, now: datetime, idle: timedelta, staff_id: int | None = None
+) -> list[tuple[StaffSession, StaffAccount]]:
+    """The signed-in browsers not idle too long, the latest seen first; `staff_id`: one
+    account's only. (No address of the browser is kept: there is none to show.)"""
+    query = (
+        select(StaffSession, StaffAccount)
+        .join(StaffAccount, StaffAccount.id == StaffSession.staff_id)
+        .where(StaffSession.purpose == SESSION, StaffSession.last_seen_at >= now - idle)
+        .order_by(StaffSession.last_seen_at.desc(), StaffSession.created_at.desc())
+    )
+    if staff_id is not None:
+        query = query.where(StaffSession.staff_id == staff_id)
+    return [(row, account) for row, account in (await session.execute(query)).all()]
+
+
+async def revoke_session(
+    session: AsyncSession, token_hash: str, by: str, now: datetime, staff_id: int | None = None
+) -> StaffAccount | None:
+    """Sign a browser out (its row deleted), recorded in the audit log; `staff_id`: only if it
+    is that account's (a person revoking their own). The account whose session it was."""
+    row = await session.get(StaffSession, token_hash[:64])
+    if row is None or row.purpose != SESSION or row.staff_id is None:
+        return None
+    if staff_id is not None and row.staff_id != staff_id:
+        return None
+    account = await session.get(StaffAccount, row.staff_id)
+    await session.delete(row)
+    target = actor(account) if account else "staff:?"
+    started = row.created_at.isoformat(timespec="minutes")
+    await audit.record(session, by, "staff.session_revoked", target, {"since": started}, at=now)
+    return account
+
+
 async def setup_link_token(session: AsyncSession, now: datetime) -> str | None:
     """First run: a one-time token that creates the first admin, while no account exists.
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -45,6 +48,58 @@ async def summary(session: AsyncSession) -> dict:
         "sms_provider_health": await sms_health.summary(session),
         "limits": await limits_hit(session),
     }
+
+
+# The overview's and `stats`' most asked entries: answers over this many days, this many shown.
+MOST_ASKED_DAYS = 30
+MOST_ASKED_SHOWN = 10
+
+
+def day_start(now: datetime) -> datetime:
+    return now.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def _day(value) -> date:  # type: ignore[no-untyped-def]
+    """SQLite's date() gives text, PostgreSQL's a date."""
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+async def answers_per_day(
+    session: AsyncSession, start: datetime, end: datetime | None = None
+) -> dict[date, dict[str, int]]:
+    """Answers per day and FAQ entry from `start` (to `end`): a range of ix_messages_answered,
+    which holds answered replies only."""
+    day = func.date(Message.created_at)
+    query = select(day, Message.entry_id, func.count()).where(
+        Message.entry_id.is_not(None), Message.created_at >= start
+    )
+    if end is not None:
+        query = query.where(Message.created_at < end)
+    found: dict[date, dict[str, int]] = {}
+    for value, entry, n in (await session.execute(query.group_by(day, Message.entry_id))).all():
+        per_entry = found.setdefault(_day(value), {})
+        per_entry[entry] = per_entry.get(entry, 0) + n
+    return found
+
+
+def top_entries(per_day: Iterable[dict[str, int]], limit: int) -> list[tuple[str, int]]:
+    """The entries answered most over some days: (entry id, answers), the most first."""
+    totals: dict[str, int] = {}
+    for counts in per_day:
+        for entry, n in counts.items():
+            totals[entry] = totals.get(entry, 0) + n
+    return sorted(totals.items(), key=lambda item: (-item[1], item[0]))[:limit]
+
+
+async def most_asked(
+    session: AsyncSession,
+    now: datetime,
+    days: int = MOST_ASKED_DAYS,
+    limit: int = MOST_ASKED_SHOWN,
+) -> list[tuple[str, int]]:
+    """The FAQ entries answered most over the last `days` days, today included."""
+    since = day_start(now) - timedelta(days=days - 1)
+    return top_entries((await answers_per_day(session, since)).values(), limit)
 
 
 async def sms_by_provider(session: AsyncSession) -> dict[str, dict[str, int]]:

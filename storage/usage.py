@@ -4,8 +4,8 @@ a column inbound messages do not otherwise use)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -140,3 +140,40 @@ async def limit_hits(session: AsyncSession) -> dict[str, dict]:
         entry["messages"] += count
         entry["people"].append((contact_id, address, count))
     return hits
+
+
+@dataclass
+class RecentHits:
+    """One limit's hits since a date: per day, and per person (addresses masked by the caller)."""
+
+    name: str
+    messages: int = 0
+    days: dict[date, int] = field(default_factory=dict)
+    people: dict[str, int] = field(default_factory=dict)
+
+
+async def recent_limit_hits(session: AsyncSession, since: datetime) -> list[RecentHits]:
+    """The limits hit since `since`, the most hit first; read from ix_messages_errors (messages
+    with an error code only), so it costs nothing when no one hits a limit."""
+    day = func.date(Message.created_at)
+    rows = await session.execute(
+        select(Message.error_code, day, Contact.address, func.count())
+        .outerjoin(Contact, Contact.id == Message.contact_id)
+        .where(
+            Message.error_code.is_not(None),
+            Message.created_at >= since,
+            Message.direction == "in",
+            Message.error_code.like(f"{LIMIT_PREFIX}%"),
+        )
+        .group_by(Message.error_code, day, Contact.address)
+    )
+    hits: dict[str, RecentHits] = {}
+    for code, value, address, count in rows.all():
+        name = code[len(LIMIT_PREFIX) :]
+        hit = hits.setdefault(name, RecentHits(name))
+        when = value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+        hit.messages += count
+        hit.days[when] = hit.days.get(when, 0) + count
+        if address is not None:
+            hit.people[address] = hit.people.get(address, 0) + count
+    return sorted(hits.values(), key=lambda h: (-h.messages, h.name))

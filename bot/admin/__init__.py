@@ -10,8 +10,9 @@ import logging
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from bot.admin import auth_pages, contacts, forums, pages, simulator, staff
+from bot.admin import auth_pages, contacts, forums, pages, polls, sessions, simulator, staff
 from bot.admin.web import PREFIX
+from bot.request_limits import Larger
 from bot.services import Services
 from storage import staff_accounts
 from storage.models import utcnow
@@ -24,12 +25,23 @@ def mount(services: Services) -> list[BaseRoute]:
     overview, without a redirect to /admin/)."""
     routes = [
         Route(path, endpoint, methods=methods)
-        for module in (auth_pages, pages, contacts, simulator, staff, forums)
+        for module in (auth_pages, pages, contacts, simulator, staff, forums, polls, sessions)
         for path, endpoint, methods in module.routes(services)
     ]
     home = next(route for route in routes if route.path == "/")
     routes.append(Mount("/static", StaticFiles(packages=[("bot.admin", "static")]), name="static"))
     return [Route(PREFIX, home.endpoint, methods=["GET"]), Mount(PREFIX, routes=routes)]
+
+
+UPLOAD_PATH = f"{PREFIX}/contacts/import"
+
+
+def upload_limits(services: Services) -> dict[str, Larger]:
+    """The contacts CSV upload's own body limit (MAX_UPLOAD_BYTES), with the page refusing a
+    larger file in both languages of the back office; every other path keeps MAX_REQUEST_BYTES."""
+    settings = services.settings
+    limit = max(settings.max_upload_bytes, settings.max_request_bytes)
+    return {UPLOAD_PATH: Larger(limit, contacts.too_large_page(services, limit))}
 
 
 async def setup_link(services: Services) -> str | None:

@@ -23,6 +23,23 @@ def nice_top(n: int) -> int:
         magnitude *= 10
 
 
+def _opening(title: str, classes: str, width: int, height: int) -> list[str]:
+    """A bar chart's <svg> and <title>: scaled to its box, named for screen readers."""
+    return [
+        f'<svg class="{classes}" role="img" viewBox="0 0 {width} {height}" '
+        f'width="100%" preserveAspectRatio="xMinYMin meet" aria-label="{escape(title)}">',
+        f"<title>{escape(title)}</title>",
+    ]
+
+
+def _closing(parts: list[str], empty: str | None, x: int) -> Markup:
+    """The chart's end; `empty`: the words shown instead of bars when there is nothing."""
+    if empty is not None:
+        parts.append(f'<text x="{x}" y="20" font-size="14" fill="{INK}">{escape(empty)}</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
 def bars(
     title: str, items: Sequence[tuple[str, int]], width: int = 300, empty: str = "—"
 ) -> Markup:
@@ -31,11 +48,7 @@ def bars(
     row, label_w = 26, 84
     height = max(row * len(items), row) + 8
     top = max((n for _, n in items), default=0) or 1
-    parts = [
-        f'<svg class="chart" role="img" viewBox="0 0 {width} {height}" '
-        f'width="100%" preserveAspectRatio="xMinYMin meet" aria-label="{escape(title)}">',
-        f"<title>{escape(title)}</title>",
-    ]
+    parts = _opening(title, "chart", width, height)
     room = width - label_w - 60
     for i, (label, n) in enumerate(items):
         y = 4 + i * row
@@ -46,10 +59,7 @@ def bars(
             f'<rect x="{label_w}" y="{y + 4}" width="{w}" height="18" fill="{BAR_IN}" rx="2"/>'
             f'<text x="{label_w + w + 6}" y="{y + 17}" font-size="14" fill="{INK}">{n:,}</text>'
         )
-    if not items:
-        parts.append(f'<text x="8" y="20" font-size="14" fill="{INK}">{escape(empty)}</text>')
-    parts.append("</svg>")
-    return Markup("".join(parts))
+    return _closing(parts, None if items else empty, 8)
 
 
 def daily(
@@ -100,3 +110,31 @@ def daily(
     )
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+def ranked(
+    title: str,
+    items: Sequence[tuple[str, int, str]],
+    width: int = 360,
+    empty: str = "—",
+) -> Markup:
+    """Horizontal bars for long labels (FAQ titles, a poll's options): each label on its own
+    line above its bar, the figure after the bar (`items`: label, count, figure shown). Drawn
+    for a phone's width; the stylesheet caps how far a wide screen enlarges it (.ranked)."""
+    items = list(items)
+    row = 38
+    height = max(row * len(items), row) + 4
+    top = max((n for _, n, _ in items), default=0) or 1
+    room = width - 100
+    parts = _opening(title, "chart ranked", width, height)
+    for i, (label, n, shown) in enumerate(items):
+        y = 4 + i * row
+        w = max(round(room * n / top), 1 if n else 0)
+        text = str(label)
+        text = text if len(text) <= 52 else text[:51] + "…"
+        parts.append(
+            f'<text x="0" y="{y + 12}" font-size="12" fill="{INK}">{escape(text)}</text>'
+            f'<rect x="0" y="{y + 17}" width="{w}" height="14" fill="{BAR_IN}" rx="2"/>'
+            f'<text x="{w + 5}" y="{y + 29}" font-size="12" fill="{INK}">{escape(shown)}</text>'
+        )
+    return _closing(parts, None if items else empty, 0)

@@ -6,12 +6,13 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+from html import escape
 
 from sqlalchemy import or_, select
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
-from bot.admin.web import PageContext, staff_page
+from bot.admin.web import PREFIX, PageContext, staff_page
 from bot.services import Services
 from handlers import contact_csv
 from knowledge.addresses import AddressError, normalise_address
@@ -21,6 +22,31 @@ from storage.messages import storable
 from storage.models import Contact
 
 PAGE = 50
+
+
+def megabytes(limit: int) -> str:
+    return f"{round(limit / (1024 * 1024), 1):g}"
+
+
+def too_large_page(services: Services, limit: int) -> bytes:
+    """What a browser shows for a CSV over MAX_UPLOAD_BYTES (413): built once at start, in
+    French and English, since the refusal comes before any session or language is read."""
+    t = services.knowledge.locales.t
+    parts = []
+    for lang in ("fr", "en"):
+        parts.append(
+            f'<section lang="{lang}"><h1>{escape(t(lang, "admin.upload_too_large_title"))}</h1>'
+            f'<p role="alert">{escape(t(lang, "admin.upload_too_large", mb=megabytes(limit)))}'
+            f'</p><p><a href="{PREFIX}/contacts">{escape(t(lang, "admin.back_to_contacts"))}</a>'
+            "</p></section>"
+        )
+    return (
+        '<!doctype html><html lang="fr"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{escape(t('fr', 'admin.upload_too_large_title'))}</title>"
+        f'<link rel="stylesheet" href="{PREFIX}/static/admin.css"></head>'
+        f'<body><main id="main">{"".join(parts)}</main></body></html>'
+    ).encode()
 
 
 def routes(services: Services) -> list[tuple[str, object, list[str]]]:
@@ -40,7 +66,10 @@ def routes(services: Services) -> list[tuple[str, object, list[str]]]:
     async def listing(request: Request, ctx: PageContext) -> Response:
         q = storable(request.query_params.get("q", "")).strip()[:100]
         found = await _search(ctx, q)
-        return ctx.render(request, "contacts.html", found=found, q=q, report=None, error=None)
+        return ctx.render(
+            request, "contacts.html", found=found, q=q, report=None, error=None,
+            upload_mb=megabytes(settings.max_upload_bytes),
+        )  # fmt: skip
 
     @staff_page(services, admin=True)
     async def upload(request: Request, ctx: PageContext) -> Response:
@@ -67,7 +96,7 @@ def routes(services: Services) -> list[tuple[str, object, list[str]]]:
         found = await _search(ctx, "")
         return ctx.render(
             request, "contacts.html", 400 if error else 200, found=found, q="", report=report,
-            error=error,
+            error=error, upload_mb=megabytes(settings.max_upload_bytes),
         )  # fmt: skip
 
     @staff_page(services, admin=True)

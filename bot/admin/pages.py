@@ -6,30 +6,81 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from bot.admin import charts
-from bot.admin.web import PageContext, form_text, redirect, staff_page
+from bot.admin.web import PageContext, form_text, language, redirect, staff_page
 from bot.services import Services
-from handlers import announcements, consultations
+from handlers import announcements, consultations, limits
 from handlers.announcements import WhenError
 from handlers.segments import SegmentError, parse
 from knowledge import gsm7
+from knowledge.addresses import mask
 from storage import audit, broadcasts, gaps, overview, tickets
 from storage.messages import storable
-from storage.models import Contact, Message, Registration, Ticket
+from storage.models import Contact, Message, Registration, SmsProviderHealth, Ticket
 
 PAGE = 50
 # A broadcast is one Telegram message at most (4,096 characters); longer is cut, not refused.
 MAX_BROADCAST = 4096
 SMS_BUDGET = 3  # segments a message past which the composer warns (each segment is paid)
+LIMIT_PEOPLE_SHOWN = 5  # people listed per cost limit on the overview, the heaviest first
+LIMIT_NAMES = (
+    limits.INBOUND_MINUTE, limits.REPLIES_HOUR, limits.LOOP_REPEAT, limits.LOOP_FAST,
+    limits.FAMILY_DAY, limits.FAMILY_NUMBER, limits.TICKET_BATCHED,
+)  # fmt: skip
 
 
 def _sorted(counts: dict[str, int]) -> list[tuple[str, int]]:
     return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+
+
+def entry_title(services: Services, entry_id: str, lang: str) -> str:
+    """An FAQ entry's title in the page's language (its id if the entry was removed since)."""
+    entry = services.knowledge.faq.entries.get(entry_id)
+    if entry is None:
+        return entry_id
+    return entry.title.get(lang) or entry.title.get("fr") or next(iter(entry.title.values()))
+
+
+@dataclass(frozen=True)
+class ProviderHealth:
+    """One SMS provider as the overview shows it: `silent` when not heard from for too long."""
+
+    provider: str
+    status: str | None
+    detail: str | None
+    last_heard_at: datetime | None
+    minutes_ago: int | None
+    silent: bool
+
+
+def provider_health(
+    rows: list[SmsProviderHealth], now: datetime, silent_after: timedelta, android: bool
+) -> list[ProviderHealth]:
+    """The providers' health with the same silence rule as the Android watch's log alert: the
+    phone (checked every minute) is silent past ANDROID_SMS_SILENT_MINUTES; any provider whose
+    last check failed is flagged too. A configured phone never heard from is listed as silent."""
+    shown = []
+    for row in rows:
+        ago = now - row.last_heard_at if row.last_heard_at else None
+        silent = (row.provider == "android" and (ago is None or ago > silent_after)) or (
+            row.status in ("fail", "unreachable")
+        )
+        minutes = int(ago.total_seconds() // 60) if ago is not None else None
+        shown.append(
+            ProviderHealth(
+                row.provider, row.status, row.detail, row.last_heard_at, minutes, silent
+            )
+        )
+    if android and not any(p.provider == "android" for p in shown):
+        shown.append(ProviderHealth("android", None, None, None, None, True))
+    return shown
 
 
 def segment_error_text(ctx: PageContext, error: SegmentError, lang: str) -> str:
@@ -47,6 +98,22 @@ def routes(services: Services) -> list[tuple[str, object, list[str]]]:
             (unknown if code == overview.UNKNOWN else code, n)
             for code, n in _sorted(seen.by_country)
         ]
+        lang = language(request, services)
+        asked = [(entry_title(services, e, lang), n, f"{n:,}") for e, n in seen.most_asked]
+        settings = services.settings
+        health = provider_health(
+            seen.sms_providers, ctx.now,
+            timedelta(minutes=settings.android_sms_silent_minutes),
+            settings.android_sms_enabled,
+        )  # fmt: skip
+        hits = [
+            (
+                ctx_t(ctx, request, f"limit_{hit.name}") if hit.name in LIMIT_NAMES else hit.name,
+                hit,
+                sorted(hit.people.items(), key=lambda p: (-p[1], p[0]))[:LIMIT_PEOPLE_SHOWN],
+            )
+            for hit in seen.limit_hits
+        ]
         return ctx.render(
             request,
             "overview.html",
@@ -54,6 +121,10 @@ def routes(services: Services) -> list[tuple[str, object, list[str]]]:
             charts=charts,
             by_count=_sorted,
             countries=countries,
+            asked=asked,
+            health=health,
+            hits=hits,
+            mask=mask,
         )
 
     # --- inbox -------------------------------------------------------------------------------

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import argparse
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time, timedelta
 
 from bot.cli.table import cell, table
 from bot.services import Services
-from storage import stats
+from knowledge.addresses import mask
+from storage import stats, usage
+from storage.models import utcnow
+
+LIMIT_DAYS = 7  # cost-limit hits listed day by day: the last week, as on the overview
 
 # The SMS providers' figures, shown as one table rather than two dicts.
 PROVIDER_KEYS = ("sms_by_provider", "sms_provider_health")
@@ -21,30 +25,79 @@ def add(sub: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=_stats)
 
 
+def _title(services: Services, entry_id: str) -> str:
+    entry = services.knowledge.faq.entries.get(entry_id)
+    if entry is None:  # removed from the knowledge base since
+        return "-"
+    return entry.title.get("fr") or next(iter(entry.title.values()), "-")
+
+
 async def _stats(args: argparse.Namespace) -> int:
     services = await Services.start(answers=False)
+    now = utcnow()
+    since = datetime.combine((now - timedelta(days=LIMIT_DAYS - 1)).date(), time(), now.tzinfo)
     try:
         async with services.db.transaction() as session:
             figures = await stats.summary(session)
+            asked = await stats.most_asked(session, now)
+            hits = await usage.recent_limit_hits(session, since)
+        titles = {entry_id: _title(services, entry_id) for entry_id, _ in asked}
     finally:
         await services.close()
+    figures["most_asked"] = [
+        {"entry": entry_id, "title": titles[entry_id], "answers": n} for entry_id, n in asked
+    ]
+    figures["limit_hits_per_day"] = [
+        {"limit": hit.name, "day": day.isoformat(), "messages": n}
+        for hit in hits
+        for day, n in sorted(hit.days.items())
+    ]
     if args.json:
         print(json.dumps(figures, ensure_ascii=False, sort_keys=True))
         return 0
     for key, value in figures.items():
-        if key in PROVIDER_KEYS:
-            continue
+        if key in PROVIDER_KEYS or key in ("most_asked", "limit_hits_per_day"):
+            continue  # tables below
         if isinstance(value, dict):  # no Python `None` on screen: "-" for "none yet"
             detail = ", ".join(f"{k}: {cell(v)}" for k, v in sorted(value.items())) or "-"
             print(f"{key}: {detail}")
         else:
             print(f"{key}: {cell(value)}")
     rows = provider_rows(figures["sms_by_provider"], figures["sms_provider_health"])
-    if not rows:
+    if rows:
+        print("sms providers (outbox messages; sent: taken by the provider, delivered or not):")
+        print(table(PROVIDER_HEADER, rows))
+    else:
         print("sms providers: -")
-        return 0
-    print("sms providers (outbox messages; sent: taken by the provider, delivered or not yet):")
-    print(table(PROVIDER_HEADER, rows))
+    print(f"\nmost asked entries (last {stats.MOST_ASKED_DAYS} days):")
+    if asked:
+        print(table(("entry", "title", "answers"), [(e, titles[e], n) for e, n in asked]))
+    else:
+        print("none yet")
+    print(f"\ncost limits hit (last {LIMIT_DAYS} days):")
+    if hits:
+        print(
+            table(
+                ("limit", "messages", "people", "per day", "heaviest"),
+                [
+                    (
+                        hit.name,
+                        hit.messages,
+                        len(hit.people),
+                        ", ".join(
+                            f"{d.strftime('%m-%d')}: {n}" for d, n in sorted(hit.days.items())
+                        ),
+                        ", ".join(
+                            f"{mask(a)} ({n})"
+                            for a, n in sorted(hit.people.items(), key=lambda p: -p[1])[:3]
+                        ),
+                    )
+                    for hit in hits
+                ],
+            )
+        )
+    else:
+        print("none")
     return 0
 
 

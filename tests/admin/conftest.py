@@ -68,3 +68,11 @@ async def agent(services: Services) -> AsyncIterator[httpx.AsyncClient]:
     async with client_for(services) as client:
         assert (await sign_in(client, AGENT)).status_code == 303
         yield client
+
+
+@pytest.fixture
+def invest():  # type: ignore[no-untyped-def]
+    """The example poll of knowledge/polls (issue 17)."""
+    from knowledge.polls import POLLS_DIR, load
+
+    return load(POLLS_DIR / "invest_sector.yaml")

@@ -26,6 +26,9 @@ PAGES = [
     "/admin/contacts.csv",
     "/admin/staff",
     "/admin/logout",
+    "/admin/polls",
+    "/admin/polls/invest_sector",
+    "/admin/sessions",
 ]
 POSTS = [
     "/admin/tickets/1/reply",
@@ -37,6 +40,8 @@ POSTS = [
     "/admin/staff/add",
     "/admin/staff/remove",
     "/admin/logout",
+    "/admin/polls/invest_sector/close",
+    "/admin/sessions/revoke",
 ]
 ADMIN_ONLY = [
     "/admin/broadcasts",

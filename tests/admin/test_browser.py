@@ -2,9 +2,9 @@
 `diaspora-bot run` (a subprocess, as deployed) whose Telegram channel talks to the fake Bot API.
 
 A staff member signs in, sees the overview's charts (a screenshot is kept in test-artefacts/),
-answers a person's question and the answer reaches the person's Telegram chat, writes a
-broadcast and watches it queue and send, tries the bot in the simulator, and opens and closes a
-forum edition.
+the most asked entries among them, reads a poll's results as bar charts, answers a person's
+question and the answer reaches the person's Telegram chat, writes a broadcast and watches it
+queue and send, tries the bot in the simulator, and opens and closes a forum edition.
 """
 
 from __future__ import annotations
@@ -80,6 +80,7 @@ def service(tmp_path: Path) -> Iterator[tuple[str, FakeBotApi]]:
             stderr=subprocess.PIPE,
         )
         url = f"http://127.0.0.1:{port}"
+        SERVICE_DIRS[url] = tmp_path  # the CLI's database is the service's (cli.db)
 
         def up() -> bool:
             try:
@@ -95,6 +96,13 @@ def service(tmp_path: Path) -> Iterator[tuple[str, FakeBotApi]]:
             process.wait(timeout=20)
 
 
+def service_dir(url: str) -> Path:
+    return SERVICE_DIRS[url]
+
+
+SERVICE_DIRS: dict[str, Path] = {}
+
+
 def test_staff_work_in_the_back_office_in_a_real_browser(service) -> None:
     url, api = service
     # A person asks the ministry a question on Telegram: the bot opens a ticket.
@@ -102,6 +110,25 @@ def test_staff_work_in_the_back_office_in_a_real_browser(service) -> None:
     _wait(lambda: len(api.sent_to(PERSON)) >= 1, "the bot to ask for the question")
     api.push_text(PERSON, "Comment faire un passeport pour mon fils ?", user_id=PERSON)
     _wait(lambda: len(api.sent_to(PERSON)) >= 2, "the ticket to be opened")
+    # Back to the menu (else more text joins the question), the FAQ answers a question: counted
+    # among the most asked entries.
+    api.push_text(PERSON, "menu", user_id=PERSON)
+    _wait(lambda: len(api.sent_to(PERSON)) >= 3, "the menu")
+    api.push_text(PERSON, "double nationalité", user_id=PERSON)
+    _wait(lambda: any("double nationalit" in m["text"].lower() for m in api.sent_to(PERSON)[3:]),
+          "the FAQ's answer")  # fmt: skip
+    # A poll, sent from the command line by the admin; the person answers it.
+    poll_file = str(ROOT / "knowledge" / "polls" / "invest_sector.yaml")
+    staff = {"DIASPORA_STAFF": EMAIL}
+    assert run(["poll", "create", poll_file], service_dir(url), **staff).returncode == 0
+    sent = run(["poll", "send", "invest_sector", "--segment", "all", "--yes"], service_dir(url),
+               **staff)  # fmt: skip
+    assert sent.returncode == 0, sent.stderr
+    _wait(lambda: any("Investir au Mali" in m["text"] for m in api.sent_to(PERSON)),
+          "the poll's invitation")  # fmt: skip
+    api.push_text(PERSON, "2", user_id=PERSON)
+    _wait(lambda: any("Noté : Commerce." in m["text"] for m in api.sent_to(PERSON)),
+          "the poll's answer to be taken")  # fmt: skip
 
     with playwright_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
@@ -116,14 +143,29 @@ def test_staff_work_in_the_back_office_in_a_real_browser(service) -> None:
         page.get_by_role("button", name="Se connecter").click()
         page.wait_for_url(re.compile(r".*/admin$"))
 
-        # The overview's charts.
-        assert page.locator("svg.chart").count() >= 5
+        # The overview's charts, the most asked entries among them.
+        assert page.locator("svg.chart").count() >= 6
         assert page.get_by_role("heading", name="Messages par jour (30 jours)").is_visible()
+        most_asked = page.get_by_role("heading", name="Questions les plus demandées (30 jours)")
+        assert most_asked.is_visible()
+        assert page.locator("svg.chart[aria-label^='Questions les plus'] text").count() == 2
+        assert page.get_by_role("heading", name="Fournisseurs SMS").count() == 0  # no SMS here
         ARTEFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTEFACTS / "admin-overview.png"), full_page=True)
         page.set_viewport_size({"width": 390, "height": 844})  # a phone
         page.screenshot(path=str(ARTEFACTS / "admin-overview-phone.png"), full_page=True)
         page.set_viewport_size({"width": 1200, "height": 1000})
+
+        # The poll's results: a bar chart per question, by keyboard from the menu.
+        page.get_by_role("link", name="Sondages").click()
+        page.get_by_role("link", name="Investir au Mali").click()
+        sector = page.locator("svg.chart[aria-label^='Dans quel secteur']")
+        assert sector.is_visible() and "1 (100 %)" in sector.text_content()
+        assert page.get_by_text("100 %", exact=True).first.is_visible()  # the response rate
+        page.get_by_label("Résultats par", exact=True).select_option("channel")
+        page.get_by_role("button", name="Afficher").click()
+        assert page.get_by_role("rowheader", name="telegram").first.is_visible()
+        page.screenshot(path=str(ARTEFACTS / "admin-poll.png"), full_page=True)
 
         # Answer the question: it reaches the person's Telegram chat.
         page.get_by_role("link", name="Questions à traiter").click()

@@ -9,6 +9,7 @@ import pytest
 from bot.conversation import Conversation
 from handlers.context import HandlerConfig
 from knowledge.bundle import Knowledge
+from storage import stats
 from storage.db import Database
 from tests.handlers.conversations import CHANNELS, SMS_BUDGET, gap_count, person, sms_segments
 
@@ -29,7 +30,7 @@ def bot(db: Database, engine: Knowledge, config: HandlerConfig) -> Conversation:
 
 
 async def test_a_clear_leader_is_answered_with_the_next_ones_offered(
-    bot: Conversation, channel: str
+    bot: Conversation, channel: str, db: Database, config: HandlerConfig
 ) -> None:
     chat = person(bot, channel)
     await chat.say("bonjour")
@@ -40,8 +41,17 @@ async def test_a_clear_leader_is_answered_with_the_next_ones_offered(
         assert "Autres :" in answer
         assert sms_segments(chat) <= SMS_BUDGET
         assert "Envoyez PLUS" not in answer  # the answer itself was not cut for them
+    # Most asked entries (issue 15): the answer counts, the alternatives offered beside it do not.
+    async with db.transaction() as session:
+        [(leader, answers)] = await stats.most_asked(session, config.clock())
+    assert answers == 1 and leader != "migration_risks"
     picked = await chat.say(str(chat.options.index("FAQ migration_risks") + 1))
     assert "Répondez par un numéro" not in picked
+    async with db.transaction() as session:  # chosen: now it is an answer too
+        assert dict(await stats.most_asked(session, config.clock())) == {
+            leader: 1,
+            "migration_risks": 1,
+        }
 
 
 @pytest.mark.parametrize(

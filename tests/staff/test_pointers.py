@@ -189,7 +189,7 @@ async def test_a_plan_with_danger_in_it_still_opens_an_urgent_request(
     conversation: Conversation, db
 ) -> None:
     person = tg(conversation, "560", "fr")
-    reply = await person.say("mon fils voulait partir en Europe, maintenant il est bloqué en Libye")
+    reply = await person.say("mon fils voulait partir en Europe, il est bloqué en Libye")
     assert "transmis en urgent" in reply
     async with db.transaction() as session:
         assert (await session.scalar(select(Ticket))).urgent
