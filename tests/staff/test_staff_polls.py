@@ -5,12 +5,11 @@ them (agents read results without free text, strangers get an ordinary answer)."
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import select
 
-from bot.channels.telegram import TelegramChannel
 from knowledge.polls import Poll
 from storage.db import Database
 from storage.models import AuditEntry, OutboxItem, PollInvitation
@@ -25,16 +24,12 @@ STAFF_WORDS = ("Sondages (les plus", "répondants", "Aperçu des invitations", "
 
 
 @pytest.fixture
-def api() -> Iterator[FakeBotApi]:
-    with FakeBotApi() as api:
-        yield api
-
-
-@pytest.fixture
-async def telegram(db: Database, db_url: str, api: FakeBotApi, knowledge) -> AsyncIterator:
-    """The service's Telegram channel: 1001 is an admin, 1002 an agent."""
-    async with running(db_url, api, knowledge, staff_agent_telegram_ids=str(AGENT)) as channel:
-        yield channel
+async def api(db: Database, db_url: str, knowledge) -> AsyncIterator[FakeBotApi]:
+    """The fake Bot API, with the service's Telegram channel running against it: 1001 is an
+    admin, 1002 an agent."""
+    with FakeBotApi() as fake:
+        async with running(db_url, fake, knowledge, staff_agent_telegram_ids=str(AGENT)):
+            yield fake
 
 
 def open_ended() -> Poll:
@@ -77,7 +72,7 @@ async def all_said(api: FakeBotApi, chat_id: int, text: str) -> str:
 
 
 async def test_staff_list_polls_and_read_results_by_country(
-    telegram: TelegramChannel, api: FakeBotApi, answered: Polls
+    api: FakeBotApi, answered: Polls
 ) -> None:
     listing = await reply(api, AGENT, "/polls", "Sondages (les plus récents d'abord)")
     line = "invest_sector · Investir au Mali · ouvert · invités 4 · répondants 3"
@@ -110,9 +105,7 @@ async def test_staff_list_polls_and_read_results_by_country(
     assert "taux de réponse 75 %" in in_group and "Kayes" not in in_group
 
 
-async def test_a_wrong_results_request_says_how_to_ask(
-    telegram: TelegramChannel, api: FakeBotApi, answered: Polls
-) -> None:
+async def test_a_wrong_results_request_says_how_to_ask(api: FakeBotApi, answered: Polls) -> None:
     usage = "Écrivez : /poll_results ID"
     assert usage in (await reply(api, AGENT, "/poll_results", usage))["text"]
     assert usage in (await reply(api, AGENT, "/poll_results invest_sector age", usage))["text"]
@@ -121,7 +114,7 @@ async def test_a_wrong_results_request_says_how_to_ask(
 
 
 async def test_an_admin_sends_a_poll_after_the_broadcasts_preview_and_confirmation(
-    telegram: TelegramChannel, api: FakeBotApi, db: Database, knowledge
+    api: FakeBotApi, db: Database, knowledge
 ) -> None:
     polls = Polls(db, knowledge, FakeClock(), open_ended())
     await mixed_audience(db)
@@ -161,7 +154,7 @@ async def test_an_admin_sends_a_poll_after_the_broadcasts_preview_and_confirmati
 
 
 async def test_a_poll_send_with_a_bad_audience_or_a_closed_poll_is_refused(
-    telegram: TelegramChannel, api: FakeBotApi, answered: Polls
+    api: FakeBotApi, answered: Polls
 ) -> None:
     bad = await reply(api, ADMIN, "/poll_send invest_sector channel:fax", "n'est pas un canal")
     assert not buttons(bad)
@@ -173,7 +166,7 @@ async def test_a_poll_send_with_a_bad_audience_or_a_closed_poll_is_refused(
 
 
 async def test_an_admin_closes_a_poll_audited_with_their_account(
-    telegram: TelegramChannel, api: FakeBotApi, db: Database, answered: Polls
+    api: FakeBotApi, db: Database, answered: Polls
 ) -> None:
     done = await reply(api, ADMIN, "/poll_close invest_sector", "Sondage invest_sector clos")
     assert "invitations encore en file sont annulées" in done["text"]
@@ -192,7 +185,7 @@ async def test_an_admin_closes_a_poll_audited_with_their_account(
     ["/poll_close invest_sector", "/poll_send invest_sector all"],
 )
 async def test_an_agent_cannot_close_or_send(
-    telegram: TelegramChannel, api: FakeBotApi, db: Database, answered: Polls, text: str
+    api: FakeBotApi, db: Database, answered: Polls, text: str
 ) -> None:
     answer = await all_said(api, AGENT, text)
     assert not any(word in answer for word in STAFF_WORDS)
@@ -214,7 +207,7 @@ async def test_an_agent_cannot_close_or_send(
     ],
 )
 async def test_a_stranger_gets_the_answer_anyone_gets(
-    telegram: TelegramChannel, api: FakeBotApi, db: Database, answered: Polls, text: str
+    api: FakeBotApi, db: Database, answered: Polls, text: str
 ) -> None:
     """No staff word, no result, nothing changed: what these words mean to anyone (SONDAGE
     lists the polls open to them, the rest is a question for the FAQ)."""
