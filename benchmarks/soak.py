@@ -4,10 +4,13 @@ final state, an RSS curve, no error logged, no 500.
     python benchmarks/soak.py --minutes 10            # the recorded figure (docs/benchmarks.md)
     python benchmarks/soak.py --minutes 2 --sms-rate 10
     python benchmarks/soak.py --minutes 3 --fuzz 3000   # with junk and 30 MB bodies half-way
+    python benchmarks/soak.py --minutes 10 \
+        --database-url postgresql+asyncpg://postgres@127.0.0.1:5432/soak   # an empty database
 
 Starts, on loopback: the fast fake Bot API (benchmarks/fake_bot_api.py), a fake Twilio REST API
 (here, for the dispatcher's SMS), and `python -m bot run` under uvicorn with Telegram in webhook
-mode and Twilio on, on a temporary SQLite database. Then for the duration:
+mode and Twilio on, on a temporary SQLite database (or the empty database `--database-url`
+names, which the service upgrades at start). Then for the duration:
 - inbound SMS from many people (signed as Twilio signs), each at a human pace: menus, numbered
   choices, questions, and whole forum registrations;
 - Telegram updates (webhook, with the secret) from other people: questions, and questions for a
@@ -27,7 +30,6 @@ import itertools
 import json
 import os
 import random
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -36,6 +38,8 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import httpx
+from sqlalchemy import text as sql
+from sqlalchemy.ext.asyncio import create_async_engine
 from twilio.request_validator import RequestValidator
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -141,9 +145,24 @@ class Load:
         self._sids = itertools.count(1)
         self._updates = itertools.count(1)
         self.latencies: list[float] = []
+        self.retried = 0
 
     def _count(self, code: int) -> None:
         self.codes[code] = self.codes.get(code, 0) + 1
+
+    async def _post(self, path: str, content: str, headers: dict) -> httpx.Response:
+        """POST, and again as Twilio and Telegram do when the connection breaks before an answer
+        (a keep-alive connection the server closed as it was reused): same id, so the service
+        must store it once. `retried` counts them."""
+        for attempt in range(3):
+            try:
+                return await self.client.post(path, content=content, headers=headers)
+            except httpx.TransportError:
+                if attempt == 2:
+                    raise
+                self.retried += 1
+                await asyncio.sleep(1)
+        raise AssertionError("unreachable")
 
     async def sms(self, number: str, body: str) -> None:
         sid = f"SM{next(self._sids):032d}"
@@ -158,7 +177,7 @@ class Load:
         }
         signature = self.validator.compute_signature(f"{PUBLIC_URL}/sms/twilio", form)
         started = time.perf_counter()
-        response = await self.client.post(
+        response = await self._post(
             "/sms/twilio",
             content=urlencode(form),
             headers={
@@ -187,7 +206,7 @@ class Load:
                 "text": text,
             },
         }
-        response = await self.client.post(
+        response = await self._post(
             "/telegram/webhook",
             content=json.dumps(update),
             headers={
@@ -328,9 +347,19 @@ async def drive(
         return load, rss
 
 
-def outbox_state(db_path: Path) -> dict[str, int]:
-    with sqlite3.connect(db_path) as connection:
-        return dict(connection.execute("SELECT status, COUNT(*) FROM outbox GROUP BY status"))
+async def query(url: str, statement: str, **params: object) -> list[tuple]:
+    """Rows of one read-only statement on the soak's database, whichever the engine."""
+    engine = create_async_engine(url)
+    try:
+        async with engine.connect() as connection:
+            return [tuple(row) for row in await connection.execute(sql(statement), params)]
+    finally:
+        await engine.dispose()
+
+
+async def outbox_state(url: str) -> dict[str, int]:
+    rows = await query(url, "SELECT status, COUNT(*) FROM outbox GROUP BY status")
+    return {status: count for status, count in rows}
 
 
 def main() -> int:
@@ -344,10 +373,14 @@ def main() -> int:
     parser.add_argument("--sample", type=float, default=10, help="seconds between RSS samples")
     parser.add_argument("--drain", type=float, default=180, help="seconds allowed to drain")
     parser.add_argument("--fuzz", type=int, default=0, help="junk requests half-way (0: none)")
+    parser.add_argument(
+        "--database-url",
+        help="an empty database for the service (default: a temporary SQLite file)",
+    )
     args = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="soak-"))
-    db_path = tmp / "soak.db"
+    url = args.database_url or f"sqlite+aiosqlite:///{tmp / 'soak.db'}"
     log = tmp / "server.log"
     bot_api = subprocess.Popen(
         [sys.executable, "-m", "benchmarks.fake_bot_api"],
@@ -364,7 +397,7 @@ def main() -> int:
     port = free_port()
     env = {
         **os.environ,
-        "DATABASE_URL": f"sqlite+aiosqlite:///{db_path}",
+        "DATABASE_URL": url,
         "HOST": "127.0.0.1",
         "PORT": str(port),
         "PUBLIC_URL": PUBLIC_URL,
@@ -401,7 +434,7 @@ def main() -> int:
         load, rss = loop.run_until_complete(drive(args, base_url, env, server, log))
         deadline = time.monotonic() + args.drain
         while time.monotonic() < deadline:
-            state = outbox_state(db_path)
+            state = loop.run_until_complete(outbox_state(url))
             if not state.get("queued") and not state.get("sending"):
                 break
             loop.run_until_complete(asyncio.sleep(2))
@@ -420,25 +453,30 @@ def main() -> int:
         twilio_server.close()
         log_file.close()
 
-    with sqlite3.connect(db_path) as connection:
-        stored_sms = connection.execute(
-            "SELECT COUNT(DISTINCT provider_id) FROM messages "
-            "WHERE direction='in' AND channel='sms'"
-        ).fetchone()[0]
-        stored_tg = connection.execute(
-            "SELECT COUNT(DISTINCT provider_id) FROM messages "
-            "WHERE direction='in' AND channel='telegram'"
-        ).fetchone()[0]
-        limited = dict(
-            connection.execute(
+    def scalar(statement: str, **params: object) -> int:
+        return loop.run_until_complete(query(url, statement, **params))[0][0]
+
+    stored_sms = scalar(
+        "SELECT COUNT(DISTINCT provider_id) FROM messages WHERE direction='in' AND channel='sms'"
+    )
+    stored_tg = scalar(
+        "SELECT COUNT(DISTINCT provider_id) FROM messages "
+        "WHERE direction='in' AND channel='telegram'"
+    )
+    limited = dict(
+        loop.run_until_complete(
+            query(
+                url,
                 "SELECT error_code, COUNT(*) FROM messages WHERE error_code LIKE 'limit:%' "
-                "GROUP BY error_code"
+                "GROUP BY error_code",
             )
         )
-        to_staff = connection.execute(
-            "SELECT COUNT(*) FROM outbox WHERE address = ?", (f"telegram:{STAFF_GROUP}",)
-        ).fetchone()[0]
-    state = outbox_state(db_path)
+    )
+    to_staff = scalar(
+        "SELECT COUNT(*) FROM outbox WHERE address = :address",
+        address=f"telegram:{STAFF_GROUP}",
+    )
+    state = loop.run_until_complete(outbox_state(url))
     text = log.read_text()
     errors = [line for line in text.splitlines() if " ERROR " in line or "Traceback" in line]
     latencies = sorted(load.latencies)
@@ -448,7 +486,8 @@ def main() -> int:
 
     print(
         f"duration: {args.minutes:g} min; SMS sent {len(load.sms_sids)}, Telegram updates "
-        f"{len(load.update_ids)}; HTTP codes {dict(sorted(load.codes.items()))}"
+        f"{len(load.update_ids)}; HTTP codes {dict(sorted(load.codes.items()))}; "
+        f"sent again after a broken connection: {load.retried}"
     )
     if latencies:
         print(
@@ -489,7 +528,7 @@ def main() -> int:
     }
     for name, ok in checks.items():
         print(f"{'ok  ' if ok else 'FAIL'} {name}")
-    print(f"(database and server log kept in {tmp})")
+    print(f"(server log{' and database' if not args.database_url else ''} kept in {tmp})")
     return 0 if all(checks.values()) else 1
 
 

@@ -223,6 +223,7 @@ class Settings(BaseSettings):
             staff_admins=_ids(self.staff_telegram_ids),
             staff_agents=_ids(self.staff_agent_telegram_ids),
             staff_chat_id=self.staff_chat_id.strip(),
+            poll_invitation_interval=self.poll_invitation_interval,
             limits=CostLimits(
                 inbound_per_minute=self.limit_inbound_per_minute,
                 replies_per_hour=self.limit_replies_per_hour,

@@ -42,6 +42,7 @@ class HandlerConfig:
     staff_agents: frozenset[str] = frozenset()  # may answer tickets, may not broadcast
     staff_chat_id: str = ""  # the staff's Telegram group, where new tickets appear
     limits: CostLimits = OFF  # what one sender may cost (handlers/limits.py); settings set it
+    poll_invitation_interval: timedelta = timedelta(days=7)  # one poll invitation a week
     clock: Callable[[], datetime] = utcnow
 
 

@@ -36,6 +36,17 @@ def invitations(locales: Locales, poll: Poll) -> dict[str, store.Invitation]:
     return found
 
 
+def send_time(poll: Poll, now: datetime, at: datetime | None = None) -> datetime:
+    """When the invitations go: at `at`, or now, or when the poll opens if that is later and no
+    time was given. `PollStateError("closes_first")` if the poll closes by then."""
+    when = at or now
+    if at is None and poll.opens is not None and poll.opens > now:
+        when = poll.opens  # invited when the poll opens, not before
+    if poll.closes is not None and when >= poll.closes:
+        raise store.PollStateError("closes_first", f"poll {poll.id} closes before that time")
+    return when
+
+
 async def preview(
     session: AsyncSession,
     locales: Locales,

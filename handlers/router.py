@@ -82,8 +82,10 @@ class Router:
         candidates = [(k, "") for k in self._exact.get(folded, [])]
         # A keyword that takes an argument may fold to several words ("cancel_broadcast" ->
         # "cancel broadcast"), and one word the person typed may fold to several ("l'État").
+        # The longest first: "/poll_results x" is the staff's command before it is "POLL
+        # results x" (a shorter keyword still gets its turn when the longer one says None).
         words = folded.split(" ")
-        for size in range(1, min(len(words), self._prefix_words) + 1):
+        for size in range(min(len(words), self._prefix_words), 0, -1):
             phrase = " ".join(words[:size])
             for keyword in self._prefix.get(phrase, []):
                 candidates.append((keyword, _argument(text, phrase, folded)))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from handlers import announcements, consultations, staff_broadcasts
+from handlers import announcements, consultations, staff_broadcasts, staff_polls
 from handlers.context import Context
 from handlers.router import Keyword
 from handlers.vocabulary import Reply
@@ -26,8 +26,10 @@ async def help_(ctx: Context) -> list[Reply] | None:
     """/staff: the staff's commands, as this person's rights allow."""
     if not ctx.is_staff():
         return None
-    key = "staff.help_admin" if ctx.is_staff(admin=True) else "staff.help_agent"
-    return [Reply(ctx.t(key))]
+    admin = ctx.is_staff(admin=True)
+    key = "staff.help_admin" if admin else "staff.help_agent"
+    polls = "staff.polls_help_admin" if admin else "staff.polls_help_agent"
+    return [Reply(ctx.t(key).rstrip("\n") + "\n" + ctx.t(polls))]
 
 
 async def open_tickets(ctx: Context) -> list[Reply] | None:
@@ -124,7 +126,16 @@ async def show_gaps(ctx: Context) -> list[Reply] | None:
 
 # What staff may type in their group (a flow there would be shared by the whole group, so the
 # /broadcast flow stays in private chats).
-GROUP_COMMANDS = (help_, open_tickets, reply, show_stats, show_gaps, staff_broadcasts.listing)
+GROUP_COMMANDS = (
+    help_,
+    open_tickets,
+    reply,
+    show_stats,
+    show_gaps,
+    staff_broadcasts.listing,
+    staff_polls.listing,
+    staff_polls.results,
+)
 
 
 async def in_staff_group(ctx: Context) -> list[Reply] | None:
@@ -162,6 +173,7 @@ KEYWORDS = [
     Keyword(("stats",), show_stats, channels=TELEGRAM),
     Keyword(("gaps", "lacunes"), show_gaps, channels=TELEGRAM),
     *staff_broadcasts.KEYWORDS,
+    *staff_polls.KEYWORDS,
 ]
-FLOWS = {**staff_broadcasts.FLOWS}
-BEFORE = [in_staff_group, *staff_broadcasts.BEFORE]
+FLOWS = {**staff_broadcasts.FLOWS, **staff_polls.FLOWS}
+BEFORE = [in_staff_group, *staff_broadcasts.BEFORE, *staff_polls.BEFORE]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from handlers import announcements, consultations
-from handlers.announcements import WhenError
+from handlers.announcements import Preview, WhenError
 from handlers.context import Context
 from handlers.router import Keyword
 from handlers.segments import SegmentError, known_forums, parse
@@ -55,11 +55,15 @@ async def start(ctx: Context) -> list[Reply] | None:
     return [Reply(ctx.t("staff.bc_ask_fr"), (ctx.option("staff.bc_skip", SKIP),))]
 
 
+def leaving(ctx: Context) -> bool:
+    """MENU, CANCEL and the vocabulary's "cancel" words leave a staff flow through the keywords."""
+    words = _words(ctx.text)
+    return words in LEAVE_WORDS or says(ctx.knowledge.locales, words, "cancel")
+
+
 async def draft(ctx: Context) -> list[Reply] | None:
     """Before the keywords: the announcement's text is free text no keyword may take over."""
-    if ctx.flow is None or ctx.flow.flow != FLOW:
-        return None
-    if _words(ctx.text) in LEAVE_WORDS or says(ctx.knowledge.locales, _words(ctx.text), "cancel"):
+    if ctx.flow is None or ctx.flow.flow != FLOW or leaving(ctx):
         return None
     return await step(ctx)
 
@@ -116,7 +120,8 @@ def _ask_when(ctx: Context) -> Reply:
     return Reply(ctx.t("staff.bc_ask_when"), (ctx.option("staff.bc_now", NOW),))
 
 
-def _when_text(ctx: Context, data: dict) -> str:
+def when_text(ctx: Context, data: dict) -> str:
+    """`data["now"]` (at once) or `data["send_at"]`, as the preview and the receipt say it."""
     if data.get("now"):
         return ctx.t("staff.bc_when_now")
     return ctx.t(
@@ -142,9 +147,16 @@ async def _preview(ctx: Context, data: dict) -> Reply:
         _text_line(ctx, data, "fr"),
         _text_line(ctx, data, "en"),
         ctx.t("staff.bc_preview_segment", segment=data["segment"]),
-        ctx.t("staff.bc_preview_when", when=_when_text(ctx, data)),
-        ctx.t("staff.bc_preview_total", n=shown.total),
+        ctx.t("staff.bc_preview_when", when=when_text(ctx, data)),
+        *audience_lines(ctx, shown),
     ]
+    return Reply("\n".join(lines), confirm_options(ctx))
+
+
+def audience_lines(ctx: Context, shown: Preview) -> list[str]:
+    """A preview's audience: how many people, by language and channel, and the SMS cost (the
+    broadcasts' and the polls' previews alike)."""
+    lines = [ctx.t("staff.bc_preview_total", n=shown.total)]
     lines += [
         f"- {lang} · {channel}: {n}"
         for (lang, channel), n in sorted(shown.by_language_channel.items())
@@ -160,17 +172,30 @@ async def _preview(ctx: Context, data: dict) -> Reply:
                 total=cost.total_segments,
             )
         )
-    options = (ctx.option("staff.bc_confirm", SEND), ctx.option("staff.bc_discard", DISCARD))
-    return Reply("\n".join(lines), options)
+    return lines
 
 
-async def _confirm(ctx: Context, data: dict) -> list[Reply]:
+def confirm_options(ctx: Context) -> tuple[Option, ...]:
+    return (ctx.option("staff.bc_confirm", SEND), ctx.option("staff.bc_discard", DISCARD))
+
+
+def decision(ctx: Context) -> str | None:
+    """What the staff said to a preview: "send", "discard", or None (show it again)."""
     words = _words(ctx.text)
     locales = ctx.knowledge.locales
     if words in DISCARD_WORDS or says(locales, words, "no"):
+        return "discard"
+    if words in SEND_WORDS or says(locales, words, "yes"):
+        return "send"
+    return None
+
+
+async def _confirm(ctx: Context, data: dict) -> list[Reply]:
+    said = decision(ctx)
+    if said == "discard":
         await ctx.end_flow()
         return [Reply(ctx.t("staff.bc_discarded"))]
-    if words not in SEND_WORDS and not says(locales, words, "yes"):
+    if said is None:
         return [await _preview(ctx, data)]
     send_at = datetime.fromisoformat(data["send_at"])
     created, shown = await announcements.create(
@@ -188,7 +213,7 @@ async def _confirm(ctx: Context, data: dict) -> list[Reply]:
             ctx.t(
                 "staff.bc_created",
                 id=created.id,
-                when=_when_text(ctx, data),
+                when=when_text(ctx, data),
                 n=shown.total,
             )
         )

@@ -169,10 +169,10 @@ async def _send(args: argparse.Namespace) -> int:
             if store.is_closed(record, now):
                 return _fail(f"poll {args.id} is closed", 1)
             poll = definition(record)
-            if args.at is None and poll.opens is not None and poll.opens > now:
-                when = poll.opens  # invited when the poll opens, not before
-            if poll.closes is not None and when >= poll.closes:
-                return _fail(f"poll {args.id} closes before that time", 1)
+            try:
+                when = poll_sending.send_time(poll, now, when if args.at else None)
+            except store.PollStateError as error:
+                return _fail(str(error), 1)
             shown = await poll_sending.preview(
                 session, locales, poll, audience, now=now, interval=interval
             )

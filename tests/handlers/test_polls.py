@@ -9,10 +9,9 @@ from datetime import timedelta
 from functools import partial
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from telegram import Bot
 
-from bot.channels.base import SendResult
 from bot.channels.render import render_for_sms
 from bot.channels.telegram_render import render_telegram
 from bot.channels.telegram_send import TelegramSender
@@ -21,77 +20,49 @@ from bot.dispatcher import Dispatcher, DispatcherConfig
 from bot.quiet_hours import QuietHours
 from handlers import poll_sending
 from knowledge.gsm7 import segments
-from knowledge.polls import POLLS_DIR, Poll, load
 from storage import poll_results as results_store
-from storage import polls as store
 from storage.audience import Audience
 from storage.db import Database
 from storage.models import Contact, OutboxItem, PollAnswer, PollInvitation
 from tests.chat import Chat, FakeClock
 from tests.fakes.telegram_request import RecordingRequest
+from tests.polls import (
+    SMS_EN,
+    SMS_FR,
+    TG_EN,
+    TG_FR,
+    WEEK,
+    Polls,
+    Provider,
+    invest,
+    mixed_audience,
+)
 from tests.staff.people import add_people
 
-WEEK = timedelta(days=7)
-SMS_FR, SMS_EN = "tel:+22376000001", "tel:+33612345678"
-TG_FR, TG_EN = "telegram:5001", "telegram:5002"
-
-
-class Provider:
-    """Records what the dispatcher sends on one channel (the transport seam)."""
-
-    def __init__(self, channel: str) -> None:
-        self.channel = channel
-        self.sent: dict[str, list[str]] = {}
-        self.buttons: dict[str, list[list[str]]] = {}
-
-    async def send(self, address: str, text: str, options: list | None = None) -> SendResult:
-        self.sent.setdefault(address, []).append(text)
-        if options:
-            self.buttons[address] = options
-        return SendResult(ok=True, provider_id=f"{self.channel}-{len(self.sent)}")
+QUIET = QuietHours.parse("21:00-08:00")
 
 
 @pytest.fixture
-def invest() -> Poll:
-    return load(POLLS_DIR / "invest_sector.yaml")
+async def polls(db: Database, knowledge, clock: FakeClock) -> Polls:
+    """The example poll, created (no one invited yet)."""
+    found = Polls(db, knowledge, clock, invest())
+    await found.create()
+    return found
 
 
-async def create(db: Database, knowledge, poll: Poll, clock: FakeClock) -> None:
-    async with db.transaction() as session:
-        await store.create(
-            session,
-            poll.to_data(),
-            opens_at=poll.opens,
-            closes_at=poll.closes,
-            actor="cli:test",
-            now=clock(),
-        )
+@pytest.fixture
+async def mixed(polls: Polls) -> Polls:
+    """The poll created, and four people: SMS and Telegram, French and English."""
+    await mixed_audience(polls.db)
+    return polls
 
 
-async def send(
-    db: Database, knowledge, poll: Poll, clock: FakeClock, audience: Audience | None = None
-) -> int:
-    async with db.transaction() as session:
-        record = await store.get(session, poll.id)
-        sent = await poll_sending.send(
-            session,
-            knowledge.locales,
-            record,
-            poll,
-            audience or Audience(),
-            send_at=clock(),
-            interval=WEEK,
-            actor="cli:test",
-            now=clock(),
-        )
-        return sent.recipients
-
-
-async def dispatch(db: Database, clock: FakeClock) -> dict[str, Provider]:
-    providers = {name: Provider(name) for name in ("sms", "telegram")}
-    config = DispatcherConfig(rates={}, worker_id="t")
-    await Dispatcher(db, providers, config, clock=clock).run_until_idle()
-    return providers
+@pytest.fixture
+async def invited(mixed: Polls) -> Polls:
+    """The four people invited, their invitations received."""
+    await mixed.send()
+    await mixed.dispatch()
+    return mixed
 
 
 async def dispatch_telegram_for_real(
@@ -121,23 +92,11 @@ def telegram(conversation: Conversation, address: str) -> Chat:
     return Chat(conversation, address, "telegram", render=render_telegram, user_id=user)
 
 
-async def mixed_audience(db: Database) -> None:
-    await add_people(
-        db,
-        {"address": SMS_FR, "channel": "sms", "language": "fr", "country": "ML"},
-        {"address": SMS_EN, "channel": "sms", "language": "en", "country": "FR"},
-        {"address": TG_FR, "channel": "telegram", "language": "fr", "country": "FR"},
-        {"address": TG_EN, "channel": "telegram", "language": "en", "country": "CI"},
-    )
-
-
 async def test_a_poll_reaches_a_mixed_audience_and_is_answered_every_way(
-    db: Database, knowledge, conversation: Conversation, clock: FakeClock, invest: Poll
+    mixed: Polls, conversation: Conversation
 ) -> None:
-    await mixed_audience(db)
-    await create(db, knowledge, invest, clock)
-    assert await send(db, knowledge, invest, clock) == 4
-    sms_provider, request = await dispatch_telegram_for_real(db, clock)
+    assert await mixed.send() == 4
+    sms_provider, request = await dispatch_telegram_for_real(mixed.db, mixed.clock)
 
     # Each person's invitation, in their language; on SMS in GSM-7, within the 2-segment budget.
     (sms_fr,) = sms_provider.sent[SMS_FR]
@@ -179,9 +138,7 @@ async def test_a_poll_reaches_a_mixed_audience_and_is_answered_every_way(
     tg_en_chat = telegram(conversation, TG_EN)
     assert "Noted: Trade." in await tg_en_chat.say("2")
 
-    async with db.transaction() as session:
-        record = await store.get(session, invest.id)
-        found = await results_store.results(session, record, by="country")
+    found = await mixed.results(by="country")
     sector = found["questions"][0]
     assert found["sent"] == 4 and found["respondents"] == 4
     assert sector["by"] == {
@@ -195,12 +152,8 @@ async def test_a_poll_reaches_a_mixed_audience_and_is_answered_every_way(
 
 
 async def test_a_changed_answer_replaces_the_first_and_says_so(
-    db: Database, knowledge, conversation: Conversation, clock: FakeClock, invest: Poll
+    invited: Polls, conversation: Conversation
 ) -> None:
-    await mixed_audience(db)
-    await create(db, knowledge, invest, clock)
-    await send(db, knowledge, invest, clock)
-    await dispatch(db, clock)
     chat = telegram(conversation, TG_FR)
     await chat.say("1")
     # An old button of the first question, pressed again with another choice.
@@ -214,7 +167,7 @@ async def test_a_changed_answer_replaces_the_first_and_says_so(
     assert "Réponse changée : Le financement (au lieu de La confiance)." in await sms_chat.say(
         "financement"
     )
-    async with db.transaction() as session:
+    async with invited.db.transaction() as session:
         values = dict(
             (
                 await session.execute(
@@ -224,35 +177,24 @@ async def test_a_changed_answer_replaces_the_first_and_says_so(
                 )
             ).all()
         )
-        rows = await session.scalar(select(func.count()).select_from(PollAnswer))
     assert values == {"sector": "agriculture", "obstacle": "money"}
-    assert rows == 3  # one answer per person per question
+    assert await invited.count(PollAnswer) == 3  # one answer per person per question
 
 
 async def test_after_closing_an_answer_gets_a_polite_note(
-    db: Database, knowledge, conversation: Conversation, clock: FakeClock, invest: Poll
+    invited: Polls, conversation: Conversation
 ) -> None:
-    await mixed_audience(db)
-    await create(db, knowledge, invest, clock)
-    await send(db, knowledge, invest, clock)
-    await dispatch(db, clock)
-    async with db.transaction() as session:
-        await store.close(session, invest.id, "cli:test", clock())
+    await invited.close()
     chat = sms(conversation, SMS_FR)
     answer = await chat.say("2")
     assert "est clos" in answer and "Merci de votre int" in answer
     assert "clos" in await chat.say("commerce")
-    async with db.transaction() as session:
-        assert await session.scalar(select(func.count()).select_from(PollAnswer)) == 0
+    assert await invited.count(PollAnswer) == 0
 
 
 async def test_stop_menu_and_questions_mid_poll_the_poll_waits(
-    db: Database, knowledge, conversation: Conversation, clock: FakeClock, invest: Poll
+    invited: Polls, conversation: Conversation
 ) -> None:
-    await mixed_audience(db)
-    await create(db, knowledge, invest, clock)
-    await send(db, knowledge, invest, clock)
-    await dispatch(db, clock)
     chat = sms(conversation, SMS_FR)
     await chat.say("2")
     assert "Menu" in await chat.say("MENU")
@@ -263,44 +205,35 @@ async def test_stop_menu_and_questions_mid_poll_the_poll_waits(
     # STOP mid-poll: bulk messages stop, and the next poll does not invite this person.
     stop = await chat.say("STOP")
     assert "Noté" not in stop
-    second = Poll.from_data({**invest.to_data(), "id": "second_poll"})
-    await create(db, knowledge, second, clock)
-    clock.advance(days=8)  # past the weekly limit: only STOP keeps them out
-    assert await send(db, knowledge, second, clock) == 3
-    providers = await dispatch(db, clock)
+    second = await invited.create(invited.another("second_poll"))
+    invited.clock.advance(days=8)  # past the weekly limit: only STOP keeps them out
+    assert await invited.send(second) == 3
+    providers = await invited.dispatch()
     assert SMS_FR not in providers["sms"].sent
 
 
-async def test_one_poll_invitation_a_week_at_most(
-    db: Database, knowledge, conversation: Conversation, clock: FakeClock, invest: Poll
-) -> None:
-    await mixed_audience(db)
-    await create(db, knowledge, invest, clock)
-    await send(db, knowledge, invest, clock, Audience(channel="sms"))
-    second = Poll.from_data({**invest.to_data(), "id": "second_poll"})
-    await create(db, knowledge, second, clock)
-    clock.advance(days=3)
-    async with db.transaction() as session:
+async def test_one_poll_invitation_a_week_at_most(mixed: Polls) -> None:
+    await mixed.send(audience=Audience(channel="sms"))
+    second = await mixed.create(mixed.another("second_poll"))
+    mixed.clock.advance(days=3)
+    async with mixed.db.transaction() as session:
         shown = await poll_sending.preview(
-            session, knowledge.locales, second, Audience(), now=clock(), interval=WEEK
+            session, mixed.knowledge.locales, second, Audience(), now=mixed.clock(), interval=WEEK
         )
     assert shown.total == 2  # the SMS people were invited 3 days ago
-    assert await send(db, knowledge, second, clock) == 2
-    assert await send(db, knowledge, second, clock) == 0  # each person once per poll
-    clock.advance(days=5)
-    third = Poll.from_data({**invest.to_data(), "id": "third_poll"})
-    await create(db, knowledge, third, clock)
-    assert await send(db, knowledge, third, clock) == 2  # SMS people: 8 days since
+    assert await mixed.send(second) == 2
+    assert await mixed.send(second) == 0  # each person once per poll
+    mixed.clock.advance(days=5)
+    third = await mixed.create(mixed.another("third_poll"))
+    assert await mixed.send(third) == 2  # SMS people: 8 days since
 
 
 async def test_sondage_lists_the_open_polls_and_joins_one(
-    db: Database, knowledge, conversation: Conversation, clock: FakeClock, invest: Poll
+    mixed: Polls, conversation: Conversation
 ) -> None:
-    await mixed_audience(db)
-    await create(db, knowledge, invest, clock)
     chat = telegram(conversation, TG_FR)
     assert "Aucun sondage n'est ouvert" in await chat.say("SONDAGE")
-    await send(db, knowledge, invest, clock, Audience(channel="telegram"))
+    await mixed.send(audience=Audience(channel="telegram"))
     # Someone who came after the send, in its audience, joins by keyword.
     newcomer = telegram(conversation, "telegram:5003")
     await newcomer.say("bonjour")
@@ -312,27 +245,19 @@ async def test_sondage_lists_the_open_polls_and_joins_one(
     outsider = sms(conversation, "tel:+22376009999")
     assert "Aucun sondage n'est ouvert" in await outsider.say("SONDAGE")
     assert "Je ne trouve pas ce sondage" in await outsider.say("POLL invest_sector")
-    async with db.transaction() as session:
-        record = await store.get(session, invest.id)
-        found = await results_store.results(session, record)
+    found = await mixed.results()
     assert found["sent"] == 3 and found["respondents"] == 1  # two invited, one joined
 
 
 async def test_answers_are_shown_in_my_data_and_erased_with_it(
-    db: Database, knowledge, conversation: Conversation, clock: FakeClock, invest: Poll
+    invited: Polls, conversation: Conversation
 ) -> None:
-    await mixed_audience(db)
-    await create(db, knowledge, invest, clock)
-    await send(db, knowledge, invest, clock)
-    await dispatch(db, clock)
     chat = telegram(conversation, TG_EN)
     await chat.say("trade")
     await chat.say("distance")
     await chat.say("More schools, please")
-    async with db.transaction() as session:
-        record = await store.get(session, invest.id)
-        for_admins = await results_store.results(session, record, free_text=True)
-        for_others = await results_store.results(session, record)
+    for_admins = await invited.results(free_text=True)
+    for_others = await invited.results()
     assert for_admins["questions"][2]["free_text"] == ["More schools, please"]
     assert "free_text" not in for_others["questions"][2]
     assert "More schools" not in json.dumps(for_others)
@@ -342,30 +267,22 @@ async def test_answers_are_shown_in_my_data_and_erased_with_it(
     assert "More schools, please" in mine
     await chat.say("DELETE")
     assert "erased" in await chat.say("YES")
-    async with db.transaction() as session:
-        assert await session.scalar(select(func.count()).select_from(PollAnswer)) == 0
-        left = await session.scalar(select(func.count()).select_from(PollInvitation))
-    assert left == 3
+    assert await invited.count(PollAnswer) == 0
+    assert await invited.count(PollInvitation) == 3
 
 
 async def test_an_invitation_waiting_in_the_outbox_takes_no_answer(
-    db: Database, knowledge, conversation: Conversation, clock: FakeClock, invest: Poll
+    mixed: Polls, conversation: Conversation
 ) -> None:
     """Words are answers only to an invitation the person has received."""
-    await mixed_audience(db)
-    await create(db, knowledge, invest, clock)
-    await send(db, knowledge, invest, clock)  # queued, not dispatched yet
+    await mixed.send()  # queued, not dispatched yet
     chat = telegram(conversation, TG_FR)
     assert "Noté" not in await chat.say("commerce")
-    async with db.transaction() as session:
-        queued = await session.scalar(
-            select(func.count()).select_from(OutboxItem).where(OutboxItem.kind == "poll")
-        )
-    assert queued == 4
+    assert await mixed.count(OutboxItem, OutboxItem.kind == "poll") == 4
 
 
 async def test_a_thousand_respondents_answer_and_are_tallied(
-    db: Database, knowledge, conversation: Conversation, clock: FakeClock, invest: Poll
+    polls: Polls, conversation: Conversation
 ) -> None:
     """Each of 1,000 people answers in a conversation turn of their own: the number, the word
     or a misspelt word, each on their channel; the tallies match what they said."""
@@ -380,10 +297,9 @@ async def test_a_thousand_respondents_answer_and_are_tallied(
         }
         for n in range(1000)
     ]
-    ids = await add_people(db, *people)
-    await create(db, knowledge, invest, clock)
-    assert await send(db, knowledge, invest, clock) == 1000
-    async with db.transaction() as session:
+    ids = await add_people(polls.db, *people)
+    assert await polls.send() == 1000
+    async with polls.db.transaction() as session:
         await session.execute(update(OutboxItem).values(status="sent"))  # as if dispatched
     said = {  # value -> what people type: its number, its word, a misspelt word
         "agriculture": ("1", "agriculture", "agricultur"),
@@ -400,10 +316,8 @@ async def test_a_thousand_respondents_answer_and_are_tallied(
         group = person["country"] or results_store.UNKNOWN_GROUP
         expected.setdefault(group, {}).setdefault(value, 0)
         expected[group][value] += 1
-    async with db.transaction() as session:
-        record = await store.get(session, invest.id)
-        found = await results_store.results(session, record, by="country")
-        by_channel = await results_store.results(session, record, by="channel")
+    found = await polls.results(by="country")
+    by_channel = await polls.results(by="channel")
     sector = found["questions"][0]
     assert found["sent"] == 1000 and found["respondents"] == 1000
     assert sector["answers"] == 1000
@@ -413,30 +327,20 @@ async def test_a_thousand_respondents_answer_and_are_tallied(
     assert sum(by_channel["questions"][0]["by"]["sms"].values()) == 500
 
 
-async def test_invitations_wait_for_the_end_of_quiet_hours(
-    db: Database, knowledge, clock: FakeClock, invest: Poll
-) -> None:
-    await mixed_audience(db)
-    await create(db, knowledge, invest, clock)
-    clock.now = clock.now.replace(hour=22)  # 22:00 in Bamako (and 23:00 in Paris)
-    await send(db, knowledge, invest, clock)
-    providers = {name: Provider(name) for name in ("sms", "telegram")}
-    quiet = DispatcherConfig(rates={}, worker_id="t", quiet_hours=QuietHours.parse("21:00-08:00"))
-    await Dispatcher(db, providers, quiet, clock=clock).run_until_idle()
+async def test_invitations_wait_for_the_end_of_quiet_hours(mixed: Polls) -> None:
+    mixed.clock.now = mixed.clock.now.replace(hour=22)  # 22:00 in Bamako (and 23:00 in Paris)
+    await mixed.send()
+    providers = await mixed.dispatch(quiet=QUIET)
     assert providers["sms"].sent == {} and providers["telegram"].sent == {}
-    clock.advance(hours=11)  # 09:00 in Bamako, 10:00 in Paris and Abidjan's 09:00
-    await Dispatcher(db, providers, quiet, clock=clock).run_until_idle()
+    mixed.clock.advance(hours=11)  # 09:00 in Bamako, 10:00 in Paris and Abidjan's 09:00
+    await mixed.dispatch(providers, quiet=QUIET)
     assert set(providers["sms"].sent) == {SMS_FR, SMS_EN}
     assert set(providers["telegram"].sent) == {TG_FR, TG_EN}
 
 
 async def test_forged_stale_or_odd_poll_commands_get_a_clear_answer(
-    db: Database, knowledge, conversation: Conversation, clock: FakeClock, invest: Poll
+    invited: Polls, conversation: Conversation
 ) -> None:
-    await mixed_audience(db)
-    await create(db, knowledge, invest, clock)
-    await send(db, knowledge, invest, clock)
-    await dispatch(db, clock)
     chat = telegram(conversation, TG_FR)
     # A value that is no option: the poll is shown where it stands, nothing is recorded.
     answer = await chat.say("POLL invest_sector sector bitcoin")
@@ -448,72 +352,49 @@ async def test_forged_stale_or_odd_poll_commands_get_a_clear_answer(
     # A sentence that starts with the word is a question, for the FAQ.
     faq = await chat.say("sondage sur la double nationalité ?")
     assert "code de la nationalité" in faq and "Je ne trouve pas" not in faq
-    async with db.transaction() as session:
-        assert await session.scalar(select(func.count()).select_from(PollAnswer)) == 0
+    assert await invited.count(PollAnswer) == 0
 
 
 async def test_a_poll_sent_for_later_waits_for_its_time(
-    db: Database, knowledge, conversation: Conversation, clock: FakeClock, invest: Poll
+    mixed: Polls, conversation: Conversation
 ) -> None:
-    await mixed_audience(db)
-    await create(db, knowledge, invest, clock)
-    async with db.transaction() as session:
-        record = await store.get(session, invest.id)
-        await poll_sending.send(
-            session,
-            knowledge.locales,
-            record,
-            invest,
-            Audience(channel="sms"),
-            send_at=clock() + timedelta(hours=3),
-            interval=WEEK,
-            actor="cli:test",
-            now=clock(),
-        )
-    assert (await dispatch(db, clock))["sms"].sent == {}
+    await mixed.send(audience=Audience(channel="sms"), at=mixed.clock() + timedelta(hours=3))
+    assert (await mixed.dispatch())["sms"].sent == {}
     chat = sms(conversation, SMS_FR)
     assert "Noté" not in await chat.say("commerce")  # not received yet: an ordinary word
-    clock.advance(hours=3)
-    assert set((await dispatch(db, clock))["sms"].sent) == {SMS_FR, SMS_EN}
+    mixed.clock.advance(hours=3)
+    assert set((await mixed.dispatch())["sms"].sent) == {SMS_FR, SMS_EN}
     assert "Noté : Commerce." in await chat.say("commerce")
 
 
 async def test_people_who_stop_before_their_invitation_goes_are_not_counted_as_sent(
-    db: Database, knowledge, conversation: Conversation, clock: FakeClock, invest: Poll
+    mixed: Polls, conversation: Conversation
 ) -> None:
-    await mixed_audience(db)
-    await create(db, knowledge, invest, clock)
-    await send(db, knowledge, invest, clock)
+    await mixed.send()
     await sms(conversation, SMS_EN).say("ARRET")
-    providers = await dispatch(db, clock)
+    providers = await mixed.dispatch()
     assert SMS_EN not in providers["sms"].sent
     await telegram(conversation, TG_FR).say("2")
-    async with db.transaction() as session:
-        found = await results_store.results(session, await store.get(session, invest.id))
+    found = await mixed.results()
     assert found["sent"] == 3 and found["respondents"] == 1
 
 
 async def test_a_number_means_what_the_last_message_received_showed(
-    db: Database, knowledge, conversation: Conversation, clock: FakeClock, invest: Poll
+    mixed: Polls, conversation: Conversation
 ) -> None:
     """The menu is on screen when the poll is queued in quiet hours: "2" is still the menu's
     second entry. Once the invitation has arrived, "2" is its second option."""
-    await mixed_audience(db)
-    await create(db, knowledge, invest, clock)
     chat = sms(conversation, SMS_FR)
     await chat.say("MENU")
     menu_second = chat.options[1]
-    clock.now = clock.now.replace(hour=22)
-    await send(db, knowledge, invest, clock)
-    quiet = DispatcherConfig(rates={}, worker_id="t", quiet_hours=QuietHours.parse("21:00-08:00"))
-    providers = {name: Provider(name) for name in ("sms", "telegram")}
-    await Dispatcher(db, providers, quiet, clock=clock).run_until_idle()
+    mixed.clock.now = mixed.clock.now.replace(hour=22)
+    await mixed.send()
+    providers = await mixed.dispatch(quiet=QUIET)
     second_entry = await chat.say("2")  # the menu's second entry, as the person meant
     assert "Noté" not in second_entry
     assert second_entry in await sms(conversation, "tel:+22376000077").say(menu_second)
-    async with db.transaction() as session:
-        assert await session.scalar(select(func.count()).select_from(PollAnswer)) == 0
-    clock.advance(hours=11)
-    await Dispatcher(db, providers, quiet, clock=clock).run_until_idle()
+    assert await mixed.count(PollAnswer) == 0
+    mixed.clock.advance(hours=11)
+    await mixed.dispatch(providers, quiet=QUIET)
     assert SMS_FR in providers["sms"].sent
     assert "Noté : Commerce." in await chat.say("2")
