@@ -8,27 +8,18 @@ from sqlalchemy import select
 
 from storage.models import AuditEntry
 from tests.admin.conftest import csrf_of
-from tests.handlers.test_polls import (
-    SMS_EN,
-    SMS_FR,
-    TG_EN,
-    create,
-    dispatch,
-    mixed_audience,
-    sms,
-    telegram,
-)
+from tests.handlers.test_polls import sms, telegram
+from tests.polls import SMS_EN, SMS_FR, TG_EN, Polls, mixed_audience
 
 FREE_TEXT = "Plus de réunions avec la diaspora de Lyon"
 
 
 async def _answered(db, knowledge, conversation, clock, invest) -> None:  # type: ignore[no-untyped-def]
-    from tests.handlers.test_polls import send
-
+    polls = Polls(db, knowledge, clock, invest)
     await mixed_audience(db)
-    await create(db, knowledge, invest, clock)
-    assert await send(db, knowledge, invest, clock) == 4
-    await dispatch(db, clock)
+    await polls.create()
+    assert await polls.send() == 4
+    await polls.dispatch()
     awa = sms(conversation, SMS_FR)
     assert "Noté : Commerce." in await awa.say("2")
     assert "Noté : Le financement." in await awa.say("3")
