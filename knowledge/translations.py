@@ -413,6 +413,7 @@ def write_pack(pack: Pack, path: Path) -> None:
     data: dict[str, Any] = {
         "meta": pack.meta,
         "keywords": pack.keywords,
+        **({"vocabulary": pack.vocabulary} if pack.vocabulary else {}),
         "strings": {key: t.to_yaml() for key, t in pack.strings.items()},
         "content": {key: t.to_yaml() for key, t in sorted(pack.content.items())},
     }
