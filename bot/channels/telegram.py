@@ -170,9 +170,7 @@ class TelegramChannel:
         code for Telegram, see the default language's."""
         locales = self.services.knowledge.locales
         default = self.services.settings.default_language
-        scopes = [
-            (lang, lang) for lang in locales.languages if _COMMAND_MENU_LANGUAGE.match(lang)
-        ]
+        scopes = [(lang, lang) for lang in locales.languages if _COMMAND_MENU_LANGUAGE.match(lang)]
         scopes.append((None, default if locales.supports(default) else locales.default))
         for language_code, lang in scopes:
             commands = [
