@@ -102,6 +102,13 @@ async def _status(args: argparse.Namespace) -> int:
         ]
         if covered:
             print(f"      by area, where translated: {', '.join(covered)}")
+        drafts = {
+            part: row[part]["translated"] - row[part]["reviewed"]
+            for part in ("strings", "faq", "awareness")
+        }
+        if not row["source"] and any(drafts.values()):
+            listed = ", ".join(f"{part} {n}" for part, n in drafts.items() if n)
+            print(f"      DRAFTS, not reviewed (shown only with LANGUAGE_DRAFTS=true): {listed}")
         if row.get("core_missing"):
             print(f"      not offered until reviewed: {', '.join(row['core_missing'])}")
     return 0

@@ -14,6 +14,7 @@ from bot.cli import main
 from bot.conversation import Conversation
 from handlers.languages import keyword_problems
 from handlers.routes import command_keywords
+from knowledge import awareness
 from knowledge.gsm7 import is_gsm7, segments, transliterate
 from knowledge.locales import CORE_KEYS, LOCALES_DIR, Locales
 from knowledge.text import fold
@@ -294,3 +295,17 @@ def test_every_bambara_sms_string_keeps_its_french_budget() -> None:
     locales = Locales.load(languages=("fr", "en", "bm", "snk"), drafts=True)
     assert pack_problems(locales) == []
     assert locales.problems() == []
+
+
+def test_bambara_awareness_drafts_reach_only_reviewers(capsys) -> None:
+    first = awareness.series("irregular_migration").message(1)
+    assert first is not None
+    reviewers = Locales.load(languages=("fr", "en", "bm"), drafts=True)
+    public = Locales.load(languages=("fr", "en", "bm"))
+    sms = first.for_channel("sms", "bm", locales=reviewers)
+    assert sms.startswith("Dɔgɔkun o dɔgɔkun, cikan kelen tunkanataama kan.")
+    assert segments(transliterate(sms)).segments == 1 and is_gsm7(transliterate(sms))
+    assert first.for_channel("sms", "bm", locales=public) == first.sms["fr"]  # not reviewed
+    assert first.for_channel("telegram", "bm", locales=reviewers) == first.text["fr"].strip()
+    assert main(["i18n", "status"]) == 0
+    assert "DRAFTS, not reviewed (shown only with LANGUAGE_DRAFTS=true)" in capsys.readouterr().out
