@@ -188,7 +188,9 @@ async def test_a_bambara_conversation_by_sms_with_drafts(db, knowledge, config) 
     intro = await _sms_turn(chat, "INSCRIPTION fidima")
     assert "FIDIMA: nyininkali 6. ANNULER k'a dabila." in intro
     for answer in FIDIMA:  # the questions themselves are forums.yaml's: French until translated
-        await _sms_turn(chat, answer)
+        summary = await _sms_turn(chat, answer)
+    assert "Forumu: FIDIMA" in summary  # Bambara's typography.label_value: no space before ":"
+    assert "Tògò ni jamana bè mara. OUI k'a sinsin:" in summary
     done = await _sms_turn(chat, "OUI")
     assert "I tògò sèbènna FIDIMA la. Code: FID-" in done
     assert "Baasi tè!" in await _sms_turn(chat, "barika")  # thanks
