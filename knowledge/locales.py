@@ -104,7 +104,8 @@ class Pack:
     keywords: dict[str, list[str]]  # a command word of the bot ("menu") -> words in this language
     path: Path | None = None
     # Words people type to answer yes / no / leave a flow ("yes": [awɔ, awo]): read, never
-    # shown, so they carry no review status; they count while the language is offered.
+    # shown, so they carry no review status; they count where the language is offered, and
+    # everywhere while LANGUAGE_DRAFTS is on (knowledge/words.py).
     vocabulary: dict[str, list[str]] = field(default_factory=dict)
 
     @property
