@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from handlers.context import Context
 from handlers.router import Keyword, Route
 from handlers.vocabulary import Option, Reply
+from knowledge.bundle import Knowledge
 from knowledge.language import LANGUAGES as MODEL_LANGUAGES
 from knowledge.language import lexicon_hits, recognise, short_text_lexicon
 from knowledge.locales import Locales
@@ -90,17 +91,21 @@ def reply_language(ctx: Context, faq_language: str) -> str:
     """The language to answer a question in: Bambara (or Soninke) when it is written in it
     (its fallback, French, while it is not offered), the person's own when the text does not
     tell, else the FAQ search's French or English."""
-    knowledge = ctx.knowledge
-    _, hits = lexicon_hits(ctx.text)
-    if not hits and knowledge.locales.is_source(ctx.lang):  # most questions: nothing more to do
-        return faq_language if knowledge.locales.supports(faq_language) else ctx.lang
-    recognition = recognise(ctx.text)
+    return answer_language(ctx.knowledge, ctx.text, ctx.lang, faq_language)
+
+
+def answer_language(knowledge: Knowledge, text: str, person: str, faq_language: str) -> str:
+    """`reply_language` for a text and the language of the person who wrote it (also `ask`)."""
+    _, hits = lexicon_hits(text)
+    if not hits and knowledge.locales.is_source(person):  # most questions: nothing more to do
+        return faq_language if knowledge.locales.supports(faq_language) else person
+    recognition = recognise(text)
     decided_by_search = recognition.language in MODEL_LANGUAGES or (
-        recognition.language is None and knowledge.locales.is_source(ctx.lang)
+        recognition.language is None and knowledge.locales.is_source(person)
     )
     if decided_by_search:  # the search also weighs the FAQ's own vocabulary
-        return faq_language if knowledge.locales.supports(faq_language) else ctx.lang
-    return knowledge.answer_language(recognition, ctx.lang)
+        return faq_language if knowledge.locales.supports(faq_language) else person
+    return knowledge.answer_language(recognition, person)
 
 
 AFTER_TURN = (notes,)

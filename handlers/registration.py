@@ -306,13 +306,22 @@ def summary(ctx: Context, forums: Forums, forum: Forum, data: dict) -> Reply:
     answers = data.get("answers", {})
 
     def lines(sms: bool) -> str:
-        rows = [f"{ctx.t('registration.forum_label')} : {forum.short_name[ctx.lang]}"]
+        # "Nom : Awa" in French, "Name: Awa" in English: each locale's typography.label_value.
+        rows = [
+            ctx.t(
+                "typography.label_value",
+                label=ctx.t("registration.forum_label"),
+                value=forum.short_name[ctx.lang],
+            )
+        ]
         rows += [
-            f"{field.label[ctx.lang]} : {_display(ctx, field, answers.get(field.id), sms=sms)}"
+            ctx.t(
+                "typography.label_value",
+                label=field.label[ctx.lang],
+                value=_display(ctx, field, answers.get(field.id), sms=sms),
+            )
             for field in forums.fields_of(forum)
         ]
-        if ctx.lang == "en":  # no space before a colon in English typography
-            rows = [row.replace(" : ", ": ", 1) for row in rows]
         return "\n".join(rows)
 
     return Reply(

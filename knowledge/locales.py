@@ -28,19 +28,23 @@ from typing import Any
 
 import yaml
 
+from knowledge.text import fold
+
 LOCALES_DIR = Path(__file__).parent / "locales"
 DEFAULT_LANGUAGE = "fr"
 DEFAULT_LANGUAGES = ("fr", "en")
 STATUSES = ("draft", "reviewed")
 
-# The strings of a first conversation: greeting, menu, help, choosing a language, the FAQ's "I am
-# not sure" and "I do not know", stopping. A translated language is offered only when every one
-# of them is reviewed: a person who chose Bambara must not be greeted in Bambara and then find the
+# The strings of a first conversation: the first-contact line and the greetings (issue 13's: the
+# old `welcome` texts are no longer said), menu, help, choosing a language, the FAQ's "I am not
+# sure" and "I do not know", stopping. A translated language is offered only when every one of
+# them is reviewed: a person who chose Bambara must not be greeted in Bambara and then find the
 # menu itself in French. The threshold is "all of these", not a percentage, because a percentage
 # can be reached with strings nobody sees first.
 CORE_KEYS = (
-    "welcome",
-    "welcome_sms",
+    "conversations.first_contact",
+    "conversations.first_contact_sms",
+    "conversations.small_talk.greeting",
     "greeting_back",
     "menu.title",
     "menu.questions",
@@ -99,6 +103,10 @@ class Pack:
     content: dict[str, Translation]  # "faq.<id>.answer", "awareness.<series>.<id>.sms" -> ...
     keywords: dict[str, list[str]]  # a command word of the bot ("menu") -> words in this language
     path: Path | None = None
+    # Words people type to answer yes / no / leave a flow ("yes": [awɔ, awo]): read, never
+    # shown, so they carry no review status; they count where the language is offered, and
+    # everywhere while LANGUAGE_DRAFTS is on (knowledge/words.py).
+    vocabulary: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def fallback(self) -> str:
@@ -140,7 +148,13 @@ def load_pack(path: Path) -> Pack:
         for command, words in (data.get("keywords") or {}).items()
     }
     meta = dict(data.get("meta") or {})
-    return Pack(path.stem, meta, entries("strings"), entries("content"), keywords, path)
+    vocabulary = {
+        str(kind): [str(w) for w in words or ()]
+        for kind, words in (data.get("vocabulary") or {}).items()
+    }
+    return Pack(
+        path.stem, meta, entries("strings"), entries("content"), keywords, path, vocabulary
+    )
 
 
 def is_pack_file(path: Path) -> bool:
@@ -175,6 +189,7 @@ class Locales:
                 packs[pack.language] = pack
                 strings[pack.language] = {
                     **_flatten({"meta": pack.meta}),
+                    **{f"vocabulary.{kind}": words for kind, words in pack.vocabulary.items()},
                     **pack.usable(drafts),
                 }
             else:
@@ -292,7 +307,22 @@ class Locales:
                     )
                 if translation.status == "reviewed" and not translation.reviewer:
                     found.append(f"{lang}.yaml: {key}: reviewed, but by whom? (reviewer)")
+        found += self._yes_no_overlaps()
         return found
+
+    def _yes_no_overlaps(self) -> list[str]:
+        """A word that says yes in one language and no in another (compared folded, as people
+        type them): every flow accepts every language's words, so it would confirm an erasure."""
+        said: dict[str, dict[str, str]] = {"yes": {}, "no": {}}  # kind -> folded word -> lang
+        for lang, strings in self.strings.items():
+            for kind in said:
+                for word in strings.get(f"vocabulary.{kind}") or ():
+                    said[kind].setdefault(fold(str(word)), lang)
+        return [
+            f"{said['no'][word]}.yaml: vocabulary.no: {word!r} is also a yes word "
+            f"({said['yes'][word]}.yaml)"
+            for word in sorted(set(said["yes"]) & set(said["no"]))
+        ]
 
 
 class SourceTexts(dict):

@@ -413,6 +413,7 @@ def write_pack(pack: Pack, path: Path) -> None:
     data: dict[str, Any] = {
         "meta": pack.meta,
         "keywords": pack.keywords,
+        **({"vocabulary": pack.vocabulary} if pack.vocabulary else {}),
         "strings": {key: t.to_yaml() for key, t in pack.strings.items()},
         "content": {key: t.to_yaml() for key, t in sorted(pack.content.items())},
     }
@@ -463,6 +464,19 @@ def status(locales: Locales, faq_dir: Path | None = None) -> dict[str, dict[str,
                 sum(s is not None for s in sms),
                 sum(bool(s and s.is_reviewed) for s in sms),
             )
+            # Per area (the key's first part: menu, registration...), for reviewers to see
+            # which parts of the conversation a pack covers.
+            areas: dict[str, list[Translation | None]] = {}
+            for key in ui:
+                areas.setdefault(key.split(".")[0], []).append(pack.strings.get(key))
+            row["areas"] = {
+                area: _counts(
+                    len(found),
+                    sum(t is not None for t in found),
+                    sum(bool(t and t.is_reviewed) for t in found),
+                )
+                for area, found in areas.items()
+            }
             row["core_missing"] = [
                 k for k in CORE_KEYS if not (k in pack.strings and pack.strings[k].is_reviewed)
             ]

@@ -20,13 +20,15 @@ _by_locales: dict[int, tuple[Locales, dict[str, frozenset[str]]]] = {}
 
 
 def words(locales: Locales, kind: str) -> frozenset[str]:
-    """The folded words of `kind` in every language of `locales`."""
+    """The folded words of `kind` in every offered language of `locales`; with drafts on
+    (reviewers, the simulator), every translated pack's words too (Bambara's awɔ / ayi)."""
     cached = _by_locales.get(id(locales))
     if cached is None or cached[0] is not locales:
+        languages = [*locales.languages, *(locales.packs if locales.drafts else ())]
         table = {
             k: frozenset(
                 fold(str(word))
-                for lang in locales.languages
+                for lang in dict.fromkeys(languages)
                 for word in locales.strings[lang].get(f"vocabulary.{k}") or ()
             )
             for k in KINDS

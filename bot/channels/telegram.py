@@ -69,6 +69,9 @@ WEBHOOK_PATH = "/telegram/webhook"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 _SECRET_FORMAT = re.compile(r"^[A-Za-z0-9_-]{1,256}$")  # what setWebhook accepts
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
+# setMyCommands' language_code: "A two-letter ISO 639-1 language code" (Bot API). A language
+# without one (Soninke, snk) cannot have its own command menu: its speakers get the default one.
+_COMMAND_MENU_LANGUAGE = re.compile(r"^[a-z]{2}$")
 # A 429 on a reply is retried this many times (after its retry_after); then the reply goes to
 # the outbox, which retries later.
 RATE_LIMIT_RETRIES = 3
@@ -163,10 +166,11 @@ class TelegramChannel:
 
     async def _set_commands(self) -> None:
         """The command menu by the text box, in each language we speak, from the locale files;
-        people whose Telegram language we do not speak see the default language's."""
+        people whose Telegram language we do not speak, or whose language has no two-letter
+        code for Telegram, see the default language's."""
         locales = self.services.knowledge.locales
         default = self.services.settings.default_language
-        scopes = [(lang, lang) for lang in locales.languages]
+        scopes = [(lang, lang) for lang in locales.languages if _COMMAND_MENU_LANGUAGE.match(lang)]
         scopes.append((None, default if locales.supports(default) else locales.default))
         for language_code, lang in scopes:
             commands = [

@@ -95,6 +95,20 @@ async def _status(args: argparse.Namespace) -> int:
         ]
         offered = "yes" if row["offered"] else ("listed" if row["listed"] else "no")
         print(f"{lang:<5} {offered:<8} {cells[0]:<22} {cells[1]:<18} {cells[2]}")
+        covered = [
+            f"{area} {c['translated']}/{c['reviewed']}/{c['total']}"
+            for area, c in (row.get("areas") or {}).items()
+            if c["translated"]
+        ]
+        if covered:
+            print(f"      by area, where translated: {', '.join(covered)}")
+        drafts = {
+            part: row[part]["translated"] - row[part]["reviewed"]
+            for part in ("strings", "faq", "awareness")
+        }
+        if not row["source"] and any(drafts.values()):
+            listed = ", ".join(f"{part} {n}" for part, n in drafts.items() if n)
+            print(f"      DRAFTS, not reviewed (shown only with LANGUAGE_DRAFTS=true): {listed}")
         if row.get("core_missing"):
             print(f"      not offered until reviewed: {', '.join(row['core_missing'])}")
     return 0

@@ -134,3 +134,41 @@ def test_kb_check_stale_lists_entries_not_reviewed_for_that_long(tmp_path: Path)
     assert result.returncode == 1
     assert "nationality.yaml: nationality_dual: not reviewed since 2020-01-01" in result.stdout
     assert "nationality_rights" not in result.stdout
+
+
+# --- session 4, issue-18: ask --lang takes any language of the service --------------------------
+
+
+def _ask_bm(tmp_path: Path, question: str, **env: str):  # type: ignore[no-untyped-def]
+    return run(
+        ["ask", "--json", "--lang", "bm", question],
+        tmp_path,
+        LANGUAGES="fr,en,bm",
+        FAQ_SEMANTIC="false",
+        **env,
+    )
+
+
+def test_ask_in_bambara_says_what_people_would_get(tmp_path: Path) -> None:
+    # Listed, nothing reviewed: not offered, so answered as people would be, in French.
+    plain = _ask_bm(tmp_path, "double nationalité")
+    assert plain.returncode == 0, plain.stderr
+    record = json.loads(plain.stdout)
+    assert (record["id"], record["lang"]) == ("nationality_dual", "fr")
+    assert "Bamanankan (bm) is not offered yet" in plain.stderr
+    assert "Answers come in Français (fr)" in plain.stderr
+    # Reviewers, with drafts: Bambara's own texts where it has them, French where not.
+    drafts = _ask_bm(tmp_path, "i ni ce, n bɛ baara fɛ", LANGUAGE_DRAFTS="true")
+    record = json.loads(drafts.stdout)
+    assert (record["outcome"], record["lang"]) == ("none", "bm")
+    assert record["answer"].startswith("N tɛ nin ɲininkali jaabi dɔn")  # bm.yaml's faq.none
+    assert "drafts included" in drafts.stderr
+    answered = json.loads(_ask_bm(tmp_path, "double nationalité", LANGUAGE_DRAFTS="true").stdout)
+    assert (answered["id"], answered["lang"]) == ("nationality_dual", "fr")  # not translated
+
+
+def test_ask_refuses_a_language_the_service_does_not_list(tmp_path: Path) -> None:
+    result = run(["ask", "--lang", "bm", "double nationalité"], tmp_path, FAQ_SEMANTIC="false")
+    assert result.returncode == 2
+    assert "--lang bm: not a language of the service (LANGUAGES: fr, en)" in result.stderr
+    assert result.stdout == ""

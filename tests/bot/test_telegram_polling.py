@@ -3,13 +3,19 @@ conversation on a real database: what a person on Telegram sees."""
 
 from __future__ import annotations
 
+import logging
+import shutil
 import time
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
 from bot.channels.telegram import TelegramChannel
 from bot.dispatcher import Dispatcher, DispatcherConfig
+from knowledge.locales import CORE_KEYS, LOCALES_DIR, Locales, Translation, load_pack
+from knowledge.translations import write_pack
 from storage.db import Database
 from tests.bot.telegram_support import buttons, contact, running, settled, stored, wait_for
 from tests.chat import Chat
@@ -315,3 +321,31 @@ async def test_a_reply_lost_to_a_network_error_is_sent_again_by_the_outbox(
     assert "Bienvenue" in again["text"] and "Menu" in again["text"]
     assert again["text"].index("Bienvenue") < again["text"].index("Menu")
     assert [r.status for r in await outbox_rows(db)] == ["sent"]
+
+
+# --- session 4, issue-18: command menus for languages without a two-letter code -----------------
+
+
+async def test_a_language_without_a_two_letter_code_gets_the_default_menu(
+    db: Database, db_url: str, api: FakeBotApi, knowledge, tmp_path: Path, caplog
+) -> None:
+    # Soninke reviewed enough to be offered; setMyCommands takes only ISO 639-1 codes, and
+    # Soninke has none (snk). Bambara has one (bm).
+    for source in LOCALES_DIR.glob("*.yaml"):
+        shutil.copy(source, tmp_path / source.name)
+    snk = load_pack(tmp_path / "snk.yaml")
+    signed = {
+        key: Translation(f"[snk] {key}", "reviewed", "Test Reviewer", "2026-12-01")
+        for key in CORE_KEYS
+    }
+    write_pack(replace(snk, strings=signed), tmp_path / "snk.yaml")
+    locales = Locales.load(tmp_path, languages=("fr", "en", "bm", "snk"), drafts=True)
+    assert locales.languages == ("fr", "en", "bm", "snk")
+    with caplog.at_level(logging.WARNING, logger="bot.channels.telegram"):
+        async with running(db_url, api, replace(knowledge, locales=locales)):
+            pass
+    assert set(api.commands) == {"fr", "en", "bm", ""}  # snk people get the default ("")
+    assert [c["command"] for c in api.commands[""]][:3] == ["start", "menu", "aide"]
+    assert not [r for r in caplog.records if "setMyCommands" in r.getMessage()]
+    refused = [p for m, p in api.calls if m == "setMyCommands" and p.get("language_code") == "snk"]
+    assert refused == []  # not even tried

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import re
 import threading
 import time
 from typing import Any
@@ -263,7 +264,10 @@ class FakeBotApi:
         handler = getattr(self, f"_api_{method}", None)
         if handler is None:
             return JSONResponse({"ok": True, "result": True})
-        return JSONResponse({"ok": True, "result": await handler(params)})
+        result = await handler(params)
+        if isinstance(result, JSONResponse):  # the method refused its parameters
+            return result
+        return JSONResponse({"ok": True, "result": result})
 
     async def _api_getMe(self, params: dict) -> dict:
         return BOT
@@ -311,8 +315,19 @@ class FakeBotApi:
             self.answered_callbacks.append(params)
         return True
 
-    async def _api_setMyCommands(self, params: dict) -> bool:
-        self.commands[params.get("language_code") or ""] = _value(params.get("commands"))
+    async def _api_setMyCommands(self, params: dict) -> bool | JSONResponse:
+        language_code = params.get("language_code") or ""
+        # The Bot API takes "a two-letter ISO 639-1 language code" here, or none.
+        if language_code and not re.fullmatch(r"[a-z]{2}", language_code):
+            return JSONResponse(
+                {
+                    "ok": False,
+                    "error_code": 400,
+                    "description": "Bad Request: invalid language code specified",
+                },
+                status_code=400,
+            )
+        self.commands[language_code] = _value(params.get("commands"))
         return True
 
     async def _api_setWebhook(self, params: dict) -> bool:
