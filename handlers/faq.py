@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from handlers import languages
 from handlers.context import Context, MenuItem
 from handlers.languages import reply_language
 from handlers.router import Keyword
@@ -98,11 +99,11 @@ async def answer(ctx: Context) -> list[Reply]:
     """Answer a free-text question, or say honestly that we do not know and offer a person."""
     match = _follow_up(ctx, ctx.knowledge.faq.search(question_part(ctx.text), lang_hint=ctx.lang))
     lang = reply_language(ctx, match.lang)
-    if lang != ctx.lang and match.outcome != "none" and ctx.knowledge.locales.supports(lang):
+    if lang != ctx.lang and match.outcome != "none":
         # Issue 13: the person's language follows what they write (the detection kept their
         # language unless the text clearly said otherwise), so that the buttons of this
-        # answer, and the next replies, speak it too.
-        ctx.contact.language = lang
+        # answer, and the next replies, speak it too; not if they chose theirs (LANGUE).
+        languages.follow(ctx, lang)
     if match.outcome == "answer":
         if match.entry.urgent:  # someone in danger on the route: staff are told at once
             # Imported here: consultations imports this module (ASK_STAFF).
