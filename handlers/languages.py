@@ -73,7 +73,8 @@ async def app_language(ctx: Context) -> None:
     to another offered language, the conversation follows it. A router "before" handler that
     never answers itself."""
     hint = (ctx.inbound.language_hint or "").split("-")[0].lower()[:8]
-    if ctx.channel != "telegram" or not hint:
+    # A group (negative chat id: the staff's) is many people's apps, none of them its language.
+    if ctx.channel != "telegram" or not hint or ctx.inbound.address.startswith("telegram:-"):
         return None
     notices = _notices(ctx)
     seen = next((n[len(APP) :] for n in notices if n.startswith(APP)), None)
@@ -88,7 +89,8 @@ async def app_language(ctx: Context) -> None:
 
 
 async def notes(ctx: Context, replies: list[Reply], route: Route) -> list[Reply]:
-    """After a turn: the "some answers in French" note and the language offer, each once."""
+    """After a turn: the note that the conversation moved to another language (with the way
+    back), the "some answers in French" note and the language offer, each once; one a turn."""
     if ctx.deleted or not replies or route.kind == "before":  # "before": staff's group
         return replies
     added: list[Reply] = []

