@@ -30,9 +30,9 @@ async def understand(ctx: Context) -> list[Reply] | None:
     if found is None:
         return None
     ctx.extra["intent"] = found.intent
-    _follow_language(ctx, found)
-    if found.intent in SMALL_TALK:
+    if found.intent in SMALL_TALK:  # "thank you very much" never moves a conversation
         return await small_talk(ctx, found.intent)
+    _follow_language(ctx, found)
     return await ACTIONS[found.intent](ctx)
 
 
