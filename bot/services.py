@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from pathlib import Path
 
 from bot.conversation import Conversation
 from bot.settings import Settings
+from bot.warmup import warm_knowledge
 from knowledge.bundle import Knowledge
 from storage.db import Database
 
@@ -47,15 +49,26 @@ class Services:
             drafts=settings.language_drafts,
             cache_dir=Path(settings.faq_cache_dir) if settings.faq_cache_dir else None,
         )
+        # What loads on first use (the language identifier's model...) loads in a thread too,
+        # beside the embeddings and the database check, not in the first person's answer.
+        warming = (
+            asyncio.create_task(asyncio.to_thread(warm_knowledge, knowledge, settings))
+            if answers
+            else None
+        )
         db = Database(settings.database_url)
-        if upgrade:
-            await db.upgrade()
-        elif await db.pending_migrations():
-            await db.dispose()
-            raise SchemaBehind(
-                "the database's schema is behind this version of the bot: "
-                "run `diaspora-bot db upgrade` first"
-            )
+        try:
+            if upgrade:
+                await db.upgrade()
+            elif await db.pending_migrations():
+                await db.dispose()
+                raise SchemaBehind(
+                    "the database's schema is behind this version of the bot: "
+                    "run `diaspora-bot db upgrade` first"
+                )
+        finally:
+            if warming is not None:
+                await warming
         conversation = Conversation(db, knowledge, settings.handler_config())
         return cls(settings, db, knowledge, conversation)
 

@@ -14,16 +14,21 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
+from typing import TYPE_CHECKING
 
-import httpx
 from sqlalchemy import select
-from starlette.types import ASGIApp
 
 from bot.channels.render import renderer_for
-from bot.services import Services
+from bot.settings import Settings
 from handlers.vocabulary import Option, Reply
 from knowledge.addresses import AddressError, tel_address
+from knowledge.bundle import Knowledge
 from storage.models import Contact
+
+if TYPE_CHECKING:
+    from starlette.types import ASGIApp
+
+    from bot.services import Services
 
 logger = logging.getLogger(__name__)
 
@@ -41,12 +46,7 @@ async def warm_up(services: Services, app: ASGIApp | None = None) -> float:
     """Exercise every lazily loaded part once; the seconds it took."""
     started = time.perf_counter()
     knowledge, settings = services.knowledge, services.settings
-    for text in SAMPLES:
-        lang = knowledge.detect_language(text, settings.default_language)
-        knowledge.faq.search(text, lang_hint=lang)
-    for number in SAMPLE_NUMBERS:
-        with contextlib.suppress(AddressError):
-            tel_address(number, settings.default_region)
+    warm_knowledge(knowledge, settings)
     contact = Contact(
         address=WARMUP_ADDRESS, channel="console", language=settings.default_language
     )
@@ -56,9 +56,24 @@ async def warm_up(services: Services, app: ASGIApp | None = None) -> float:
     async with services.db.transaction() as session:
         await session.scalar(select(Contact).where(Contact.address == WARMUP_ADDRESS))
     if app is not None:
+        import httpx  # noqa: PLC0415 - only `run` has an app, and the console never needs httpx
+
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://warm-up") as client:
             await client.get("/healthz")
     seconds = time.perf_counter() - started
     logger.info("warmed up in %.2f s", seconds)
     return seconds
+
+
+def warm_knowledge(knowledge: Knowledge, settings: Settings) -> None:
+    """The knowledge's lazily loaded parts (the language identifier's model, the search's
+    caches, phone-number metadata), used once. Safe in a thread: Services.start runs it in one
+    while the database is checked and the embeddings load, as most of it (LZMA, numpy) runs
+    outside the GIL, so the console's first answer does not pay for it (issue 13)."""
+    for text in SAMPLES:
+        lang = knowledge.detect_language(text, settings.default_language)
+        knowledge.faq.search(text, lang_hint=lang)
+    for number in SAMPLE_NUMBERS:
+        with contextlib.suppress(AddressError):
+            tel_address(number, settings.default_region)

@@ -3,6 +3,7 @@ leaving a flow, and the rest of a long SMS."""
 
 from __future__ import annotations
 
+from handlers import languages
 from handlers.context import KEEP_LIST, Context, MenuItem
 from handlers.router import Keyword
 from handlers.vocabulary import Option, Reply
@@ -123,6 +124,7 @@ async def language(ctx: Context) -> list[Reply]:
     chosen = wanted if locales.supports(wanted) else locales.language_for_word(wanted)
     if chosen:
         ctx.contact.language = chosen
+        languages.chose(ctx)  # theirs until they say otherwise: what they write no longer moves it
         return [ctx.menu(ctx.t("language.set"))]
     choices = tuple(Option(locales.name(lang), f"LANGUE {lang}") for lang in locales.languages)
     key = "language.unknown" if ctx.args else "language.choose"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from handlers import languages
 from handlers.context import ANSWERED_ENTRY, Context, MenuItem
 from handlers.languages import reply_language
 from handlers.router import Keyword
@@ -148,11 +149,11 @@ async def answer(ctx: Context) -> list[Reply]:
     led_back = led_back and (alone_best is None or alone_best.id != last_entry)
     match = _only_planning(ctx, followed)
     lang = reply_language(ctx, match.lang)
-    if lang != ctx.lang and match.outcome != "none" and ctx.knowledge.locales.supports(lang):
+    if lang != ctx.lang and match.outcome != "none":
         # Issue 13: the person's language follows what they write (the detection kept their
         # language unless the text clearly said otherwise), so that the buttons of this
-        # answer, and the next replies, speak it too.
-        ctx.contact.language = lang
+        # answer, and the next replies, speak it too; not if they chose theirs (LANGUE).
+        languages.follow(ctx, lang)
     if led_back and match is followed:
         await _record_gap(ctx, lang, "unsure", match.entry.id)
         return _nothing_more(ctx, match.entry, lang)

@@ -8,7 +8,7 @@ handler, so a typed keyword and a sentence meaning it take the same path.
 
 from __future__ import annotations
 
-from handlers import basics, consultations, privacy, registration, subscriptions
+from handlers import basics, consultations, languages, privacy, registration, subscriptions
 from handlers.context import KEEP_LIST, Context
 from handlers.router import Handler
 from handlers.vocabulary import Option, Reply
@@ -30,9 +30,9 @@ async def understand(ctx: Context) -> list[Reply] | None:
     if found is None:
         return None
     ctx.extra["intent"] = found.intent
-    _follow_language(ctx, found)
-    if found.intent in SMALL_TALK:
+    if found.intent in SMALL_TALK:  # "thank you very much" never moves a conversation
         return await small_talk(ctx, found.intent)
+    _follow_language(ctx, found)
     return await ACTIONS[found.intent](ctx)
 
 
@@ -44,7 +44,7 @@ def _follow_language(ctx: Context, found: IntentMatch) -> None:
     if not ctx.knowledge.locales.supports(found.lang) or len(fold(ctx.text).split()) < 3:
         return
     if ctx.knowledge.detect_language(ctx.text, ctx.lang) == found.lang:
-        ctx.contact.language = found.lang
+        languages.follow(ctx, found.lang)
 
 
 async def small_talk(ctx: Context, kind: str) -> list[Reply]:

@@ -5,6 +5,11 @@
 - A person who writes some words of an offered language that is not theirs (a Bambara greeting
   around a French question) is answered in the language of the question, and offered the other
   language once, with a button. `reply_language` chooses the language of an FAQ reply.
+- Who decides a person's language (docs/architecture.md, "Choices"): a person who chose it with
+  LANGUE keeps it. Otherwise the conversation follows them: a whole question or request clearly
+  written in another offered language (`follow`), or, on Telegram, a change of their app's
+  language to another offered one (`app_language`), moves it, and a note says so once, with the
+  way back in the language they had.
 - Each translated pack lists its words for the bot's commands (`keywords:` in bm.yaml: "menu" ->
   its Bambara words); they become keywords with the same handler as the command word, for the
   offered languages only. `keyword_problems` (run by `kb check`) refuses a word that would
@@ -28,6 +33,14 @@ from knowledge.text import fold
 CORE_COMMANDS = ("menu", "aide", "stop", "langue")
 
 
+# Kept in Contact.language_notices beside the notices: the person chose their language with
+# LANGUE, and the language of their Telegram app when they last wrote ("app:en").
+CHOSEN = "chosen"
+APP = "app:"
+# Why the conversation moved (ctx.extra["switched"]): what they wrote, or their app's language.
+WRITTEN, APP_LANGUAGE = "written", "app"
+
+
 def _notices(ctx: Context) -> list[str]:
     return list(ctx.contact.language_notices or [])
 
@@ -37,13 +50,56 @@ def _remember(ctx: Context, notice: str) -> None:
     ctx.contact.language_notices = [*_notices(ctx), notice]
 
 
+def chose(ctx: Context) -> None:
+    """The person chose their language (LANGUE): from now on it moves only when they say so."""
+    if CHOSEN not in _notices(ctx):
+        _remember(ctx, CHOSEN)
+
+
+def follow(ctx: Context, language: str, why: str = WRITTEN) -> bool:
+    """Move the conversation to `language` (its buttons, the next replies), unless the person
+    chose theirs; the turn's note says so. True if it moved."""
+    old = ctx.contact.language
+    if language == old or CHOSEN in _notices(ctx):
+        return False
+    if not ctx.knowledge.locales.supports(language):
+        return False
+    ctx.contact.language = language
+    ctx.extra.setdefault("switched", (old, why))
+    return True
+
+
+async def app_language(ctx: Context) -> None:
+    """Telegram: the language of the person's app (language_code), remembered; when it changes
+    to another offered language, the conversation follows it. A router "before" handler that
+    never answers itself."""
+    hint = (ctx.inbound.language_hint or "").split("-")[0].lower()[:8]
+    # A group (negative chat id: the staff's) is many people's apps, none of them its language.
+    if ctx.channel != "telegram" or not hint or ctx.inbound.address.startswith("telegram:-"):
+        return None
+    notices = _notices(ctx)
+    seen = next((n[len(APP) :] for n in notices if n.startswith(APP)), None)
+    if seen == hint:
+        return None
+    ctx.contact.language_notices = [*(n for n in notices if not n.startswith(APP)), APP + hint]
+    # First sighting (a newcomer, whose language came from it, or someone from before this
+    # was remembered): nothing changed that we know of.
+    if seen is not None:
+        follow(ctx, hint, APP_LANGUAGE)
+    return None
+
+
 async def notes(ctx: Context, replies: list[Reply], route: Route) -> list[Reply]:
-    """After a turn: the "some answers in French" note and the language offer, each once."""
+    """After a turn: the note that the conversation moved to another language (with the way
+    back), the "some answers in French" note and the language offer, each once; one a turn."""
     if ctx.deleted or not replies or route.kind == "before":  # "before": staff's group
         return replies
     added: list[Reply] = []
+    switched = ctx.extra.get("switched")
+    if switched and ctx.contact.language != switched[0] and CHOSEN not in _notices(ctx):
+        added.append(_switched_note(ctx, *switched))
     fell_back = ctx.extra.get("fell_back")
-    if fell_back and ctx.contact.language == fell_back[0]:
+    if fell_back and ctx.contact.language == fell_back[0] and not added:
         language, used = fell_back
         if f"fallback:{language}" not in _notices(ctx):
             _remember(ctx, f"fallback:{language}")
@@ -69,6 +125,16 @@ async def notes(ctx: Context, replies: list[Reply], route: Route) -> list[Reply]
     return [*replies, *added]
 
 
+def _switched_note(ctx: Context, old: str, why: str) -> Reply:
+    """ "I answer in English now", and the way back in the language they had (in case we
+    misread them). No button: the answer's own options stay the ones a number refers to."""
+    locales = ctx.knowledge.locales
+    key = "i18n.switched_app" if why == APP_LANGUAGE else "i18n.switched"
+    now = ctx.t(key, language=locales.name(ctx.lang))
+    back = ctx.t("i18n.switch_back", old, language=locales.name(old), code=old.upper())
+    return Reply(f"{now} {back}")
+
+
 def _language_to_offer(ctx: Context) -> str | None:
     """An offered language other than the person's that their message holds words of."""
     locales = ctx.knowledge.locales
@@ -91,6 +157,8 @@ def reply_language(ctx: Context, faq_language: str) -> str:
     """The language to answer a question in: Bambara (or Soninke) when it is written in it
     (its fallback, French, while it is not offered), the person's own when the text does not
     tell, else the FAQ search's French or English."""
+    if CHOSEN in _notices(ctx):  # they chose it: every answer speaks it
+        return ctx.lang
     return answer_language(ctx.knowledge, ctx.text, ctx.lang, faq_language)
 
 
@@ -108,6 +176,7 @@ def answer_language(knowledge: Knowledge, text: str, person: str, faq_language: 
     return knowledge.answer_language(recognition, person)
 
 
+BEFORE = [app_language]
 AFTER_TURN = (notes,)
 
 

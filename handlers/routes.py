@@ -51,7 +51,7 @@ def build_router(knowledge: Knowledge) -> Router:
             **polls.FLOWS,
         },
         fallback=faq.answer,
-        before=[*staff.BEFORE, *polls.BEFORE],
+        before=[*languages.BEFORE, *staff.BEFORE, *polls.BEFORE],
         # After keywords and flows, before the FAQ: a word naming an option of a poll question
         # waiting for the person (issue 17), a number that is no option of the last list, a
         # sentence meaning an action or small talk, a language we do not read (issue 13).

@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import phonenumbers
-import yaml
 
+from knowledge.yamlfile import read_yaml
 from storage.audience import Audience
 
 CHANNELS = ("sms", "telegram", "console")
@@ -51,7 +51,7 @@ class SegmentError(ValueError):
 def known_forums() -> tuple[str, ...]:
     """Forum ids from knowledge/forums.yaml (the registration feature's data)."""
     try:
-        data = yaml.safe_load(_FORUMS_FILE.read_text(encoding="utf-8")) or {}
+        data = read_yaml(_FORUMS_FILE) or {}
     except OSError:
         return ()
     return tuple(str(f["id"]) for f in data.get("forums", []) if isinstance(f, dict) and "id" in f)

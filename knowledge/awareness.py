@@ -10,11 +10,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
 from knowledge.gsm7 import segments, transliterate
 from knowledge.locales import Locales
 from knowledge.openers import opener_problem
+from knowledge.yamlfile import read_yaml
 
 AWARENESS_DIR = Path(__file__).parent / "awareness"
 DEFAULT_SERIES = "irregular_migration"
@@ -60,7 +59,7 @@ class Series:
 
 
 def load(path: Path) -> Series:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = read_yaml(path)
     header = data["series"]
     messages = tuple(
         AwarenessMessage(

@@ -13,12 +13,13 @@ from knowledge.locales import LOCALES_DIR, Locales
 from knowledge.openers import opener_problem
 from knowledge.polls import check_polls
 from knowledge.translations import pack_problems
+from knowledge.yamlfile import read_yaml
 
 KNOWLEDGE_DIR = Path(__file__).parent
 
 
 def _forum_ids(path: Path) -> set[str]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = read_yaml(path) or {}
     return {str(forum.get("id")) for forum in data.get("forums") or [] if isinstance(forum, dict)}
 
 
@@ -40,7 +41,7 @@ def check_knowledge(root: Path = KNOWLEDGE_DIR) -> list[str]:
 
 def _forum_openers(path: Path) -> list[str]:
     """Forum descriptions are read as answers too ("is there a forum for women?")."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = read_yaml(path) or {}
     problems = []
     for forum in data.get("forums") or []:
         if not isinstance(forum, dict):

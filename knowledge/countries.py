@@ -20,11 +20,11 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-import yaml
 from babel import Locale, UnknownLocaleError
 from rapidfuzz import fuzz, process
 
 from knowledge.text import fold
+from knowledge.yamlfile import read_yaml
 
 COUNTRIES_FILE = Path(__file__).parent / "countries.yaml"
 LOCALES_DIR = Path(__file__).parent / "locales"
@@ -180,7 +180,7 @@ class Countries:
 
 
 def load_countries(path: Path = COUNTRIES_FILE) -> Countries:
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = read_yaml(path) or {}
     iso_names = {row[0]: row[1] for row in _tzdata_table("iso3166.tab")}
     zones: dict[str, list[str]] = {}
     for row in _tzdata_table("zone.tab"):

@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from knowledge.gsm7 import sendable_length, transliterate
+from knowledge.yamlfile import read_yaml
 
 logger = logging.getLogger(__name__)
 
@@ -131,14 +132,6 @@ def entry_from_dict(raw: dict[str, Any], topic_id: str) -> Entry:
         as_of=raw["as_of"] if isinstance(raw.get("as_of"), int) else None,
         guidance=_lists(raw.get("guidance")),
     )
-
-
-# libyaml's loader when PyYAML was built with it: several times faster, and start-up matters.
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-def read_yaml(path: Path) -> Any:
-    return yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)  # noqa: S506 - safe loader
 
 
 def faq_files(directory: Path) -> list[Path]:

@@ -10,13 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from knowledge.faq import FaqIndex, Match
+from knowledge.yamlfile import read_yaml
 
 
 def load_cases(path: Path) -> dict:
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
+    return read_yaml(path)
 
 
 def best_id(match: Match) -> str | None:

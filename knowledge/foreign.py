@@ -15,11 +15,10 @@ import unicodedata
 from collections.abc import Collection
 from functools import lru_cache
 
-import yaml
-
 from knowledge.intents import INTENTS_FILE
 from knowledge.normalise import lexicon
 from knowledge.text import fold
+from knowledge.yamlfile import read_yaml
 
 # A message this short says too little to call it foreign ("hola", "gracias" get small talk or
 # the FAQ's honest "no sure answer").
@@ -38,7 +37,7 @@ MODEL_LANGUAGES = ("fr", "en", "es", "pt", "it", "de", "nl", "ar", "tr", "sw", "
 
 @lru_cache(maxsize=1)
 def _cues() -> dict[str, frozenset[str]]:
-    raw = yaml.safe_load(INTENTS_FILE.read_text(encoding="utf-8")) or {}
+    raw = read_yaml(INTENTS_FILE) or {}
     return {
         str(lang): frozenset(fold(str(w)) for w in words)
         for lang, words in (raw.get("unread_languages") or {}).items()

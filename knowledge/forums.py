@@ -24,6 +24,7 @@ import yaml
 from knowledge.gsm7 import segments, transliterate
 from knowledge.locales import SourceTexts
 from knowledge.text import fold
+from knowledge.yamlfile import read_yaml
 
 FORUMS_FILE = Path(__file__).parent / "forums.yaml"
 LANGUAGES = ("fr", "en")
@@ -291,7 +292,7 @@ def _parse_forum(raw: Any, i: int, fields: dict[str, Field], problems: _Problems
 def _parse(path: Path) -> Forums:
     problems = _Problems(path.name)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = read_yaml(path) or {}
     except (OSError, yaml.YAMLError) as exc:
         problems.add("file", f"cannot be read: {exc}")
         return Forums({}, {}, tuple(problems.items))

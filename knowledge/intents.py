@@ -17,12 +17,12 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-import yaml
 
 from knowledge.lexical import LexicalIndex, stem
 from knowledge.normalise import spelled_tokens
 from knowledge.text import fold
 from knowledge.typos import TypoCorrector
+from knowledge.yamlfile import read_yaml
 
 INTENTS_FILE = Path(__file__).parent / "intents.yaml"
 NEGATION = "negation"
@@ -139,7 +139,7 @@ class IntentIndex:
         known_words: Iterable[str] = (),
         rarity: Callable[[str], float] | None = None,
     ) -> IntentIndex:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        raw = read_yaml(path) or {}
         neg = raw.get("negation") or {}
         negation = _Negation(
             frozenset(fold(str(w)) for w in neg.get("always", ())),

@@ -20,9 +20,8 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
 
-import yaml
-
 from knowledge.normalise import fold, lexicon
+from knowledge.yamlfile import read_yaml
 
 LEXICON_FILE = Path(__file__).parent / "language_lexicon.yaml"
 # A text is in a lexicon language when at least this share of its words are that language's.
@@ -135,7 +134,7 @@ class ShortTextLexicon:
 
 
 def load_lexicon(path: Path = LEXICON_FILE) -> ShortTextLexicon:
-    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    raw = read_yaml(path) or {}
     cues = lexicon().cues
     # A word that is also a French or English cue would pull French questions into Bambara.
     taken = frozenset().union(*(cues.get(lang, frozenset()) for lang in LANGUAGES))

@@ -26,9 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from knowledge.text import fold
+from knowledge.yamlfile import read_yaml
 
 LOCALES_DIR = Path(__file__).parent / "locales"
 DEFAULT_LANGUAGE = "fr"
@@ -133,7 +132,7 @@ def _translation(where: str, key: str, raw: Any) -> Translation:
 
 
 def load_pack(path: Path) -> Pack:
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = read_yaml(path) or {}
     where = path.name
 
     def entries(section: str) -> dict[str, Translation]:
@@ -158,7 +157,7 @@ def load_pack(path: Path) -> Pack:
 
 
 def is_pack_file(path: Path) -> bool:
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = read_yaml(path) or {}
     return isinstance(data, dict) and "strings" in data and "meta" in data
 
 
@@ -193,9 +192,7 @@ class Locales:
                     **pack.usable(drafts),
                 }
             else:
-                strings[path.stem] = _flatten(
-                    yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-                )
+                strings[path.stem] = _flatten(read_yaml(path) or {})
         if default not in strings or default in packs:
             raise ValueError(f"no locale file for the default language {default!r}")
         sources = tuple(lang for lang in strings if lang not in packs)

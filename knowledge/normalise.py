@@ -12,9 +12,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
 from knowledge.text import fold
+from knowledge.yamlfile import read_yaml
 
 SPELLINGS_FILE = Path(__file__).parent / "sms_spellings.yaml"
 
@@ -37,7 +36,7 @@ class Lexicon:
 
 @lru_cache(maxsize=1)
 def lexicon() -> Lexicon:
-    raw = yaml.safe_load(SPELLINGS_FILE.read_text(encoding="utf-8")) or {}
+    raw = read_yaml(SPELLINGS_FILE) or {}
     spellings = {fold(str(k)): fold(str(v)) for k, v in (raw.get("spellings") or {}).items()}
     synonyms: dict[tuple[str, ...], str] = {}
     for canonical, variants in (raw.get("synonyms") or {}).items():

@@ -24,6 +24,7 @@ from knowledge import gsm7
 from knowledge.locales import Locales
 from knowledge.text import fold
 from knowledge.typos import TypoCorrector
+from knowledge.yamlfile import read_yaml
 
 POLLS_DIR = Path(__file__).parent / "polls"
 LANGUAGES = ("fr", "en")  # every text of a poll is given in these; others read French
@@ -203,7 +204,7 @@ def load(
 ) -> Poll:
     """A poll file, checked; raises PollError listing every problem."""
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        data = read_yaml(path)
     except (OSError, UnicodeDecodeError) as error:
         raise PollError([f"cannot read {path}: {error}"]) from None
     except yaml.YAMLError as error:

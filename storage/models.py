@@ -107,7 +107,8 @@ class Contact(Base):
     )
     last_entry: Mapped[str | None] = mapped_column(String(64))
     # Language notes already given, each once: "fallback:bm" (some answers come in French),
-    # "offer:bm" (Bambara offered to someone who wrote some). handlers/languages.py.
+    # "offer:bm" (Bambara offered to someone who wrote some); and "chosen" (they chose their
+    # language with LANGUE), "app:en" (their Telegram app's language). handlers/languages.py.
     language_notices: Mapped[list | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

