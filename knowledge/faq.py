@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 from rapidfuzz import fuzz
 
-from knowledge.faq_entries import LANGUAGES, Entry, Topic, load_faq
+from knowledge.faq_entries import FAQ_DIR, LANGUAGES, Entry, Topic, load_faq, load_off_topic
 from knowledge.language import detect_language, vocabulary_of
 from knowledge.lexical import LexicalIndex
 from knowledge.lexical import stem as lexical_stem
@@ -40,14 +40,22 @@ class Thresholds:
     # "did you mean" that cost an SMS user a paid round trip.
     leads: float = 101.0
     clear: float = 100.0
+    # Where words and meaning each rank the same entry first (two signals that fail
+    # differently), a `clear` lead is answered from this score on, the next ones offered too.
+    agreed: float = 101.0
 
 
 # A clear lead is answered only where meaning agrees (words alone: 3 points more confident-wrong
 # answers and 3-4 points less rejection on both sets; docs/benchmarks.md, issue 13).
 WORDS_ONLY = Thresholds(answer=52.0, lead=8.0, unsure=33.0)
-WITH_MEANING = Thresholds(answer=49.0, lead=8.0, unsure=33.0, leads=48.0, clear=4.0)
+WITH_MEANING = Thresholds(
+    answer=49.0, lead=8.0, unsure=33.0, leads=48.0, clear=4.0, agreed=40.0
+)
 # Share of the score from sentence embeddings once they are ready (the rest: words).
 SEMANTIC_SHARE = 0.35
+# Meaning score (0-100, cosine ~0.54) from which a question is close to an off-topic subject
+# (off_topic.yaml); below, the subject says nothing about it. See FaqIndex._decide.
+OFF_TOPIC_FROM = 40.0
 # Word score below which embeddings are not consulted: only "did you mean" results are re-scored
 # (see FaqIndex._search).
 MEANING_FROM = 33.0
@@ -84,6 +92,7 @@ class FaqIndex:
         entries: dict[str, Entry],
         semantic: bool = False,
         cache_dir: Path | None = None,
+        off_topic: list[str] | tuple[str, ...] = (),
     ) -> None:
         self.topics = topics
         self.entries = entries
@@ -111,11 +120,14 @@ class FaqIndex:
             }
         )
         self._typos = TypoCorrector(vocabulary)
+        # Off-topic phrasings are embedded as one more "entry" after the real ones, never
+        # answered: see _vetoed.
+        self._off_topic = bool(off_topic)
         self._semantic = (
             SemanticScorer(
-                raw_texts,
-                owners,
-                len(self._order),
+                [*raw_texts, *off_topic],
+                [*owners, *[len(self._order)] * len(off_topic)],
+                len(self._order) + self._off_topic,
                 vocabulary=[t for e in self._order for t in (*e.answer.values(), *e.sms.values())],
                 cache_dir=cache_dir,
             )
@@ -158,7 +170,10 @@ class FaqIndex:
         Figures: docs/benchmarks.md, "FAQ".
         """
         topics, entries = load_faq(directory)
-        return cls(topics, entries, semantic=semantic, cache_dir=cache_dir)
+        # The off-topic subjects go with the shipped FAQ (another FAQ has other neighbours).
+        shipped = directory is None or Path(directory).resolve() == FAQ_DIR.resolve()
+        off_topic = load_off_topic() if semantic and shipped else []
+        return cls(topics, entries, semantic=semantic, cache_dir=cache_dir, off_topic=off_topic)
 
     def wait_until_ready(self, timeout: float | None = None) -> bool:
         """Block until the sentence embeddings are usable; False if they never will be."""
@@ -203,18 +218,36 @@ class FaqIndex:
         words = self.word_scores(tokens)
         for passage in self._passages(question, tokens):
             words = np.maximum(words, self.word_scores(passage))
-        match = self._decide(words, tokens, lang, WORDS_ONLY, leads=False)
+        # Sentence embeddings only where words found something (they cost milliseconds): with
+        # no word in common, meaning alone cannot reach an answer, and a "did you mean" built on
+        # it alone would be noise.
+        if self._semantic is None or not self._semantic.ready or words.max() < MEANING_FROM:
+            match = self._decide(words, tokens, lang, WORDS_ONLY, leads=False)
+            if match.outcome == "answer":
+                return match
+            return self._decide(words, tokens, lang, WORDS_ONLY)
+        meaning = self._semantic.scores(question)
+        off_topic = float(meaning[-1]) if self._off_topic else 0.0
+        if off_topic < OFF_TOPIC_FROM:
+            off_topic = 0.0
+        meaning = meaning[: len(self._order)]
+        match = self._decide(
+            words, tokens, lang, WORDS_ONLY, leads=False, meaning=meaning, off_topic=off_topic
+        )
         if match.outcome == "answer":
             return match
-        # Sentence embeddings only where words leave a doubt (they cost milliseconds), and only
-        # where words found something: with no word in common, meaning alone cannot reach an
-        # answer, and a "did you mean" built on it alone would be noise. A lead that is only
-        # clear (answered with the next ones offered) is judged on the final scores.
-        if self._semantic is not None and self._semantic.ready and match.score >= MEANING_FROM:
-            meaning = self._semantic.scores(question)
-            mixed = (1.0 - SEMANTIC_SHARE) * words + SEMANTIC_SHARE * meaning
-            return _keep_candidates(self._decide(mixed, tokens, lang, WITH_MEANING), match)
-        return self._decide(words, tokens, lang, WORDS_ONLY)
+        # Where words leave a doubt, meaning re-scores. A lead that is only clear (answered
+        # with the next ones offered) is judged on the final scores. A question turned away
+        # from the words' best entry as off-topic is not answered with another one either.
+        mixed = (1.0 - SEMANTIC_SHARE) * words + SEMANTIC_SHARE * meaning
+        words_best = int(np.argmax(words))
+        agreed = words_best if words_best == int(np.argmax(meaning)) else None
+        if off_topic > float(meaning[words_best]):
+            off_topic = 100.0
+        decided = self._decide(
+            mixed, tokens, lang, WITH_MEANING, agreed=agreed, meaning=meaning, off_topic=off_topic
+        )
+        return _keep_candidates(decided, match)
 
     def _decide(
         self,
@@ -223,6 +256,9 @@ class FaqIndex:
         lang: str,
         limits: Thresholds,
         leads: bool = True,
+        agreed: int | None = None,
+        meaning: np.ndarray | None = None,
+        off_topic: float = 0.0,
     ) -> Match:
         ranked = np.argsort(-scores)[:RERANK]
         ranked = [int(i) for i in ranked if scores[i] > 0]
@@ -231,15 +267,22 @@ class FaqIndex:
         best = ranked[0]
         best_score = float(scores[best])
         runner_up = float(scores[ranked[1]]) if len(ranked) > 1 else 0.0
+        # A question closer in meaning to a subject the FAQ does not cover (off_topic.yaml:
+        # "taux de change euro cfa", "aide pour mon devoir de maths") than to the entry it
+        # matched is not answered with that entry: "did you mean" at most.
+        vetoed = meaning is not None and off_topic > float(meaning[best])
         if (
-            best_score >= limits.answer
+            not vetoed
+            and best_score >= limits.answer
             and best_score - runner_up >= limits.lead
             and self._lexical.anchored(tokens, best)
         ):
             return Match("answer", self._order[best], round(best_score, 1), lang)
+        floor = limits.agreed if agreed == best else limits.leads
         if (
             leads
-            and best_score >= limits.leads
+            and not vetoed
+            and best_score >= min(floor, limits.leads)
             and best_score - runner_up >= limits.clear
             and self._lexical.anchored(tokens, best)
         ):
