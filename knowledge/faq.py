@@ -218,32 +218,27 @@ class FaqIndex:
         words = self.word_scores(tokens)
         for passage in self._passages(question, tokens):
             words = np.maximum(words, self.word_scores(passage))
-        # Sentence embeddings only where words found something (they cost milliseconds): with
-        # no word in common, meaning alone cannot reach an answer, and a "did you mean" built on
-        # it alone would be noise.
-        if self._semantic is None or not self._semantic.ready or words.max() < MEANING_FROM:
-            match = self._decide(words, tokens, lang, WORDS_ONLY, leads=False)
-            if match.outcome == "answer":
-                return match
+        match = self._decide(words, tokens, lang, WORDS_ONLY, leads=False)
+        if match.outcome == "answer":
+            return match
+        # Sentence embeddings only where words leave a doubt (they cost milliseconds), and only
+        # where words found something: with no word in common, meaning alone cannot reach an
+        # answer, and a "did you mean" built on it alone would be noise.
+        if self._semantic is None or not self._semantic.ready or match.score < MEANING_FROM:
             return self._decide(words, tokens, lang, WORDS_ONLY)
         meaning = self._semantic.scores(question)
         off_topic = float(meaning[-1]) if self._off_topic else 0.0
         if off_topic < OFF_TOPIC_FROM:
             off_topic = 0.0
         meaning = meaning[: len(self._order)]
-        match = self._decide(
-            words, tokens, lang, WORDS_ONLY, leads=False, meaning=meaning, off_topic=off_topic
-        )
-        if match.outcome == "answer":
-            return match
-        # Where words leave a doubt, meaning re-scores. A lead that is only clear (answered
-        # with the next ones offered) is judged on the final scores. A question turned away
-        # from the words' best entry as off-topic is not answered with another one either.
+        # A lead that is only clear (answered with the next ones offered) is judged on the
+        # final scores. A question turned away from the words' best entry as off-topic is not
+        # answered with another one either.
         mixed = (1.0 - SEMANTIC_SHARE) * words + SEMANTIC_SHARE * meaning
         words_best = int(np.argmax(words))
         agreed = words_best if words_best == int(np.argmax(meaning)) else None
         if off_topic > float(meaning[words_best]):
-            off_topic = 100.0
+            off_topic = 100.0  # closer to an off-topic subject than to any entry's meaning
         decided = self._decide(
             mixed, tokens, lang, WITH_MEANING, agreed=agreed, meaning=meaning, off_topic=off_topic
         )
