@@ -48,14 +48,15 @@ class Thresholds:
 # A clear lead is answered only where meaning agrees (words alone: 3 points more confident-wrong
 # answers and 3-4 points less rejection on both sets; docs/benchmarks.md, issue 13).
 WORDS_ONLY = Thresholds(answer=52.0, lead=8.0, unsure=33.0)
-WITH_MEANING = Thresholds(
-    answer=49.0, lead=8.0, unsure=33.0, leads=48.0, clear=4.0, agreed=40.0
-)
+WITH_MEANING = Thresholds(answer=49.0, lead=8.0, unsure=33.0, leads=48.0, clear=4.0, agreed=40.0)
 # Share of the score from sentence embeddings once they are ready (the rest: words).
 SEMANTIC_SHARE = 0.35
 # Meaning score (0-100, cosine ~0.54) from which a question is close to an off-topic subject
 # (off_topic.yaml); below, the subject says nothing about it. See FaqIndex._decide.
 OFF_TOPIC_FROM = 40.0
+# Word answers from this score are given without consulting meaning (they cost milliseconds);
+# below, they are checked against the off-topic subjects once meaning is ready.
+WORDS_SURE = 65.0
 # Word score below which embeddings are not consulted: only "did you mean" results are re-scored
 # (see FaqIndex._search).
 MEANING_FROM = 33.0
@@ -219,28 +220,41 @@ class FaqIndex:
         for passage in self._passages(question, tokens):
             words = np.maximum(words, self.word_scores(passage))
         match = self._decide(words, tokens, lang, WORDS_ONLY, leads=False)
-        if match.outcome == "answer":
-            return match
         # Sentence embeddings only where words leave a doubt (they cost milliseconds), and only
         # where words found something: with no word in common, meaning alone cannot reach an
-        # answer, and a "did you mean" built on it alone would be noise.
-        if self._semantic is None or not self._semantic.ready or match.score < MEANING_FROM:
+        # answer, and a "did you mean" built on it alone would be noise. A words answer short
+        # of WORDS_SURE is checked against the off-topic subjects ("euro to cfa exchange rate
+        # today" shares words with the cost of sending money).
+        ready = self._semantic is not None and self._semantic.ready
+        if match.outcome == "answer" and (not ready or match.score >= WORDS_SURE):
+            return match
+        if not ready or match.score < MEANING_FROM:
             return self._decide(words, tokens, lang, WORDS_ONLY)
+        assert self._semantic is not None
         meaning = self._semantic.scores(question)
         off_topic = float(meaning[-1]) if self._off_topic else 0.0
         if off_topic < OFF_TOPIC_FROM:
             off_topic = 0.0
         meaning = meaning[: len(self._order)]
-        # A lead that is only clear (answered with the next ones offered) is judged on the
-        # final scores. A question turned away from the words' best entry as off-topic is not
-        # answered with another one either.
-        mixed = (1.0 - SEMANTIC_SHARE) * words + SEMANTIC_SHARE * meaning
         words_best = int(np.argmax(words))
+        # A question closer to an off-topic subject than to the words' best entry is not
+        # answered with any entry ("did you mean" at most).
+        turned_away = off_topic > float(meaning[words_best])
+        if match.outcome == "answer":
+            if not turned_away:
+                return match
+            match = self._decide(words, tokens, lang, WORDS_ONLY, leads=False, vetoed=True)
+        # A lead that is only clear (answered with the next ones offered) is judged on the
+        # final scores.
+        mixed = (1.0 - SEMANTIC_SHARE) * words + SEMANTIC_SHARE * meaning
         agreed = words_best if words_best == int(np.argmax(meaning)) else None
-        if off_topic > float(meaning[words_best]):
-            off_topic = 100.0  # closer to an off-topic subject than to any entry's meaning
         decided = self._decide(
-            mixed, tokens, lang, WITH_MEANING, agreed=agreed, meaning=meaning, off_topic=off_topic
+            mixed,
+            tokens,
+            lang,
+            WITH_MEANING,
+            agreed=agreed,
+            vetoed=turned_away or off_topic > float(meaning[int(np.argmax(mixed))]),
         )
         return _keep_candidates(decided, match)
 
@@ -252,9 +266,10 @@ class FaqIndex:
         limits: Thresholds,
         leads: bool = True,
         agreed: int | None = None,
-        meaning: np.ndarray | None = None,
-        off_topic: float = 0.0,
+        vetoed: bool = False,
     ) -> Match:
+        """The outcome for `scores` under `limits`; `vetoed`: the question is closer to an
+        off-topic subject than to the best entry (off_topic.yaml), so no answer."""
         ranked = np.argsort(-scores)[:RERANK]
         ranked = [int(i) for i in ranked if scores[i] > 0]
         if not ranked:
@@ -262,10 +277,6 @@ class FaqIndex:
         best = ranked[0]
         best_score = float(scores[best])
         runner_up = float(scores[ranked[1]]) if len(ranked) > 1 else 0.0
-        # A question closer in meaning to a subject the FAQ does not cover (off_topic.yaml:
-        # "taux de change euro cfa", "aide pour mon devoir de maths") than to the entry it
-        # matched is not answered with that entry: "did you mean" at most.
-        vetoed = meaning is not None and off_topic > float(meaning[best])
         if (
             not vetoed
             and best_score >= limits.answer
