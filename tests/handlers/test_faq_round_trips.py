@@ -81,3 +81,24 @@ async def test_a_follow_up_in_english(bot: Conversation, channel: str) -> None:
     answer = await chat.say("how much does it cost?")
     assert "API" in answer
     assert "no sure answer" not in answer.lower()
+
+
+async def test_words_and_meaning_agreeing_answer_at_once(bot: Conversation, channel: str) -> None:
+    """A modest score, but both signals put the same entry first: no paid round trip."""
+    chat = person(bot, channel)
+    await chat.say("bonjour")
+    answer = await chat.say("je rentre au mali apres 10 ans en italie, qui aide a se reinstaller")
+    assert "Vouliez-vous dire" not in answer
+    assert "retour" in answer and "réinsertion" in answer
+    assert "DGME" in answer
+
+
+async def test_a_neighbouring_subject_is_not_answered_with_an_entry(
+    bot: Conversation, channel: str
+) -> None:
+    """Learning English is not changing the bot's language: at most "did you mean"."""
+    chat = person(bot, channel)
+    await chat.say("bonjour")
+    answer = await chat.say("je veux apprendre l anglais vite")
+    assert "Envoyez LANGUE" not in answer
+    assert "Vouliez-vous dire" in answer or "pas de réponse sûre" in answer
