@@ -122,7 +122,7 @@ class FaqIndex:
         )
         self._typos = TypoCorrector(vocabulary)
         # Off-topic phrasings are embedded as one more "entry" after the real ones, never
-        # answered: see _vetoed.
+        # answered: see _search.
         self._off_topic = bool(off_topic)
         self._semantic = (
             SemanticScorer(
