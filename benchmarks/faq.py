@@ -3,6 +3,7 @@
     taskset -c 0 python -m benchmarks.faq          (from the repository root; one core)
     taskset -c 0 python -m benchmarks.faq --encoders   (question encoders compared, interleaved)
     taskset -c 0 python -m benchmarks.faq --no-synthetic   (shipped FAQ and intents only)
+    taskset -c 0 python -m benchmarks.faq --no-synthetic --misses   (and each set's misses)
 
 Prints, for the shipped knowledge base (knowledge/faq) and the three question sets
 (tests/knowledge/faq_eval.yaml, faq_heldout.yaml and faq_heldout3.yaml, the last never tuned
@@ -95,6 +96,33 @@ def shipped(sets: dict[str, dict]) -> None:
             values = "  ".join(f"{r.figures()[figure]:8.3f}" for r in reports.values())
             print(f"  {figure:24} {values}")
         print(f"  latency per question     {latency(index, questions)}")
+        if "--misses" in sys.argv:
+            for name, report in reports.items():
+                print_misses(name, report)
+
+
+def print_misses(name: str, report) -> None:  # noqa: ANN001 - faq_evaluation.Report
+    """A set's misses by class, to read before changing a rule (never to copy into variants)."""
+    classes: dict[str, list[str]] = {
+        "confident but wrong": [],
+        "unsure, right entry first": [],
+        "unsure or none, right entry not first": [],
+        "out of scope, answered": [],
+    }
+    for question, expected, outcome, got, score in report.misses:
+        if outcome == "answer":
+            kind = "confident but wrong"
+        elif got == expected:
+            kind = "unsure, right entry first"
+        else:
+            kind = "unsure or none, right entry not first"
+        classes[kind].append(f"{score:5.1f} {question!r}: {expected}, got {got} ({outcome})")
+    for question, got, score in report.false_answers:
+        classes["out of scope, answered"].append(f"{score:5.1f} {question!r}: {got}")
+    for kind, lines in classes.items():
+        print(f"  {name}, {kind}: {len(lines)}")
+        for line in lines:
+            print(f"    {line}")
 
 
 def _word(rng: random.Random) -> str:

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 from rapidfuzz import fuzz
 
-from knowledge.faq_entries import LANGUAGES, Entry, Topic, load_faq
+from knowledge.faq_entries import FAQ_DIR, LANGUAGES, Entry, Topic, load_faq, load_off_topic
 from knowledge.language import detect_language, vocabulary_of
 from knowledge.lexical import LexicalIndex
 from knowledge.lexical import stem as lexical_stem
@@ -40,14 +40,23 @@ class Thresholds:
     # "did you mean" that cost an SMS user a paid round trip.
     leads: float = 101.0
     clear: float = 100.0
+    # Where words and meaning each rank the same entry first (two signals that fail
+    # differently), a `clear` lead is answered from this score on, the next ones offered too.
+    agreed: float = 101.0
 
 
 # A clear lead is answered only where meaning agrees (words alone: 3 points more confident-wrong
 # answers and 3-4 points less rejection on both sets; docs/benchmarks.md, issue 13).
 WORDS_ONLY = Thresholds(answer=52.0, lead=8.0, unsure=33.0)
-WITH_MEANING = Thresholds(answer=49.0, lead=8.0, unsure=33.0, leads=48.0, clear=4.0)
+WITH_MEANING = Thresholds(answer=49.0, lead=8.0, unsure=33.0, leads=48.0, clear=4.0, agreed=40.0)
 # Share of the score from sentence embeddings once they are ready (the rest: words).
 SEMANTIC_SHARE = 0.35
+# Meaning score (0-100, cosine ~0.54) from which a question is close to an off-topic subject
+# (off_topic.yaml); below, the subject says nothing about it. See FaqIndex._decide.
+OFF_TOPIC_FROM = 40.0
+# Word answers from this score are given without consulting meaning (they cost milliseconds);
+# below, they are checked against the off-topic subjects once meaning is ready.
+WORDS_SURE = 65.0
 # Word score below which embeddings are not consulted: only "did you mean" results are re-scored
 # (see FaqIndex._search).
 MEANING_FROM = 33.0
@@ -84,6 +93,7 @@ class FaqIndex:
         entries: dict[str, Entry],
         semantic: bool = False,
         cache_dir: Path | None = None,
+        off_topic: list[str] | tuple[str, ...] = (),
     ) -> None:
         self.topics = topics
         self.entries = entries
@@ -111,11 +121,14 @@ class FaqIndex:
             }
         )
         self._typos = TypoCorrector(vocabulary)
+        # Off-topic phrasings are embedded as one more "entry" after the real ones, never
+        # answered: see _search.
+        self._off_topic = bool(off_topic)
         self._semantic = (
             SemanticScorer(
-                raw_texts,
-                owners,
-                len(self._order),
+                [*raw_texts, *off_topic],
+                [*owners, *[len(self._order)] * len(off_topic)],
+                len(self._order) + self._off_topic,
                 vocabulary=[t for e in self._order for t in (*e.answer.values(), *e.sms.values())],
                 cache_dir=cache_dir,
             )
@@ -158,7 +171,10 @@ class FaqIndex:
         Figures: docs/benchmarks.md, "FAQ".
         """
         topics, entries = load_faq(directory)
-        return cls(topics, entries, semantic=semantic, cache_dir=cache_dir)
+        # The off-topic subjects go with the shipped FAQ (another FAQ has other neighbours).
+        shipped = directory is None or Path(directory).resolve() == FAQ_DIR.resolve()
+        off_topic = load_off_topic() if semantic and shipped else []
+        return cls(topics, entries, semantic=semantic, cache_dir=cache_dir, off_topic=off_topic)
 
     def wait_until_ready(self, timeout: float | None = None) -> bool:
         """Block until the sentence embeddings are usable; False if they never will be."""
@@ -204,17 +220,43 @@ class FaqIndex:
         for passage in self._passages(question, tokens):
             words = np.maximum(words, self.word_scores(passage))
         match = self._decide(words, tokens, lang, WORDS_ONLY, leads=False)
-        if match.outcome == "answer":
-            return match
         # Sentence embeddings only where words leave a doubt (they cost milliseconds), and only
         # where words found something: with no word in common, meaning alone cannot reach an
-        # answer, and a "did you mean" built on it alone would be noise. A lead that is only
-        # clear (answered with the next ones offered) is judged on the final scores.
-        if self._semantic is not None and self._semantic.ready and match.score >= MEANING_FROM:
-            meaning = self._semantic.scores(question)
-            mixed = (1.0 - SEMANTIC_SHARE) * words + SEMANTIC_SHARE * meaning
-            return _keep_candidates(self._decide(mixed, tokens, lang, WITH_MEANING), match)
-        return self._decide(words, tokens, lang, WORDS_ONLY)
+        # answer, and a "did you mean" built on it alone would be noise. A words answer short
+        # of WORDS_SURE is checked against the off-topic subjects ("euro to cfa exchange rate
+        # today" shares words with the cost of sending money).
+        ready = self._semantic is not None and self._semantic.ready
+        if match.outcome == "answer" and (not ready or match.score >= WORDS_SURE):
+            return match
+        if not ready or match.score < MEANING_FROM:
+            return self._decide(words, tokens, lang, WORDS_ONLY)
+        assert self._semantic is not None
+        meaning = self._semantic.scores(question)
+        off_topic = float(meaning[-1]) if self._off_topic else 0.0
+        if off_topic < OFF_TOPIC_FROM:
+            off_topic = 0.0
+        meaning = meaning[: len(self._order)]
+        words_best = int(np.argmax(words))
+        # A question closer to an off-topic subject than to the words' best entry is not
+        # answered with any entry ("did you mean" at most).
+        turned_away = off_topic > float(meaning[words_best])
+        if match.outcome == "answer":
+            if not turned_away:
+                return match
+            match = self._decide(words, tokens, lang, WORDS_ONLY, leads=False, vetoed=True)
+        # A lead that is only clear (answered with the next ones offered) is judged on the
+        # final scores.
+        mixed = (1.0 - SEMANTIC_SHARE) * words + SEMANTIC_SHARE * meaning
+        agreed = words_best if words_best == int(np.argmax(meaning)) else None
+        decided = self._decide(
+            mixed,
+            tokens,
+            lang,
+            WITH_MEANING,
+            agreed=agreed,
+            vetoed=turned_away or off_topic > float(meaning[int(np.argmax(mixed))]),
+        )
+        return _keep_candidates(decided, match)
 
     def _decide(
         self,
@@ -223,7 +265,11 @@ class FaqIndex:
         lang: str,
         limits: Thresholds,
         leads: bool = True,
+        agreed: int | None = None,
+        vetoed: bool = False,
     ) -> Match:
+        """The outcome for `scores` under `limits`; `vetoed`: the question is closer to an
+        off-topic subject than to the best entry (off_topic.yaml), so no answer."""
         ranked = np.argsort(-scores)[:RERANK]
         ranked = [int(i) for i in ranked if scores[i] > 0]
         if not ranked:
@@ -232,14 +278,17 @@ class FaqIndex:
         best_score = float(scores[best])
         runner_up = float(scores[ranked[1]]) if len(ranked) > 1 else 0.0
         if (
-            best_score >= limits.answer
+            not vetoed
+            and best_score >= limits.answer
             and best_score - runner_up >= limits.lead
             and self._lexical.anchored(tokens, best)
         ):
             return Match("answer", self._order[best], round(best_score, 1), lang)
+        floor = limits.agreed if agreed == best else limits.leads
         if (
             leads
-            and best_score >= limits.leads
+            and not vetoed
+            and best_score >= min(floor, limits.leads)
             and best_score - runner_up >= limits.clear
             and self._lexical.anchored(tokens, best)
         ):

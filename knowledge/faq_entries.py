@@ -20,6 +20,8 @@ from knowledge.yamlfile import read_yaml
 logger = logging.getLogger(__name__)
 
 FAQ_DIR = Path(__file__).parent / "faq"
+# Subjects near the FAQ's that it does not answer (exchange rates, weather, homework...).
+OFF_TOPIC_FILE = Path(__file__).parent / "off_topic.yaml"
 LANGUAGES = ("fr", "en")
 
 _SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+|\n+")
@@ -167,3 +169,11 @@ def load_faq(directory: Path | None = None) -> tuple[list[Topic], dict[str, Entr
             ids.append(entry.id)
         topics.append(Topic(topic_id, _texts(topic_raw.get("title")), tuple(ids)))
     return topics, entries
+
+
+def load_off_topic(path: Path = OFF_TOPIC_FILE) -> list[str]:
+    """The phrasings of off_topic.yaml, every language together (none if the file is absent)."""
+    if not path.is_file():
+        return []
+    raw = read_yaml(path) or {}
+    return [str(text) for lang in LANGUAGES for text in raw.get(lang) or ()]

@@ -129,3 +129,24 @@ async def test_a_question_of_its_own_is_not_taken_for_a_follow_up(
     answer = await chat.say(then)
     assert expected in answer
     assert not_expected not in answer
+
+
+async def test_words_and_meaning_agreeing_answer_at_once(bot: Conversation, channel: str) -> None:
+    """A modest score, but both signals put the same entry first: no paid round trip."""
+    chat = person(bot, channel)
+    await chat.say("bonjour")
+    answer = await chat.say("je rentre au mali apres 10 ans en italie, qui aide a se reinstaller")
+    assert "Vouliez-vous dire" not in answer
+    assert "retour" in answer and "réinsertion" in answer
+    assert "DGME" in answer
+
+
+async def test_a_neighbouring_subject_is_not_answered_with_an_entry(
+    bot: Conversation, channel: str
+) -> None:
+    """Learning English is not changing the bot's language: at most "did you mean"."""
+    chat = person(bot, channel)
+    await chat.say("bonjour")
+    answer = await chat.say("je veux apprendre l anglais vite")
+    assert "Envoyez LANGUE" not in answer
+    assert "Vouliez-vous dire" in answer or "pas de réponse sûre" in answer

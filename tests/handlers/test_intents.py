@@ -143,3 +143,25 @@ async def test_a_question_is_still_a_question(
     answer = await chat.say("C'est quoi le FIDIMA ?")
     assert "FIDIMA" in answer
     assert "service d'information du ministère" not in answer
+
+
+async def test_am_i_registered_lists_my_registrations_and_starts_none(
+    conversation: Conversation, db: Database, channel: str
+) -> None:
+    """ "suis je bien inscrit au forum" asks about a registration, it does not start one."""
+    chat = person(conversation, channel)
+    code = code_in(await register(chat))
+    answer = await chat.say("suis je bien inscrit au forum")
+    assert f"FIDIMA : {code}, confirmée" in answer
+    assert "déjà inscrit" not in answer
+    assert len(await rows(db)) == 1
+
+
+async def test_the_investment_code_is_a_question_not_my_registration_code(
+    conversation: Conversation, db: Database, channel: str
+) -> None:
+    chat = person(conversation, channel)
+    await chat.say("bonjour")
+    answer = await chat.say("quel est le code des investissements")
+    assert "2012-016" in answer and "aucune discrimination" in answer
+    assert "inscription" not in answer.lower()

@@ -70,4 +70,4 @@ def test_faq_questions_are_not_intents(intents: IntentIndex) -> None:
             ):
                 continue
             read.append((case["q"], case.get("id"), found.intent))
-    assert len(read) <= 1, read  # "quel est le code des investissements": registrations
+    assert read == []
