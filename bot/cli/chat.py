@@ -82,6 +82,8 @@ async def _chat(args: argparse.Namespace) -> int:
         return 2
     channel = args.channel or channel_of(address)
     as_json = args.json or not sys.stdin.isatty()
+    if not as_json:
+        _keep_ctrl_c_for_this_thread()
     services = await Services.start()
     render = renderer_for(channel, services.settings)
     read = _json_reader if as_json else _terminal_reader()
@@ -109,6 +111,16 @@ def _json_reader() -> str | None:
     return line.rstrip("\r\n") if line else None
 
 
+def _keep_ctrl_c_for_this_thread() -> None:
+    """Block SIGINT here, before any worker thread starts (threads inherit the mask), so that
+    Ctrl-C reaches this thread only: the kernel hands a process's signal to any thread that
+    does not block it, and a SIGINT taken by a database or executor thread never interrupted
+    the `input()` waiting here (Ctrl-C did nothing until Enter on a loaded machine). The reader
+    unblocks it while it waits for a line; one pressed meanwhile waits for the prompt."""
+    if hasattr(signal, "pthread_sigmask"):  # POSIX
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+
+
 def _terminal_reader() -> Callable[[], str | None]:
     """`input()` with line editing and history (GNU readline where Python has it: arrow keys
     move in the line, up and down recall earlier messages, kept between runs). Ctrl-D and
@@ -128,12 +140,17 @@ def _terminal_reader() -> Callable[[], str | None]:
         # input() returns (after Enter): while waiting for a line, Ctrl-C is Python's own
         # KeyboardInterrupt again.
         runner_handler = signal.signal(signal.SIGINT, signal.default_int_handler)
+        masking = hasattr(signal, "pthread_sigmask")
         try:
+            if masking:
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
             text = input("you> ")
         except (EOFError, KeyboardInterrupt):
             print()
             return None
         finally:
+            if masking:
+                signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
             signal.signal(signal.SIGINT, runner_handler)
         if readline is not None and text.strip():
             with contextlib.suppress(OSError):
