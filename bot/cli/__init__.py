@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import sys
 
+from bot import ctrl_c
 from bot.cli import (
     ask,
     audit,
@@ -97,6 +98,8 @@ def _loop_factory():  # noqa: ANN202
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if not getattr(args, "holds_ctrl_c", False):
+        ctrl_c.release()  # held by the entry point during the imports (bot.ctrl_c)
     # Interactive commands keep the terminal for the conversation; logs only say what went wrong.
     setup_logging(getattr(args, "log_level", None) or "WARNING")
     choose(args.staff_as)

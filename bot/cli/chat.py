@@ -15,6 +15,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from bot import ctrl_c
 from bot.channels.render import renderer_for
 from bot.conversation import Outgoing
 from bot.services import Services
@@ -36,7 +37,8 @@ def add(sub: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--channel", choices=CHANNELS, help="render replies as this channel would")
     parser.add_argument("--json", action="store_true", help="one JSON object per message")
-    parser.set_defaults(run=_chat)
+    # Ctrl-C stays held on the main thread until the chat knows it reads a terminal (bot.ctrl_c).
+    parser.set_defaults(run=_chat, holds_ctrl_c=True)
 
 
 def _address(raw: str | None) -> str:
@@ -82,8 +84,10 @@ async def _chat(args: argparse.Namespace) -> int:
         return 2
     channel = args.channel or channel_of(address)
     as_json = args.json or not sys.stdin.isatty()
-    if not as_json:
-        _keep_ctrl_c_for_this_thread()
+    if as_json:
+        ctrl_c.release()
+    else:
+        ctrl_c.hold()  # already held when started by the entry point; not when called directly
     services = await Services.start()
     render = renderer_for(channel, services.settings)
     read = _json_reader if as_json else _terminal_reader()
@@ -111,16 +115,6 @@ def _json_reader() -> str | None:
     return line.rstrip("\r\n") if line else None
 
 
-def _keep_ctrl_c_for_this_thread() -> None:
-    """Block SIGINT here, before any worker thread starts (threads inherit the mask), so that
-    Ctrl-C reaches this thread only: the kernel hands a process's signal to any thread that
-    does not block it, and a SIGINT taken by a database or executor thread never interrupted
-    the `input()` waiting here (Ctrl-C did nothing until Enter on a loaded machine). The reader
-    unblocks it while it waits for a line; one pressed meanwhile waits for the prompt."""
-    if hasattr(signal, "pthread_sigmask"):  # POSIX
-        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-
-
 def _terminal_reader() -> Callable[[], str | None]:
     """`input()` with line editing and history (GNU readline where Python has it: arrow keys
     move in the line, up and down recall earlier messages, kept between runs). Ctrl-D and
@@ -140,17 +134,14 @@ def _terminal_reader() -> Callable[[], str | None]:
         # input() returns (after Enter): while waiting for a line, Ctrl-C is Python's own
         # KeyboardInterrupt again.
         runner_handler = signal.signal(signal.SIGINT, signal.default_int_handler)
-        masking = hasattr(signal, "pthread_sigmask")
         try:
-            if masking:
-                signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+            ctrl_c.release()  # only this thread, and only while it waits (bot.ctrl_c)
             text = input("you> ")
         except (EOFError, KeyboardInterrupt):
             print()
             return None
         finally:
-            if masking:
-                signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+            ctrl_c.hold()
             signal.signal(signal.SIGINT, runner_handler)
         if readline is not None and text.strip():
             with contextlib.suppress(OSError):

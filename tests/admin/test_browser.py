@@ -30,6 +30,10 @@ EMAIL, PASSWORD = "awa.admin@ministere.ml", "correct horse battery"
 PERSON = 4242
 
 playwright_api = pytest.importorskip("playwright.sync_api")
+# Assertions that wait (up to the page's timeout) for what a click or a navigation brings: a bare
+# is_visible() right after a click read the page before it loaded, on a busy CI machine.
+expect = playwright_api.expect
+expect.set_options(timeout=15_000)
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/chromium (apt)")
 
 
@@ -145,10 +149,10 @@ def test_staff_work_in_the_back_office_in_a_real_browser(service) -> None:
 
         # The overview's charts, the most asked entries among them.
         assert page.locator("svg.chart").count() >= 6
-        assert page.get_by_role("heading", name="Messages par jour (30 jours)").is_visible()
+        expect(page.get_by_role("heading", name="Messages par jour (30 jours)")).to_be_visible()
         most_asked = page.get_by_role("heading", name="Questions les plus demandées (30 jours)")
-        assert most_asked.is_visible()
-        assert page.locator("svg.chart[aria-label^='Questions les plus'] text").count() == 2
+        expect(most_asked).to_be_visible()
+        expect(page.locator("svg.chart[aria-label^='Questions les plus'] text")).to_have_count(2)
         assert page.get_by_role("heading", name="Fournisseurs SMS").count() == 0  # no SMS here
         ARTEFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTEFACTS / "admin-overview.png"), full_page=True)
@@ -160,11 +164,12 @@ def test_staff_work_in_the_back_office_in_a_real_browser(service) -> None:
         page.get_by_role("link", name="Sondages").click()
         page.get_by_role("link", name="Investir au Mali").click()
         sector = page.locator("svg.chart[aria-label^='Dans quel secteur']")
-        assert sector.is_visible() and "1 (100 %)" in sector.text_content()
-        assert page.get_by_text("100 %", exact=True).first.is_visible()  # the response rate
+        expect(sector).to_be_visible()
+        expect(sector).to_contain_text("1 (100 %)")
+        expect(page.get_by_text("100 %", exact=True).first).to_be_visible()  # the response rate
         page.get_by_label("Résultats par", exact=True).select_option("channel")
         page.get_by_role("button", name="Afficher").click()
-        assert page.get_by_role("rowheader", name="telegram").first.is_visible()
+        expect(page.get_by_role("rowheader", name="telegram").first).to_be_visible()
         page.screenshot(path=str(ARTEFACTS / "admin-poll.png"), full_page=True)
 
         # Answer the question: it reaches the person's Telegram chat.
@@ -172,7 +177,7 @@ def test_staff_work_in_the_back_office_in_a_real_browser(service) -> None:
         page.get_by_role("link", name=re.compile("passeport pour mon fils")).click()
         page.get_by_label("Votre réponse").fill("Prenez rendez-vous au consulat avec son acte.")
         page.get_by_role("button", name="Envoyer la réponse").click()
-        assert page.get_by_text("Réponse envoyée").is_visible()
+        expect(page.get_by_text("Réponse envoyée")).to_be_visible()
         _wait(
             lambda: any("rendez-vous au consulat" in m["text"] for m in api.sent_to(PERSON)),
             "the answer to reach the person",
@@ -198,7 +203,7 @@ def test_staff_work_in_the_back_office_in_a_real_browser(service) -> None:
         page.get_by_role("link", name="Simulateur").click()
         page.get_by_label("Votre message").fill("menu")
         page.get_by_role("button", name="Envoyer", exact=True).click()
-        assert page.locator("#transcript .sms").first.inner_text().startswith("GSM-7")
+        expect(page.locator("#transcript .sms").first).to_contain_text(re.compile(r"^GSM-7"))
 
         # Open a forum edition from the registrations page, then close it.
         page.get_by_role("link", name="Inscriptions").click()
@@ -208,7 +213,7 @@ def test_staff_work_in_the_back_office_in_a_real_browser(service) -> None:
         page.locator("#fidima-place").fill("Bamako")
         page.locator("#fidima-capacity").fill("300")
         page.get_by_role("button", name="Ouvrir une édition FIDIMA").click()
-        assert page.get_by_text("Édition ouverte.").is_visible()
+        expect(page.get_by_text("Édition ouverte.")).to_be_visible()
         page.get_by_role("button", name="Fermer les inscriptions FIDIMA").click()
-        assert page.get_by_text("Inscriptions fermées.").is_visible()
+        expect(page.get_by_text("Inscriptions fermées.")).to_be_visible()
         browser.close()

@@ -65,6 +65,23 @@ class Terminal:
     def type(self, keys: str) -> None:
         os.write(self.fd, keys.encode())
 
+    def threads_taking_ctrl_c(self) -> list[int] | None:
+        """The bot's threads that SIGINT may land on (Linux's /proc; None elsewhere). Only the
+        one waiting for the line may: one landing elsewhere left input() asleep until Enter,
+        in about one run out of two (numpy's thread pool, started by an import)."""
+        tasks = Path(f"/proc/{self.pid}/task")
+        if not tasks.is_dir():
+            return None
+        taking = []
+        for task in sorted(tasks.iterdir(), key=lambda t: int(t.name)):
+            blocked = next(
+                line.split()[1] for line in (task / "status").read_text().splitlines()
+                if line.startswith("SigBlk:")
+            )  # fmt: skip
+            if not int(blocked, 16) & (1 << (signal.SIGINT - 1)):
+                taking.append(int(task.name))
+        return taking
+
     def exit_status(self, timeout: float) -> int | None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -94,6 +111,7 @@ def test_arrow_keys_edit_the_line_and_ctrl_c_or_d_leave_at_once(
     seen = terminal.read_until("Menu: choose", 60)
     assert "^[[D" not in seen
     terminal.read_until("you> ", 60)  # the next prompt: nothing typed ahead
+    assert terminal.threads_taking_ctrl_c() in ([terminal.pid], None)
     started = time.monotonic()
     terminal.type(key)  # at the prompt, nothing typed
     assert terminal.exit_status(LEAVE_TIMEOUT) in codes
