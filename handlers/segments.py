@@ -4,7 +4,8 @@
     lang:fr | lang:en
     country:<ISO 3166 code>      e.g. country:FR (where the person lives)
     subscribers                  subscribed to the awareness series
-    forum:<id>                   a live registration for that forum (e.g. forum:fidima)
+    forum:<id>                   a live registration for that forum's latest edition
+                                 (e.g. forum:fidima: the people coming to the next FIDIMA)
 
 Parsing is pure and strict: a mistake is explained (`SegmentError.code` names a UI string for
 Telegram, `str()` is an English sentence for the command line), never guessed at.

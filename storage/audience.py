@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Contact, Registration
+from storage.models import Contact, ForumEdition, Registration
+from storage.registrations import NO_EDITION
 
 # Telegram groups and channels have negative chat ids: a broadcast never posts into a group.
 _TELEGRAM_GROUP_PREFIX = "telegram:-"
@@ -27,7 +28,9 @@ class Audience:
     language: str | None = None
     country: str | None = None  # ISO 3166 alpha-2, upper case
     subscribers: bool = False  # subscribed to the awareness series
-    forums: tuple[str, ...] = ()  # a live (not cancelled) registration for each
+    # A live (not cancelled) registration for each forum's latest edition: "forum:fidima" is
+    # the people coming to the next FIDIMA, not everyone who ever registered for one.
+    forums: tuple[str, ...] = ()
 
     def canonical(self) -> str:
         """The stored form ("channel:sms,lang:fr"), read back by `from_canonical`."""
@@ -90,10 +93,18 @@ def conditions(audience: Audience) -> list[ColumnElement[bool]]:
             exists().where(
                 Registration.contact_id == Contact.id,
                 Registration.forum_id == forum,
+                Registration.edition_id == _latest_edition(forum),
                 Registration.status != "cancelled",
             )
         )
     return where
+
+
+def _latest_edition(forum: str) -> ColumnElement[int]:
+    """The id of the forum's latest edition (open or closed): NO_EDITION (0) when staff never
+    opened one, so that registrations made before editions were recorded still count."""
+    latest = select(func.max(ForumEdition.id)).where(ForumEdition.forum_id == forum)
+    return func.coalesce(latest.scalar_subquery(), NO_EDITION)
 
 
 async def count(session: AsyncSession, audience: Audience) -> int:

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from sqlalchemy import select
 
 from handlers import announcements
 from handlers.segments import SegmentError, parse
 from storage import audience as audiences
-from storage import broadcasts
+from storage import broadcasts, forum_editions
 from storage.audience import Audience
-from storage.models import Broadcast, OutboxItem
+from storage.models import Broadcast, OutboxItem, Registration
 from tests.staff.people import T0, add_people, register, sms, telegram
 
 
@@ -99,6 +101,30 @@ async def test_audience_selection(db, segment: str, who: set[str]) -> None:
         ids = await audiences.ids_after(session, audience, 0, 100)
         assert await audiences.count(session, audience) == len(who)
     assert {names.get(i, "console") for i in ids} == who
+
+
+async def test_a_forum_segment_reaches_the_coming_edition_not_every_past_one(db) -> None:
+    # Two people came to a FIDIMA before staff recorded editions; staff then open the next one
+    # and one person registers for it: "forum:fidima" is the people coming to that one.
+    people = await _population(db)  # sms_fr confirmed, tg_fr waitlisted, no edition recorded
+    async with db.transaction() as session:
+        edition = await forum_editions.open_edition(
+            session, "fidima", starts_on=date(2031, 3, 1), ends_on=date(2031, 3, 2),
+            place="Bamako", capacity=100, actor="staff@example.org", now=T0,
+        )  # fmt: skip
+        session.add(
+            Registration(
+                forum_id="fidima", edition_id=edition.id, contact_id=people["sms_en"],
+                code="FID-NEXT", status="confirmed", answers={}, created_at=T0,
+            )  # fmt: skip
+        )
+    async with db.transaction() as session:
+        ids = await audiences.ids_after(session, parse("forum:fidima"), 0, 100)
+        assert ids == [people["sms_en"]]
+        # Closing registration does not change who is coming.
+        await forum_editions.close_edition(session, "fidima", actor="staff@example.org", now=T0)
+    async with db.transaction() as session:
+        assert await audiences.count(session, parse("forum:fidima")) == 1
 
 
 async def test_preview_counts_by_language_and_channel_and_sms_cost(db) -> None:
