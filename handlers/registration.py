@@ -49,8 +49,7 @@ def dates_text(locales: Locales, forum: Forum, lang: str) -> str:
 
 
 def day_text(locales: Locales, day: date, lang: str) -> str:
-    months = locales.raw(lang, "registration.months")
-    return f"{day.day} {months[day.month - 1]} {day.year}"
+    return locales.long_date(lang, day)
 
 
 def forum_dates(ctx: Context, forum: Forum) -> str:

@@ -23,8 +23,12 @@ from __future__ import annotations
 
 import string
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
+
+from babel import UnknownLocaleError
+from babel.dates import format_date
 
 from knowledge.text import fold
 from knowledge.yamlfile import read_yaml
@@ -32,6 +36,7 @@ from knowledge.yamlfile import read_yaml
 LOCALES_DIR = Path(__file__).parent / "locales"
 DEFAULT_LANGUAGE = "fr"
 DEFAULT_LANGUAGES = ("fr", "en")
+DATE_PATTERN = "d MMMM y"  # a forum's day as people write it: day, month's name, year
 STATUSES = ("draft", "reviewed")
 
 # The strings of a first conversation: the first-contact line and the greetings (issue 13's: the
@@ -246,6 +251,16 @@ class Locales:
 
     def raw(self, language: str, key: str) -> Any:
         return self.resolve(language, key)[0]
+
+    def long_date(self, language: str, day: date) -> str:
+        """'15 mars 2027', '15 March 2027', '15 marisi 2027': the month's name from CLDR (Babel),
+        in the first language of the person's chain that CLDR knows (Soninke: its fallback)."""
+        for lang in self.chain(language):
+            try:
+                return format_date(day, DATE_PATTERN, locale=lang)
+            except (UnknownLocaleError, ValueError):
+                continue
+        return day.isoformat()
 
     def t(self, language: str, key: str, /, **values: Any) -> str:
         return render(self.raw(language, key), values)

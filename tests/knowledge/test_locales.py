@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -31,3 +32,14 @@ def test_a_bare_yes_key_is_refused(tmp_path: Path) -> None:
     (tmp_path / "fr.yaml").write_text("yes: oui\n", encoding="utf-8")
     with pytest.raises(ValueError, match="quote it"):
         Locales.load(tmp_path)
+
+
+def test_a_forums_day_is_written_with_the_months_name_of_the_persons_language() -> None:
+    # CLDR's names (Babel), not a list kept by hand: Bambara has its own; Soninke, which CLDR
+    # does not know, gets its fallback's (French).
+    locales = Locales.load(languages=("fr", "en", "bm", "snk"), drafts=True)
+    day = date(2027, 3, 15)
+    assert locales.long_date("fr", day) == "15 mars 2027"
+    assert locales.long_date("en", day) == "15 March 2027"
+    assert locales.long_date("bm", day) == "15 marisi 2027"
+    assert locales.long_date("snk", day) == "15 mars 2027"
