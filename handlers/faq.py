@@ -76,7 +76,8 @@ def _follow_up(ctx: Context, match: Match) -> Match:
     """A short question after an answer ("Combien de temps ça prend ?", "how much does it
     cost?") is read with the subject of the entry just answered: when alone it is unclear, or
     when with that subject it finds an entry of the same topic (a bare "combien ça coûte ?"
-    would otherwise match any entry about a cost). It must ask something (a follow-up word of
+    would otherwise match any entry about a cost), and only when that leads within the last
+    answer's topic. It must ask something (a follow-up word of
     the locales' vocabulary), so that a stray word after an answer is not taken for one."""
     faq = ctx.knowledge.faq
     last = faq.entries.get(ctx.contact.last_entry or "")
@@ -88,8 +89,11 @@ def _follow_up(ctx: Context, match: Match) -> Match:
         return match  # "what is TOKTEN?", "how much does a visa cost?": a question of its own
     subject = last.title.get(match.lang) or next(iter(last.title.values()))
     followed = faq.search(f"{ctx.text} {subject}", lang_hint=match.lang)
+    # Only within the last answer's topic: the subject's words must not carry an unclear
+    # question of its own elsewhere ("combien coûte l'envoi d'argent ?" after the women's
+    # forum was answered with the diaspora's remittance volume, "Autres : forum des femmes").
     same_topic = followed.entry is not None and followed.entry.topic == last.topic
-    if followed.outcome == "answer" and (match.outcome != "answer" or same_topic):
+    if followed.outcome == "answer" and same_topic:
         return Match(
             followed.outcome, followed.entry, followed.score, match.lang, followed.suggestions
         )
