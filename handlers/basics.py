@@ -11,8 +11,9 @@ from knowledge.text import fold
 from knowledge.words import says, shipped, words
 from storage import contacts
 
-# Twilio answers these itself on long codes (its opt-out and opt-in words): we record the
-# choice and stay silent on SMS rather than send a second, contradicting reply.
+# Twilio answers these itself on long codes (its opt-out and opt-in words): on its route
+# (Inbound.provider_answers_stop) we record the choice and stay silent rather than send a
+# second, contradicting reply.
 PROVIDER_OPT_OUT_WORDS = (
     "stop",
     "stopall",
@@ -61,9 +62,9 @@ async def start(ctx: Context) -> list[Reply] | None:
     """Telegram's /start (with an optional deep-link payload), and START on any channel."""
     plain_yes = says(ctx.knowledge.locales, ctx.text, "yes")
     if plain_yes and ctx.flow is not None:
-        # Inside a flow a yes answers the flow's question. On SMS Twilio has already taken YES
-        # as an opt-in, so we record the same, silently, and let the flow have its answer.
-        if ctx.channel == "sms":
+        # Inside a flow a yes answers the flow's question. Twilio has already taken YES as an
+        # opt-in, so we record the same, silently, and let the flow have its answer.
+        if ctx.inbound.provider_answers_stop:
             contacts.opt_in(ctx.contact)
         return None
     came_back = ctx.contact.opted_out
@@ -75,7 +76,7 @@ async def start(ctx: Context) -> list[Reply] | None:
                 rest = payload[len(prefix) :]
                 return await _reroute(ctx, command.format(rest=rest, payload=payload))
     if came_back:
-        if ctx.channel == "sms" and fold(ctx.text) in PROVIDER_OPT_IN_WORDS:
+        if ctx.inbound.provider_answers_stop and fold(ctx.text) in PROVIDER_OPT_IN_WORDS:
             return []  # Twilio answers its own START; what it gives back is as below
         if resumed:
             return [Reply(ctx.t("conversations.start_back_subscribed"))]
@@ -111,7 +112,7 @@ async def stop(ctx: Context) -> list[Reply]:
     if not already:  # START gives the weekly series back to those who had it
         ctx.contact.subscribed_before_stop = ctx.contact.subscribed
     await contacts.opt_out(ctx.session, ctx.contact, ctx.now)
-    if ctx.channel == "sms" and fold(ctx.text) in PROVIDER_OPT_OUT_WORDS:
+    if ctx.inbound.provider_answers_stop and fold(ctx.text) in PROVIDER_OPT_OUT_WORDS:
         return []
     # Says what stops (bulk messages) and what does not (answers to what they write).
     return [Reply(ctx.t("conversations.stop_already" if already else "conversations.stop_done"))]

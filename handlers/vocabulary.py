@@ -31,6 +31,10 @@ class Inbound:
     # "text", or what came instead of text ("sticker", "photo", "voice", "location", ...): the
     # core answers anything but text with a polite "I only understand text" and the menu.
     kind: str = "text"
+    # The provider answers the opt-out and opt-in words itself (Twilio on long codes): the bot
+    # records the choice and stays silent rather than send a second reply. A local SIM (Android
+    # gateway) or a short code (SMPP) answers nothing: there the bot's reply is the only one.
+    provider_answers_stop: bool = False
 
 
 @dataclass(frozen=True)

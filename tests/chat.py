@@ -37,8 +37,10 @@ class Chat:
         language_hint: str | None = None,
         user_id: str | None = None,
         user_name: str | None = None,
+        provider_answers_stop: bool = False,  # as Twilio's route says (handlers/vocabulary.py)
     ) -> None:
         self.conversation = conversation
+        self.provider_answers_stop = provider_answers_stop
         self.address = address
         self.channel = channel
         self.render = render
@@ -57,6 +59,7 @@ class Chat:
             user_id=self.user_id,
             user_name=self.user_name,
             received_at=self.conversation.config.clock(),
+            provider_answers_stop=self.provider_answers_stop,
         )
         self.turn = await self.conversation.handle(inbound, self.render)
         return self.turn

@@ -101,12 +101,29 @@ async def test_menu_leaves_a_flow(chat: Chat, db) -> None:
 async def test_cancel_on_sms_is_an_opt_out_answered_by_twilio(
     conversation: Conversation, db
 ) -> None:
-    chat = Chat(conversation, "tel:+22376123456", "sms")
+    chat = Chat(conversation, "tel:+22376123456", "sms", provider_answers_stop=True)
     await chat.say("supprimer")
     assert await chat.say("CANCEL") == ""  # Twilio sends its own opt-out reply
     async with db.transaction() as session:
         contact = await session.scalar(select(Contact))
         assert contact.opted_out
+
+
+async def test_stop_and_start_through_a_local_sim_are_answered_by_the_bot(
+    conversation: Conversation, db
+) -> None:
+    """An Android gateway's SIM or an SMPP short code answers nothing itself: without the bot's
+    reply, a family that sent STOP would never know it worked, nor how to come back."""
+    chat = Chat(conversation, "tel:+22376123456", "sms")
+    await chat.say("bonjour")
+    stopped = await chat.say("STOP")
+    assert "plus d'annonces" in stopped
+    async with db.transaction() as session:
+        assert (await session.scalar(select(Contact))).opted_out
+    back = await chat.say("START")
+    assert back != ""
+    async with db.transaction() as session:
+        assert not (await session.scalar(select(Contact))).opted_out
 
 
 async def test_arret_on_sms_is_ours_to_answer(conversation: Conversation) -> None:

@@ -189,7 +189,13 @@ class TwilioSms:
             address = sms_address(form["From"], self.region)
         except AddressError:
             raise WebhookRejected(400, "From is not a phone number") from None
-        return Inbound(CHANNEL, address, fields.text(form["Body"]), provider_id=message_sid)
+        return Inbound(
+            CHANNEL,
+            address,
+            fields.text(form["Body"]),
+            provider_id=message_sid,
+            provider_answers_stop=True,  # Twilio's own opt-out replies (handlers/basics.py)
+        )
 
     async def parse_status(self, request: Request) -> DeliveryReport:
         form = await self._signed_form(request, STATUS_FIELDS)
