@@ -151,6 +151,10 @@ async def answer(ctx: Context) -> list[Reply]:
     led_back = followed is not alone and followed.entry is not None
     led_back = led_back and followed.entry.id == last_entry
     led_back = led_back and (alone_best is None or alone_best.id != last_entry)
+    if led_back and _own_subject(ctx):
+        # "how can I invest in agriculture" after the land answer: a question of its own that
+        # only the last subject's words led back. Not "nothing more on land": its own candidates.
+        followed, led_back = alone, False
     match = _only_planning(ctx, followed)
     lang = reply_language(ctx, match.lang)
     if lang != ctx.lang and match.outcome != "none":

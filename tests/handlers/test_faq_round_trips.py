@@ -125,6 +125,13 @@ async def test_a_follow_up_in_english(bot: Conversation, channel: str) -> None:
             "argent",
             "Forum des femmes",
         ),
+        # Unclear on its own, in the same topic: its own candidates, not "nothing more on land".
+        (
+            "I want to buy land in Bamako, how do I avoid scams",
+            "how can I invest in agriculture",
+            "Did you mean",
+            "nothing more precise",
+        ),
     ],
 )
 async def test_a_question_of_its_own_is_not_taken_for_a_follow_up(
