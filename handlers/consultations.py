@@ -20,6 +20,7 @@ from handlers.router import Keyword
 from handlers.vocabulary import Reply
 from knowledge import gsm7
 from knowledge.addresses import AddressError, mask, telegram_address
+from knowledge.intents import SMALL_TALK, intents_of
 from knowledge.locales import Locales
 from knowledge.words import shipped, words
 from storage import flows, outbox, staff_accounts, tickets
@@ -208,6 +209,10 @@ async def consultation(ctx: Context) -> list[Reply] | None:
     if ticket is None or ticket.status != "open":
         await ctx.end_flow()
         return None  # answered meanwhile: the message is an ordinary question again
+    if _small_talk(ctx):
+        # "merci", "ok", "a ka di", "au revoir" while waiting: said to us, not a detail of the
+        # question; staff are not notified and the person knows the question is still open.
+        return [Reply(ctx.t("staff.consult_small_talk", id=ticket.id))]
     message = await _current_message(ctx)
     if message is not None:
         message.ticket_id = ticket.id
@@ -227,6 +232,11 @@ async def consultation(ctx: Context) -> list[Reply] | None:
         )
     await _follow(ctx, ticket)  # the wait starts again from the person's last word
     return [Reply(ctx.t("staff.consult_added", id=ticket.id))]
+
+
+def _small_talk(ctx: Context) -> bool:
+    found = intents_of(ctx.knowledge).match(ctx.text)
+    return found is not None and found.intent in SMALL_TALK
 
 
 async def leave(ctx: Context) -> list[Reply] | None:

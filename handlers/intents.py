@@ -12,7 +12,7 @@ from handlers import basics, consultations, languages, privacy, registration, su
 from handlers.context import KEEP_LIST, Context
 from handlers.router import Handler
 from handlers.vocabulary import Option, Reply
-from knowledge.intents import SMALL_TALK, IntentMatch, default_intents
+from knowledge.intents import SMALL_TALK, IntentMatch, intents_of
 from knowledge.text import fold
 from storage import registrations
 
@@ -20,13 +20,9 @@ from storage import registrations
 ACTIONS: dict[str, Handler] = {}
 
 
-def _intents(ctx: Context):  # noqa: ANN202 - IntentIndex
-    return getattr(ctx.knowledge, "intents", None) or default_intents()
-
-
 async def understand(ctx: Context) -> list[Reply] | None:
     """A sentence that means one of the bot's actions, or small talk; None for a question."""
-    found = _intents(ctx).match(ctx.text)
+    found = intents_of(ctx.knowledge).match(ctx.text)
     if found is None:
         return None
     ctx.extra["intent"] = found.intent

@@ -271,3 +271,8 @@ class IntentIndex:
 @lru_cache(maxsize=1)
 def default_intents() -> IntentIndex:
     return IntentIndex.load()
+
+
+def intents_of(knowledge: object) -> IntentIndex:
+    """The knowledge's intents, or the shipped ones (for knowledge built without them)."""
+    return getattr(knowledge, "intents", None) or default_intents()

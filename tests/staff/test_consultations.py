@@ -48,6 +48,21 @@ async def the_ticket(db) -> Ticket:
         return await session.scalar(select(Ticket))
 
 
+async def test_thanks_and_goodbye_while_waiting_are_not_details_of_the_question(
+    conversation: Conversation, db
+) -> None:
+    person = sms_chat(conversation)
+    await unanswered(person, db, QUESTION)
+    await person.say(str(person.options.index("CONSEILLER") + 1))
+    notices = len(await rows_to(db, f"telegram:{STAFF_GROUP}"))
+    for small_talk in ("merci bcp", "a ka di", "au revoir", "👍"):
+        reply = await person.say(small_talk)
+        assert "question no 1 reste posée" in reply and "Ajouté" not in reply
+    assert len(await rows_to(db, f"telegram:{STAFF_GROUP}")) == notices  # staff not bothered
+    # A real detail still joins the question.
+    assert "Ajouté à votre question no 1" in await person.say("il est né à Kayes en 2019")
+
+
 async def test_round_trip_from_sms_to_staff_on_telegram_and_back(
     conversation: Conversation, db, clock: FakeClock
 ) -> None:
