@@ -47,6 +47,7 @@ INTENT_SETS = {
     "dev4": TESTS / "intents_dev4.yaml",
     "check4": TESTS / "intents_check4.yaml",
     "blind4": TESTS / "intents_blind4.yaml",
+    "confusable4": TESTS / "intents_confusable4.yaml",
     "held-out 3": TESTS / "intents_heldout3.yaml",
 }
 SYNTHETIC_ENTRIES = 5000

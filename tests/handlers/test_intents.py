@@ -269,3 +269,16 @@ async def test_an_action_word_about_another_subject_is_a_question(
     assert not_expected.lower() not in answer.lower()
     assert f"ANNULER {code}" not in chat.options
     assert [r.status for r in await rows(db)] == ["confirmed"]
+
+
+async def test_a_language_i_do_not_understand_is_not_the_one_chosen(
+    conversation: Conversation, db: Database, channel: str
+) -> None:
+    """ "je ne comprends pas l'anglais" from a French person: the languages to choose from,
+    never a switch to English."""
+    chat = person(conversation, channel)
+    await chat.say("bonjour")
+    answer = await chat.say("je ne comprends pas l'anglais")
+    assert "I will answer you in English" not in answer
+    assert "Choisissez votre langue" in answer
+    assert (await contact(db, chat)).language == "fr"
