@@ -119,9 +119,12 @@ def named_forum(ctx: Context):  # noqa: ANN201 - knowledge.forums.Forum | None
 
 
 async def change_language(ctx: Context) -> list[Reply]:
-    """ "parlez moi en anglais": that language if one is named, else the list."""
+    """ "parlez moi en anglais": that language if one is named, else the list. A language named
+    with a "not" ("je ne comprends pas l'anglais") is the one NOT wanted: the list."""
     locales = ctx.knowledge.locales
-    for word in fold(ctx.text).split():
+    found = _intents(ctx).match(ctx.text)
+    named = [] if found is not None and found.negated else fold(ctx.text).split()
+    for word in named:
         chosen = locales.language_for_word(word)
         if chosen:
             ctx.args = chosen

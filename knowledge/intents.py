@@ -6,6 +6,36 @@ sms_spellings.yaml (`spelled_tokens`), the typo corrector and the word-overlap i
 weigh more, a message must be mostly about a phrasing, words no phrasing uses count against it).
 Negation words fold into one marker, because "je ne veux plus recevoir" is the opposite of "je
 veux recevoir" and they share every other word: an intent must never be read as its opposite.
+
+Word overlap with the phrasings alone overfits them: "je voudrais annuler ma place au forum" shares
+too little with "je veux annuler mon inscription" to be read (a held-out set written by someone
+else: 0.63 right). So a second signal, `cues` in intents.yaml, reads the shape of a request: an
+action word and the thing it acts on ("annuler" / "cancel" / "retirer" + "inscription" / "place" /
+"forum"; "voir" / "show" + "données" / "info"), as whole words or word starts per language
+(conjugations, nouns and SMS spellings share a start; each word is read as typed and as the typo
+corrector reads it), with the polarity it needs ("je ne pourrai pas venir au forum" is a
+cancellation, "venir au forum" a registration; an undoing word is never part of the thing undone:
+"cancel my subscription" is not "subscribe"). A message is read as an intent when:
+- its phrasings' overlap is confident (MIN_SCORE, MIN_LEAD), and no cue of another intent fits
+  it (a negated message needs a cue of the intent itself: "il n'y a pas de forum pour les femmes
+  ?" is a question), or
+- cues of exactly one intent fit it, and its phrasings give that intent some support
+  (CUE_MIN_SCORE).
+Reading the wrong action is the worst outcome, so where a message says two things it is left to
+the FAQ (which asks): cues of two intents fit ("je veux voir mes données avant de les
+supprimer"); a negated message read whole and clause by clause gives different intents ("je ne
+reçois pas les messages, abonnez moi": where does the "not" belong?); a clause says "not" to an
+undoing word ("je ne veux pas me désabonner"). Either way the guards stay: at most MAX_WORDS
+words, and no word specific to an FAQ subject that neither the intent nor a cue uses ("annuler
+un transfert" is a question; STRICT_FAQ_WORD for what cues alone read, and for "help", which
+people say before many questions).
+
+Meaning (the FAQ's sentence encoder) was measured as a third signal and left out: at thresholds
+that keep questions out, it recovered 4 of the 11 misses left on the development sets, but it
+does not see polarity or objects ("je veux annuler un transfert d'argent": cancel_registration at
+cosine 0.76; "je veux m'abonner à canal plus": subscribe at 0.82), it would cost ~2 ms per
+message, and it exists only once the encoder has loaded, where the intent check must read a
+message the same from the first second (issue 13). Figures: docs/benchmarks.md, "Intents".
 """
 
 from __future__ import annotations
@@ -37,11 +67,21 @@ MIN_LEAD = 8.0
 RANKED = 5
 # FAQ idf from which a word names a subject of its own (used by 3 of 48 entries or fewer).
 RARE_FAQ_WORD = 2.8
+# The same for `strict` intents (help): any word used by a dozen entries or fewer ("entreprise",
+# "investir", "money") makes "j'ai besoin d'aide pour ..." a question. Tuned on
+# tests/knowledge/intents_dev4.yaml (2.8: three help questions read as help; 1.7: none).
+STRICT_FAQ_WORD = 1.7
 # Messages longer than this are questions or stories, not "I want to subscribe".
 MAX_WORDS = 14
 # Weight of the message's coverage against the phrasing's (as the FAQ's COVERAGE_BALANCE).
 BALANCE = 0.55
+# Word-overlap score (0-100) from which an intent whose cues fit the message is read as it.
+# Tuned on tests/knowledge/intents_dev4.yaml, checked on intents_heldout.yaml and on the FAQ's
+# question sets (faq_eval.yaml, faq_heldout.yaml: none may be read as an intent).
+CUE_MIN_SCORE = 10.0
 _PARTS = re.compile(r"[,.;!?\n]+")
+# Where a negation stops: "je ne reçois pas les messages, abonnez moi" says two things.
+_CLAUSES = re.compile(r"[,.;:!?\n]+|\b(?:mais|but)\b", re.IGNORECASE)
 _REPEATS = re.compile(r"([a-z])\1{2,}")  # "merciii", "mdrrrr", "okkkk"
 
 
@@ -50,6 +90,51 @@ class IntentMatch:
     intent: str
     score: float  # 0-100; 100 for a whole-message short phrasing or an emoji-only message
     lang: str | None  # the language of the phrasing matched, None for short ones and emoji
+    # The message says "not" ("je ne comprends pas l'anglais"): a language it names is the one
+    # it does not want.
+    negated: bool = False
+
+
+@dataclass(frozen=True)
+class Cue:
+    """One shape of a request: a word of each group (`act`, `what`), none of `unless`, and the
+    negation it needs (`negated` in intents.yaml: true, "yes": "je ne pourrai pas venir";
+    absent, "no": "je veux venir"; "any"). A cue
+    word ending in "*" is a word start ("annul*": annuler, annulez, annulation, annulé)."""
+
+    lang: str
+    groups: tuple[frozenset[str], ...]
+    negation: str = "no"
+    unless: frozenset[str] = frozenset()
+
+    def fits(self, words: list[str]) -> bool:
+        negated = NEGATION in words
+        if (self.negation == "yes" and not negated) or (self.negation == "no" and negated):
+            return False
+        if any(_is(w, self.unless) for w in words):
+            return False
+        return all(any(_is(w, group) for w in words) for group in self.groups)
+
+    def uses(self, word: str) -> bool:
+        return any(_is(word, group) for group in self.groups)
+
+
+def _cue_word(word: object) -> str:
+    text = str(word)
+    return fold(text.rstrip("*")) + ("*" if text.endswith("*") else "")
+
+
+@lru_cache(maxsize=256)
+def _split(cue_words: frozenset[str]) -> tuple[frozenset[str], tuple[str, ...]]:
+    """Whole words, and word starts (the "*" ones, without it)."""
+    starts = tuple(c[:-1] for c in cue_words if c.endswith("*"))
+    return frozenset(c for c in cue_words if not c.endswith("*")), starts
+
+
+def _is(word: str, cue_words: frozenset[str]) -> bool:
+    """`word` is one of `cue_words`, or starts with one of those ending in "*"."""
+    whole, starts = _split(cue_words)
+    return word in whole or (bool(starts) and word.startswith(starts))
 
 
 @dataclass(frozen=True)
@@ -57,6 +142,10 @@ class _Negation:
     always: frozenset[str]
     plus_words: frozenset[str]
     plus_after: frozenset[str]
+    # English "n't" folds to "tu" ("don't" -> "don tu"): a negation after these.
+    contracted: frozenset[str] = frozenset()
+    # "pas encore", "not yet": not a refusal ("je ne suis pas encore abonné").
+    not_yet: frozenset[str] = frozenset()
 
 
 def _squeeze(folded: str) -> str:
@@ -80,6 +169,8 @@ class IntentIndex:
         softeners: Iterable[str] = (),
         filler: Iterable[str] = (),
         rarity: Callable[[str], float] | None = None,
+        cues: dict[str, list[Cue]] | None = None,
+        strict: Iterable[str] = (),
     ) -> None:
         self._negation = negation
         self._synonyms = synonyms or {}
@@ -97,13 +188,15 @@ class IntentIndex:
         vocabulary: set[str] = set(known_words)
         # What people say, per intent and language ("short": whole messages).
         self.phrasings: dict[str, dict[str, list[str]]] = {
-            name: {lang: p for lang, p in by_lang.items() if lang != "anchors"}
+            name: {lang: p for lang, p in by_lang.items() if lang not in ("anchors", "strict")}
             for name, by_lang in intents.items()
         }
         # Small talk said with one word ("mrc"): its intent, to read "mrc bcp", "dac merci".
         self._short_words: dict[str, str] = {}
         # Words one of which a message must use to be read as the intent (intents.yaml).
         self._anchors: dict[int, frozenset[str]] = {}
+        # Intents whose words come before many questions: see STRICT_FAQ_WORD.
+        self._strict = {i for i, name in enumerate(intents) if name in set(strict)}
         for i, (name, by_lang) in enumerate(intents.items()):
             if by_lang.get("anchors"):
                 self._anchors[i] = frozenset(fold(w) for w in by_lang["anchors"])
@@ -113,7 +206,7 @@ class IntentIndex:
                 if " " not in key:
                     self._short_words.setdefault(key, name)
             for lang, phrases in by_lang.items():
-                if lang in ("short", "anchors"):
+                if lang in ("short", "anchors", "strict"):
                     continue
                 for phrase in phrases:
                     spelled = spelled_tokens(phrase)
@@ -131,6 +224,12 @@ class IntentIndex:
             self._intent_stems[owner].update(stem(t) for t in tokens)
         self._lexical = LexicalIndex(docs, len(self.names))
         self._docs = docs
+        # Action + object shapes per intent (intents.yaml `cues`), by intent index.
+        self._cues: dict[int, list[Cue]] = {
+            self.names.index(name): list(found)
+            for name, found in (cues or {}).items()
+            if name in self.names
+        }
 
     @classmethod
     def load(
@@ -145,17 +244,48 @@ class IntentIndex:
             frozenset(fold(str(w)) for w in neg.get("always", ())),
             frozenset(fold(str(w)) for w in neg.get("plus_words", ())),
             frozenset(fold(str(w)) for w in neg.get("plus_after", ())),
+            frozenset(fold(str(w)) for w in neg.get("contracted", ())),
+            frozenset(fold(str(w)) for w in neg.get("not_yet", ())),
         )
         intents = {
-            str(name): {str(lang): [str(p) for p in phrases or ()] for lang, phrases in v.items()}
+            str(name): {
+                str(lang): [str(p) for p in phrases or ()]
+                for lang, phrases in v.items()
+                if lang != "strict"
+            }
             for name, v in (raw.get("intents") or {}).items()
         }
+        strict = [str(n) for n, v in (raw.get("intents") or {}).items() if v.get("strict")]
         synonyms = {
             fold(str(variant)): fold(str(canonical))
             for canonical, variants in (raw.get("synonyms") or {}).items()
             for variant in variants or ()
         }
         softeners = [fold(str(w)) for w in raw.get("softeners") or ()]
+        sets = {
+            f"${name}": [_cue_word(w) for w in words or ()]
+            for name, words in (raw.get("cue_sets") or {}).items()
+        }
+
+        def cue_words(words: Iterable[object]) -> frozenset[str]:
+            unknown = [str(w) for w in words or () if str(w).startswith("$") and w not in sets]
+            if unknown:
+                raise ValueError(f"{path}: no cue_sets for {unknown}")
+            return frozenset(c for w in words or () for c in sets.get(str(w), [_cue_word(w)]))
+
+        cues = {
+            str(name): [
+                Cue(
+                    str(lang),
+                    tuple(cue_words(rule[group]) for group in ("act", "what") if rule.get(group)),
+                    {True: "yes", "any": "any"}.get(rule.get("negated", False), "no"),
+                    cue_words(rule.get("unless") or ()),
+                )
+                for lang, rules in by_lang.items()
+                for rule in rules or ()
+            ]
+            for name, by_lang in (raw.get("cues") or {}).items()
+        }
         return cls(
             intents,
             negation,
@@ -164,6 +294,8 @@ class IntentIndex:
             softeners=softeners,
             filler=[fold(str(w)) for w in raw.get("filler") or ()],
             rarity=rarity,
+            cues=cues,
+            strict=strict,
         )
 
     def _short_key(self, text: str) -> str:
@@ -171,18 +303,42 @@ class IntentIndex:
 
     def _marked(self, spelled: list[str]) -> list[str]:
         """Tokens without filler, negation words as one marker."""
+        return [w for w in self._words(spelled) if w not in self._filler]
+
+    def _words(self, spelled: list[str]) -> list[str]:
+        """Every word after synonyms, negation words as one marker (cues read "sur moi", which
+        the overlap leaves out as filler)."""
         out: list[str] = []
         previous = ""
         words = [w for t in spelled for w in self._synonyms.get(t, t).split()]
+        negation = self._negation
         for token in words:
-            if token in self._negation.always or (
-                token in self._negation.plus_words and previous in self._negation.plus_after
+            if (
+                token in negation.always
+                or (token in negation.plus_words and previous in negation.plus_after)
+                or (token == "tu" and previous in negation.contracted)
             ):
                 out.append(NEGATION)
-            elif token not in self._filler:
+            elif token in negation.not_yet and NEGATION in out[-2:]:
+                out = [w for w in out if w != NEGATION]
+            else:
                 out.append(token)
             previous = token
         return out
+
+    def _not_undoing(self, text: str) -> bool:
+        """ "je ne veux pas me désabonner", "i don't want to unsubscribe": a "not" of an undoing
+        word in one clause, neither the undoing nor its opposite. ("je ne veux plus" counts two
+        markers too, but has no undoing word.)"""
+        for clause in _CLAUSES.split(text):
+            spelled = spelled_tokens(_squeeze(fold(clause or "")))
+            undoing = any(
+                t in self._synonyms and self._synonyms[t].split()[0] in self._negation.always
+                for t in spelled
+            )
+            if undoing and self._words(spelled).count(NEGATION) > 1:
+                return True
+        return False
 
     def match(self, text: str) -> IntentMatch | None:
         """The intent `text` expresses, or None (then it is a question for the FAQ)."""
@@ -205,10 +361,72 @@ class IntentIndex:
             return IntentMatch(short, 100.0, None)
         if len(spelled) > MAX_WORDS:
             return None
-        tokens = self._marked(self._typos.correct_all(spelled))
-        if not tokens:
+        words = self._words(self._typos.correct_all(spelled))
+        tokens = [w for w in words if w not in self._filler]
+        if not tokens or (NEGATION in tokens and self._not_undoing(text)):
             return None
         scores = self._lexical.score_entries(tokens, BALANCE)
+        typed = self._words(spelled)
+        negated = NEGATION in tokens
+        cued = self._cued(text, words, typed)
+        if cued is None:
+            return None
+        best = self._by_phrasings(tokens, scores)
+        if len(cued) > 1:
+            # Two actions' shapes ("je ne reçois pas les messages, abonnez moi"; "voir mes
+            # données avant de les supprimer"): asking which costs less than doing the wrong one.
+            return None
+        if best is not None and best not in cued and (cued or (negated and best in self._cues)):
+            # The shape says another action ("withdraw my registration"), or a negated
+            # message has no request's shape ("il n'y a pas de forum pour les femmes ?").
+            best = None
+        if best is not None:
+            anchors = self._anchors.get(best)
+            if anchors is not None and not anchors & set(tokens) and best not in cued:
+                return None
+            lang = self._best_lang(tokens, best)
+            strict = best in self._strict
+        elif len(cued) == 1:
+            ((best, cue),) = cued.items()
+            if scores[best] < CUE_MIN_SCORE:
+                return None
+            lang, strict = cue.lang, True  # less said like a phrasing: more wary of subjects
+        else:
+            return None
+        # The words as typed: a typo corrected into an FAQ word ("finalement" -> "financement")
+        # is a guess, not a subject.
+        if self._names_a_subject([w for w in typed if w not in self._filler], best, strict):
+            return None
+        return IntentMatch(self.names[best], round(float(scores[best]), 1), lang, negated)
+
+    def _cued(self, text: str, words: list[str], typed: list[str]) -> dict[int, Cue] | None:
+        """The intents whose cues fit the message; None when its clauses disagree about them.
+
+        Each word is read as typed and as corrected ("assister" is not the typo corrector's
+        "sister"). A message of several clauses is read whole and clause by clause. With a
+        negation in it, both readings must agree: where the negation belongs is unclear ("je ne
+        reçois pas les messages, abonnez moi"; "je suis abonné mais je ne veux plus"; "je ne suis
+        pas inscrit, je veux m'inscrire"), and asking costs less than the opposite action."""
+
+        def fitting(reading: list[str]) -> dict[int, Cue]:
+            return {i: cue for i, cues in self._cues.items() for cue in cues if cue.fits(reading)}
+
+        whole = fitting(words + [w for w in typed if w not in words])
+        clauses = [c for c in _CLAUSES.split(text) if c and fold(c)]
+        if len(clauses) < 2:
+            return whole
+        parts: dict[int, Cue] = {}
+        for clause in clauses:
+            spelled = spelled_tokens(_squeeze(fold(clause)))
+            corrected = self._words(self._typos.correct_all(spelled))
+            as_typed = self._words(spelled)
+            parts.update(fitting(corrected + [w for w in as_typed if w not in corrected]))
+        if NEGATION in words and set(parts) != set(whole):
+            return None
+        return {**parts, **whole}
+
+    def _by_phrasings(self, tokens: list[str], scores: np.ndarray) -> int | None:
+        """The intent whose phrasings the message clearly says, or None."""
         # An intent whose closest phrasing says "not" when the message does not (or the
         # reverse) is out of the running: "je ne veux plus recevoir" shares every other word
         # with "je veux recevoir", and must never be read as it, nor be kept from its own
@@ -225,17 +443,22 @@ class IntentIndex:
         score = float(scores[best])
         if score < MIN_SCORE or score - runner_up < MIN_LEAD:
             return None
-        anchors = self._anchors.get(best)
-        if anchors is not None and not anchors & set(tokens):
-            return None
-        if any(
+        return best
+
+    def _names_a_subject(self, tokens: list[str], intent: int, strict: bool) -> bool:
+        """A word specific to a few FAQ entries that neither the intent's phrasings nor any
+        cue use: the message is a question ("c'est quoi le FIDIMA", "annuler un transfert")."""
+        limit = STRICT_FAQ_WORD if strict else RARE_FAQ_WORD
+        return any(
             len(t) > 3
-            and stem(t) not in self._intent_stems[best]
-            and self._rarity(t) >= RARE_FAQ_WORD
+            and stem(t) not in self._intent_stems[intent]
+            and not self._cue_word(t)
+            and self._rarity(t) >= limit
             for t in tokens
-        ):
-            return None
-        return IntentMatch(self.names[best], round(score, 1), self._best_lang(tokens, best))
+        )
+
+    def _cue_word(self, token: str) -> bool:
+        return any(cue.uses(token) for cues in self._cues.values() for cue in cues)
 
     def _small_talk_words(self, spelled: list[str]) -> str | None:
         """ "mrc bcp", "dac merci", "merci beaucoup monsieur": one-word small talk with

@@ -165,3 +165,120 @@ async def test_the_investment_code_is_a_question_not_my_registration_code(
     answer = await chat.say("quel est le code des investissements")
     assert "2012-016" in answer and "aucune discrimination" in answer
     assert "inscription" not in answer.lower()
+
+
+# Issue 13, bullet 1 (branch intents4): what people want to do, in words the phrasings of
+# intents.yaml do not have, read from an action and its object (intents.yaml `cues`).
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        "je voudrais annuler ma place au forum",
+        "jpeu pa venir o forum, annulez moi",
+        "je ne participerai pas au fidima finalement",
+    ],
+)
+async def test_cancelling_in_other_words_lists_my_registrations_with_a_cancel_choice(
+    conversation: Conversation, db: Database, channel: str, words: str
+) -> None:
+    chat = person(conversation, channel)
+    code = code_in(await register(chat))
+    answer = await chat.say(words)
+    assert "choisissez celle à annuler" in answer
+    assert code in answer
+    assert f"ANNULER {code}" in chat.options
+    assert "INSCRIPTION" not in chat.options  # never the way to register: the opposite
+    answer = await chat.say(str(chat.options.index(f"ANNULER {code}") + 1))
+    assert "annulée" in answer
+    assert [r.status for r in await rows(db)] == ["cancelled"]
+    assert await gap_count(db) == 0
+
+
+async def test_cannot_come_in_english_lists_my_registrations_with_a_cancel_choice(
+    conversation: Conversation, db: Database, channel: str
+) -> None:
+    chat = person(conversation, channel)
+    await chat.say("LANGUE en")
+    code = code_in(await register(chat))
+    answer = await chat.say("sorry, i won't be able to come to the forum")
+    assert "choose the one to cancel" in answer
+    assert f"ANNULER {code}" in chat.options
+    assert [r.status for r in await rows(db)] == ["confirmed"]  # nothing cancelled unasked
+
+
+@pytest.mark.parametrize(
+    ("words", "expected"),
+    [
+        ("montrez moi ce que vous savez sur moi", "Ce que nous gardons sur vous"),
+        ("vous gardez quoi comme info sur moi", "Ce que nous gardons sur vous"),
+        ("je préfère l'anglais", "I will answer you in English"),
+        ("je retrouve plus mon code", "aucune inscription"),
+        ("je sais pas quoi faire", "votre question avec vos mots"),
+        ("jveu parlé a kelkun", "transmise à un conseiller"),
+        ("supprimez mon compte svp", "Répondez OUI pour confirmer"),
+    ],
+)
+async def test_what_people_mean_in_other_words_is_done(
+    conversation: Conversation, db: Database, channel: str, words: str, expected: str
+) -> None:
+    chat = person(conversation, channel)
+    await chat.say("bonjour")
+    answer = await chat.say(words)
+    assert expected.lower() in answer.lower()
+    assert await gap_count(db) == 0
+
+
+async def test_my_data_in_english_other_words(
+    conversation: Conversation, db: Database, channel: str
+) -> None:
+    chat = person(conversation, channel, language_hint="en")
+    await chat.say("LANGUE en")
+    answer = await chat.say("show me what you have about me")
+    assert "What we keep about you" in answer
+
+
+async def test_not_receiving_any_more_in_sms_spelling_stops_and_never_subscribes(
+    conversation: Conversation, db: Database, channel: str
+) -> None:
+    chat = person(conversation, channel)
+    await chat.say("je veux m'abonner aux messages")
+    assert (await contact(db, chat)).subscribed
+    answer = await chat.say("jveu pu recevoir vos msg")
+    assert "plus d'annonces" in answer
+    assert "un message par semaine" not in answer
+    found = await contact(db, chat)
+    assert found.opted_out and not found.subscribed
+
+
+@pytest.mark.parametrize(
+    ("question", "not_expected"),
+    [
+        # The words of an action about another thing: questions for the FAQ.
+        ("comment annuler un transfert western union", "choisissez celle à annuler"),
+        ("j'ai besoin d'aide pour créer une entreprise", "votre question avec vos mots"),
+        ("je veux apprendre l anglais vite", "I will answer you in English"),
+    ],
+)
+async def test_an_action_word_about_another_subject_is_a_question(
+    conversation: Conversation, db: Database, channel: str, question: str, not_expected: str
+) -> None:
+    chat = person(conversation, channel)
+    code = code_in(await register(chat))
+    answer = await chat.say(question)
+    assert not_expected.lower() not in answer.lower()
+    assert f"ANNULER {code}" not in chat.options
+    assert [r.status for r in await rows(db)] == ["confirmed"]
+
+
+async def test_a_language_i_do_not_understand_is_not_the_one_chosen(
+    conversation: Conversation, db: Database, channel: str
+) -> None:
+    """ "je ne comprends pas l'anglais" from a French person: the languages to choose from,
+    never a switch to English."""
+    chat = person(conversation, channel)
+    await chat.say("bonjour")
+    answer = await chat.say("je ne comprends pas l'anglais")
+    assert "I will answer you in English" not in answer
+    assert "Choisissez votre langue" in answer
+    assert (await contact(db, chat)).language == "fr"

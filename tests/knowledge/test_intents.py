@@ -14,6 +14,14 @@ from knowledge.text import fold
 
 HERE = Path(__file__).parent
 HELDOUT = HERE / "intents_heldout.yaml"
+# Issue 13, branch intents4: a development set written before the cues (tuned on), a check set
+# written after a first tuning, and a blind set measured once (docs/benchmarks.md, "Intents").
+DEV = HERE / "intents_dev4.yaml"
+CHECK = HERE / "intents_check4.yaml"
+BLIND = HERE / "intents_blind4.yaml"
+# Phrasings between two intents ("je veux voir mes données avant de les supprimer"): tuned on
+# so that none is read as the wrong action; most are left to the FAQ.
+CONFUSABLE = HERE / "intents_confusable4.yaml"
 FAQ_SETS = (HERE / "faq_eval.yaml", HERE / "faq_heldout.yaml")
 
 
@@ -71,3 +79,112 @@ def test_faq_questions_are_not_intents(intents: IntentIndex) -> None:
                 continue
             read.append((case["q"], case.get("id"), found.intent))
     assert read == []
+
+
+@pytest.mark.parametrize("path", [DEV, CHECK, BLIND, CONFUSABLE], ids=lambda p: p.stem)
+def test_the_intents4_sets_were_written_apart(intents: IntentIndex, path: Path) -> None:
+    cases = load_cases(path)
+    mine = {
+        fold(p) for by_lang in intents.phrasings.values() for ps in by_lang.values() for p in ps
+    }
+    assert [c["q"] for c in cases["intents"] if fold(c["q"]) in mine] == []
+    assert {c["intent"] for c in cases["intents"]} <= set(intents.names)
+
+
+@pytest.mark.parametrize(
+    ("path", "right", "rejected"),
+    # The blind set was measured once (0.81 right, 0.95 rejected); the abstentions added after
+    # (clauses that disagree) cost it one phrasing. A floor, never a target.
+    [(DEV, 0.95, 0.95), (CHECK, 0.95, 0.80), (BLIND, 0.75, 0.95), (CONFUSABLE, 0.30, 0.80)],
+    ids=lambda v: v.stem if isinstance(v, Path) else str(v),
+)
+def test_phrasings_unlike_the_listed_ones(
+    intents: IntentIndex, path: Path, right: float, rejected: float
+) -> None:
+    """ "je voudrais annuler ma place au forum", "montrez moi ce que vous savez sur moi": read
+    from an action and its object (intents.yaml `cues`), never as another action."""
+    report = evaluate_intents(intents, load_cases(path))
+    figures = report.figures()
+    assert figures["intent wrong"] == 0.0, report.errors
+    assert figures["intent right"] >= right, report.errors
+    assert figures["non-intents rejected"] >= rejected, report.errors
+
+
+@pytest.mark.parametrize(
+    ("words", "intent"),
+    [
+        ("je veux recevoir vos sms chaque semaine", "subscribe"),
+        ("jveu pu recevoir vos sms", "unsubscribe"),
+        ("i don't want your weekly texts", "unsubscribe"),
+        ("cancel my subscription to the weekly messages", "unsubscribe"),
+        ("je veux participer au fidima", "register"),
+        ("je ne pourrai pas participer au fidima", "cancel_registration"),
+        ("i won't attend the forum", "cancel_registration"),
+        ("montrez moi mes données", "my_data"),
+        ("effacez mes données", "delete_data"),
+    ],
+)
+def test_a_negation_or_an_undoing_word_turns_an_intent_into_its_opposite(
+    intents: IntentIndex, words: str, intent: str
+) -> None:
+    found = intents.match(words)
+    assert found is not None and found.intent == intent
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "comment annuler un transfert western union",
+        "je veux changer de nationalité",
+        "j'ai besoin d'aide pour créer une entreprise",
+        "je veux apprendre l'anglais",
+        "mon code pin ne marche pas",
+        "il n'y a pas de forum pour les femmes ?",
+    ],
+)
+def test_an_action_word_about_another_thing_is_a_question(
+    intents: IntentIndex, question: str
+) -> None:
+    assert intents.match(question) is None
+
+
+def test_a_cue_set_that_does_not_exist_is_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "intents.yaml"
+    path.write_text(
+        "intents:\n  menu:\n    fr: [le menu]\n"
+        "cues:\n  menu:\n    fr:\n      - what: [$nowhere]\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ValueError, match="nowhere"):
+        IntentIndex.load(path)
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        "je ne veux pas me désabonner",
+        "i don't want to unsubscribe",
+        "je n'ai pas besoin d'aide",
+        "je ne veux pas parler à un conseiller",
+        "i don't want to talk to a human",
+        "je ne veux pas supprimer mes données",
+        "je ne veux pas annuler mon inscription",
+        # two clauses, two actions: asked, not guessed
+        "je ne reçois pas les messages, abonnez moi",
+        "je suis abonné mais je ne veux plus",
+        "je ne suis pas inscrit, je veux m'inscrire au fidima",
+        "je veux voir mes données avant de les supprimer",
+    ],
+)
+def test_a_refusal_or_two_actions_is_never_read_as_an_action(
+    intents: IntentIndex, words: str
+) -> None:
+    assert intents.match(words) is None
+
+
+def test_a_language_said_with_a_not_is_flagged(intents: IntentIndex) -> None:
+    """handlers/intents.change_language then offers the list, never the language refused."""
+    found = intents.match("je ne comprends pas l'anglais")
+    assert found is not None and found.intent == "language" and found.negated
+    found = intents.match("je préfère l'anglais")
+    assert found is not None and found.intent == "language" and not found.negated
