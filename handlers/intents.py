@@ -122,7 +122,7 @@ async def change_language(ctx: Context) -> list[Reply]:
     """ "parlez moi en anglais": that language if one is named, else the list. A language named
     with a "not" ("je ne comprends pas l'anglais") is the one NOT wanted: the list."""
     locales = ctx.knowledge.locales
-    found = _intents(ctx).match(ctx.text)
+    found = intents_of(ctx.knowledge).match(ctx.text)
     named = [] if found is not None and found.negated else fold(ctx.text).split()
     for word in named:
         chosen = locales.language_for_word(word)
