@@ -34,18 +34,53 @@ def _topic_title(ctx: Context, topic: Topic) -> str:
     return ctx.content(f"topic.{topic.id}.title", topic.title)
 
 
-def _answer(ctx: Context, entry: Entry, lang: str, others: tuple[Entry, ...] = ()) -> list[Reply]:
+async def _forum_state(ctx: Context, entry: Entry, lang: str) -> tuple[str, Option] | None:
+    """A forum entry's answer tells the past (the sources); whether registration is open now is
+    staff's to say (an edition they opened): a line and its choice, register or be told."""
+    if not entry.forum:
+        return None
+    # Imported here: registration imports this module's neighbours (a one-way arrow otherwise).
+    from handlers.forum_editions import NOTIFY, resolved_forums
+    from handlers.registration import dates_text
+
+    forums = await resolved_forums(ctx.session, ctx.knowledge.forums)
+    forum = forums.forums.get(entry.forum) if forums is not None else None
+    if forum is not None and forum.is_open(ctx.now):
+        place = forum.place.get(lang) or next(iter(forum.place.values()), "")
+        dates = dates_text(ctx.knowledge.locales, forum, lang)
+        line = ctx.t("faq.forum_open", lang, dates=dates, place=place)
+        return line, ctx.option("faq.register", f"INSCRIPTION {entry.forum}", lang)
+    return ctx.t("faq.forum_not_open", lang), ctx.option(
+        "editions.notify_button", f"{NOTIFY} {entry.forum}", lang
+    )
+
+
+def _answer(
+    ctx: Context,
+    entry: Entry,
+    lang: str,
+    others: tuple[Entry, ...] = (),
+    forum_state: tuple[str, Option] | None = None,
+) -> list[Reply]:
     """The entry's answer; `others`: the next candidates of a search whose best clearly led,
     offered in the same reply (buttons; on SMS "Autres :" and numbered lines, only where the
-    whole fits the segment budget) so that a second guess costs no round trip."""
+    whole fits the segment budget) so that a second guess costs no round trip. `forum_state`:
+    a forum entry's registration line and choice (_forum_state)."""
     ctx.contact.last_entry = entry.id  # what a follow-up question leans on
     ctx.extra[ANSWERED_ENTRY] = entry.id  # counted among the most asked entries
     options: list[Option] = []
     if entry.kind == "pointer" and not entry.urgent:  # the sources cannot answer; a person can
         options.append(ctx.option("faq.ask_staff", ASK_STAFF, lang))
-    if entry.forum:
-        options.append(ctx.option("faq.register", f"INSCRIPTION {entry.forum}", lang))
     sms = ctx.content(f"faq.{entry.id}.sms", entry.sms, lang)
+    answer_text = ctx.content(f"faq.{entry.id}.answer", entry.answer, lang).strip()
+    if forum_state is not None:
+        line, choice = forum_state
+        options.append(choice)
+        answer_text = f"{answer_text}\n\n{line}"
+        if choice.value.startswith("INSCRIPTION"):
+            # On SMS the open edition's dates come first, before the past they would push to
+            # PLUS; "not open" is said by the choice itself ("Me prévenir à l'ouverture").
+            sms = f"{line}\n{sms}"
     if ctx.channel == "sms":
         with_others = f"{sms}\n{ctx.t('conversations.others', lang)}"
         for count in range(min(len(others), MAX_OTHERS_SMS), 0, -1):  # as many as fit
@@ -62,7 +97,6 @@ def _answer(ctx: Context, entry: Entry, lang: str, others: tuple[Entry, ...] = (
         options += [
             _entry_option(ctx, r, lang) for r in related[: max(0, MAX_RELATED - len(others))]
         ]
-    answer_text = ctx.content(f"faq.{entry.id}.answer", entry.answer, lang).strip()
     return [Reply(answer_text, tuple(options), sms_text=sms)]
 
 
@@ -172,7 +206,8 @@ async def answer(ctx: Context) -> list[Reply]:
 
             # The confirmation first: on SMS it is what must arrive before any "PLUS".
             return [*await open_urgent(ctx, ctx.text), *_answer(ctx, match.entry, lang)]
-        return _answer(ctx, match.entry, lang, tuple(e for e, _ in match.suggestions))
+        others = tuple(e for e, _ in match.suggestions)
+        return _answer(ctx, match.entry, lang, others, await _forum_state(ctx, match.entry, lang))
     best = match.suggestions[0][0].id if match.suggestions else None
     await _record_gap(ctx, lang, match.outcome, best)
     staff = ctx.option("faq.ask_staff", ASK_STAFF, lang)
@@ -204,7 +239,7 @@ async def show_entry(ctx: Context) -> list[Reply] | None:
 
         question = await previous_question(ctx) or entry.title[ctx.lang]
         return [*await open_urgent(ctx, question), *_answer(ctx, entry, ctx.lang)]
-    return _answer(ctx, entry, ctx.lang)
+    return _answer(ctx, entry, ctx.lang, forum_state=await _forum_state(ctx, entry, ctx.lang))
 
 
 async def topics(ctx: Context, text: str | None = None) -> list[Reply]:

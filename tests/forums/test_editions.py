@@ -95,8 +95,24 @@ async def test_inscription_alone_lists_the_forums_to_follow(chat: Chat) -> None:
 async def test_the_faq_about_a_forum_speaks_of_the_past_and_offers_to_follow(chat: Chat) -> None:
     said = await chat.say("Quand a lieu le prochain forum des femmes de la diaspora ?")
     assert "s'est tenu en juillet 2016" in said
-    assert "aucune nouvelle édition" in said and "PREVENIR FEMMES" in said
+    assert "Pas d'inscriptions ouvertes" in said
+    assert chat.options == ["PREVENIR women_forum", "FAQ forum_history", "FAQ nationality_rights"]
     assert "Votre nom" not in await chat.say("PREVENIR FEMMES")
+
+
+@pytest.mark.parametrize("channel", ["sms", "telegram"])
+async def test_once_staff_open_an_edition_the_faq_says_so_and_offers_to_register(
+    conversation: Conversation, db, knowledge: Knowledge, clock: FakeClock, channel: str
+) -> None:
+    """The sources announce no edition; staff opening one makes "no new edition" untrue: the
+    forum's answer then gives the edition's dates and place, and registering is one choice."""
+    await open_fidima(db, knowledge, clock)
+    person = people(conversation)[channel]
+    said = await person.say("c'est quoi le FIDIMA ?")
+    assert "Inscriptions ouvertes" in said and "15 mars 2027" in said and "Bamako" in said
+    assert "aucune nouvelle édition" not in said and "PREVENIR" not in said
+    assert person.options[0] == "INSCRIPTION fidima"
+    assert "Votre nom" in await person.say("1" if channel == "sms" else "INSCRIPTION fidima")
 
 
 async def test_the_interest_list_is_consented_shown_and_erased(
