@@ -20,6 +20,7 @@ from handlers.vocabulary import Option, Reply
 from knowledge.addresses import mask, phone_region
 from knowledge.countries import country_name
 from knowledge.forums import Field, Forum, Forums
+from knowledge.intents import intents_of
 from knowledge.locales import Locales
 from knowledge.text import fold
 from knowledge.words import says
@@ -275,6 +276,12 @@ async def step(ctx: Context) -> list[Reply] | None:
         await ctx.end_flow()
         return None
     data = dict(ctx.flow.data)
+    leaving = _leaving(ctx)
+    if leaving is not None:
+        await ctx.end_flow()
+        if leaving == "cancel_registration":  # "je veux annuler" is no city: as ANNULER does
+            return [ctx.menu(ctx.t("flow.cancelled"))]
+        return None  # "je veux parler à un conseiller": the router does what it says
     if ctx.flow.step == FORUM_STEP:
         forum = find_forum(forums, ctx.text)
         if forum is None:
@@ -298,6 +305,22 @@ async def step(ctx: Context) -> list[Reply] | None:
         return [ask(ctx, fields[index + 1], data)]
     await ctx.set_step(SUMMARY_STEP, data)
     return [summary(ctx, forums, forum, data)]
+
+
+# What a person may say in the middle of the questions that is no answer to them: they want
+# out of the registration ("je veux annuler ma place", "je voudrais parler à quelqu'un").
+LEAVING_INTENTS = frozenset({"cancel_registration", "menu", "human", "unsubscribe", "delete_data"})
+# A sentence, not a word: MENU, ANNULER and the like are keywords, taken before the flow.
+LEAVING_MIN_WORDS = 3
+
+
+def _leaving(ctx: Context) -> str | None:
+    if len(ctx.text.split()) < LEAVING_MIN_WORDS:  # "Montréal", "Awa Traoré": answers
+        return None
+    found = intents_of(ctx.knowledge).match(ctx.text)
+    if found is None or found.negated or found.intent not in LEAVING_INTENTS:
+        return None
+    return found.intent
 
 
 def summary(ctx: Context, forums: Forums, forum: Forum, data: dict) -> Reply:

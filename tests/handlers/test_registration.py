@@ -160,6 +160,33 @@ async def test_leaving_at_any_step_saves_nothing(chat: Chat, db, word: str) -> N
         assert (await session.scalar(select(Contact))).name is None
 
 
+@pytest.mark.parametrize(
+    "sentence", ["je veux annuler ma place au forum", "finalement je veux annuler mon inscription"]
+)
+async def test_saying_you_want_out_is_no_answer_to_the_question(
+    chat: Chat, db, sentence: str
+) -> None:
+    """Asked for a city, "je veux annuler ma place au forum" was kept as the city."""
+    await chat.say("INSCRIPTION fidima")
+    for answer in FIDIMA[:2]:
+        await chat.say(answer)
+    said = await chat.say(sentence)
+    assert "Rien n'a été enregistré" in said and "INSCRIPTION" in chat.options
+    assert await rows(db) == []
+
+
+async def test_asking_for_a_person_in_the_middle_leaves_the_questions(chat: Chat, db) -> None:
+    await chat.say("INSCRIPTION fidima")
+    await chat.say(FIDIMA[0])
+    said = await chat.say("je voudrais parler à un conseiller")
+    assert "conseiller" in said and "pays" not in said.lower()
+    async with db.transaction() as session:
+        assert await session.scalar(select(FlowState)) is None or "registration" not in (
+            (await session.scalar(select(FlowState))).flow
+        )
+    assert await rows(db) == []
+
+
 async def test_no_at_the_summary_abandons(chat: Chat, db) -> None:
     await chat.say("INSCRIPTION fidima")
     for answer in FIDIMA:
