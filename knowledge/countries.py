@@ -36,6 +36,9 @@ FUZZY_MARGIN = 4
 # Names shorter than this are only matched whole: "inde" or "oman" inside a sentence, or a typo of
 # a 3-letter code, would match too much.
 MIN_SEARCH_LENGTH = 4
+# Shortest one-word country name whose people's name is recognised by it ("senegal" in
+# "senegalais"); shorter ones ("mali", "iran", "oman") would find countries in other words.
+PEOPLE_STEM = 5
 # Two-letter codes that are everyday words first: "no" answers a question, it is not Norway.
 _NOT_CODES = frozenset({"no"})
 # What people put before the country: "je vis en France", "I live in the USA", "au Sénégal".
@@ -125,6 +128,24 @@ class Countries:
         self._fuzzy_keys = {
             key: code for key, code in self._whole.items() if len(key) >= MIN_SEARCH_LENGTH
         }
+        # One-word names, to read the name of a country's people: "senegalais", "guineen",
+        # "canadian", "american" begin with "senegal", "guinee", "canada", "america".
+        self._stems = {
+            key: code for key, code in phrases.items() if " " not in key and len(key) >= PEOPLE_STEM
+        }
+
+    def named_in(self, text: str) -> frozenset[str]:
+        """Every country a sentence names, by name or by the name of its people: "population of
+        senegal" -> {"SN"}; "combien de senegalais en france" -> {"SN", "FR"}. No fuzzy matching
+        (a typo inside a sentence would find countries in ordinary words)."""
+        key = _key(text)
+        named = {self._phrases[m.group()] for m in self._search.finditer(key)}
+        for word in key.split():
+            for end in range(PEOPLE_STEM, len(word)):
+                if (code := self._stems.get(word[:end])) is not None:
+                    named.add(code)
+                    break
+        return frozenset(named)
 
     def recognise(self, text: str) -> str | None:
         """The ISO alpha-2 code of the country `text` names, or None if unsure."""

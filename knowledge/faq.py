@@ -15,12 +15,14 @@ from pathlib import Path
 import numpy as np
 from rapidfuzz import fuzz
 
+from knowledge.countries import countries
 from knowledge.faq_entries import FAQ_DIR, LANGUAGES, Entry, Topic, load_faq, load_off_topic
 from knowledge.language import detect_language, vocabulary_of
 from knowledge.lexical import LexicalIndex
 from knowledge.lexical import stem as lexical_stem
 from knowledge.normalise import apply_synonyms, content_tokens, lexicon, normalise, spelled_tokens
 from knowledge.semantic import SemanticScorer
+from knowledge.text import fold
 from knowledge.typos import TypoCorrector
 
 __all__ = ["Entry", "FaqIndex", "Match", "Topic", "detect_language", "normalise"]
@@ -74,6 +76,21 @@ MAX_WORDS = 150
 LONG_QUESTION = 8
 MAX_PASSAGES = 4
 _SENTENCES = re.compile(r"[.!?;\n]+|,\s")
+# Share of an entry's texts (variants, keywords, title) naming Mali from which the entry is about
+# Mali's own things (its population, its laws, its land, its nationality code): a question that
+# names another country instead, and not Mali, is not answered with it (see FaqIndex._elsewhere).
+# Swept 0.2-0.6 on faq_eval, faq_heldout and faq_dev4 together: 0.2-0.3 turn away the most
+# questions about other countries and no right answer (docs/benchmarks.md, session 5).
+MALI_BOUND = 0.25
+# Where the person asking lives or comes from is the setting of a question, not its subject:
+# "apres 20 ans en france je veux rentrer", "i live in london and want to register a business"
+# (but "how many people live in nigeria" asks about Nigeria).
+_RESIDENCE = re.compile(
+    r"\b(?:je vis|j habite|je reside|je suis installe|nous vivons|nous habitons|i live|we live|"
+    r"i m living|i am living|i reside|i am based|i m based|ans|annees|years|depuis|since|from)"
+    r"((?:\s+(?:en|au|aux|a|in|the|la|le|l|dans))*\s+\w+(?:\s+\w+){0,2})"
+)
+_MALI = re.compile(r"\bmali(?:en|enne|ens|ennes|an|ans)?\b")
 
 
 @dataclass(frozen=True)
@@ -138,6 +155,16 @@ class FaqIndex:
         if self._semantic is not None:
             self._semantic.start(background=True)
         self._doc_texts = texts
+        # Per entry: the countries its texts and answers name, and whether it is about Mali's
+        # own things (see _elsewhere).
+        self._countries: list[frozenset[str]] = []
+        self._mali_bound: list[bool] = []
+        for entry in self._order:
+            own = _entry_texts(entry)
+            named = [countries().named_in(t) for t in (*own, *entry.answer.values())]
+            self._countries.append(frozenset().union(*named) - {"ML"})
+            on_mali = sum(1 for t in own if _names_mali(t))
+            self._mali_bound.append(bool(own) and on_mali >= MALI_BOUND * len(own))
         self._entry_docs: list[list[int]] = [[] for _ in self._order]
         for d, (i, _) in enumerate(docs):
             self._entry_docs[i].append(d)
@@ -212,14 +239,37 @@ class FaqIndex:
         # The last ones: people put their question at the end of the story.
         return passages[-MAX_PASSAGES:]
 
+    def _foreign(self, question: str) -> frozenset[str]:
+        """The countries other than Mali a question names, when it does not name Mali too: "code
+        des investissements du senegal" -> {"SN"}; "terrain au mali depuis la france" -> {}."""
+        folded = fold(question)
+        if _MALI.search(folded):
+            return frozenset()
+        named = countries().named_in(folded) - {"ML"}
+        if named:
+            for setting in _RESIDENCE.finditer(folded):
+                named -= countries().named_in(setting.group(1))
+        return named
+
+    def _elsewhere(self, entry: int, foreign: frozenset[str]) -> bool:
+        """Whether a question naming `foreign` countries (and not Mali) asks about another
+        country's version of what `entry` says about Mali: "population of senegal" is not Mali's
+        population, "la guinee accepte la double nationalite ?" not Mali's nationality code.
+        Entries that speak of the countries people live in (visas, the route, smugglers) take
+        any country; an entry about Mali's own things only those it names itself
+        ("combien de senegalais vivent en france": France is named by Malians in Europe, Senegal
+        is not)."""
+        return self._mali_bound[entry] and bool(foreign - self._countries[entry])
+
     def _search(self, question: str, lang: str) -> Match:
         tokens = self._tokens(question)
         if not tokens or not self._order:
             return Match("none", None, 0.0, lang)
+        foreign = self._foreign(question)
         words = self.word_scores(tokens)
         for passage in self._passages(question, tokens):
             words = np.maximum(words, self.word_scores(passage))
-        match = self._decide(words, tokens, lang, WORDS_ONLY, leads=False)
+        match = self._decide(words, tokens, lang, WORDS_ONLY, leads=False, foreign=foreign)
         # Sentence embeddings only where words leave a doubt (they cost milliseconds), and only
         # where words found something: with no word in common, meaning alone cannot reach an
         # answer, and a "did you mean" built on it alone would be noise. A words answer short
@@ -229,7 +279,7 @@ class FaqIndex:
         if match.outcome == "answer" and (not ready or match.score >= WORDS_SURE):
             return match
         if not ready or match.score < MEANING_FROM:
-            return self._decide(words, tokens, lang, WORDS_ONLY)
+            return self._decide(words, tokens, lang, WORDS_ONLY, foreign=foreign)
         assert self._semantic is not None
         meaning = self._semantic.scores(question)
         off_topic = float(meaning[-1]) if self._off_topic else 0.0
@@ -243,7 +293,9 @@ class FaqIndex:
         if match.outcome == "answer":
             if not turned_away:
                 return match
-            match = self._decide(words, tokens, lang, WORDS_ONLY, leads=False, vetoed=True)
+            match = self._decide(
+                words, tokens, lang, WORDS_ONLY, leads=False, vetoed=True, foreign=foreign
+            )
         # A lead that is only clear (answered with the next ones offered) is judged on the
         # final scores.
         mixed = (1.0 - SEMANTIC_SHARE) * words + SEMANTIC_SHARE * meaning
@@ -255,6 +307,7 @@ class FaqIndex:
             WITH_MEANING,
             agreed=agreed,
             vetoed=turned_away or off_topic > float(meaning[int(np.argmax(mixed))]),
+            foreign=foreign,
         )
         return _keep_candidates(decided, match)
 
@@ -267,9 +320,11 @@ class FaqIndex:
         leads: bool = True,
         agreed: int | None = None,
         vetoed: bool = False,
+        foreign: frozenset[str] = frozenset(),
     ) -> Match:
         """The outcome for `scores` under `limits`; `vetoed`: the question is closer to an
-        off-topic subject than to the best entry (off_topic.yaml), so no answer."""
+        off-topic subject than to the best entry (off_topic.yaml), so no answer; `foreign`: the
+        countries it names instead of Mali (see _elsewhere)."""
         ranked = np.argsort(-scores)[:RERANK]
         ranked = [int(i) for i in ranked if scores[i] > 0]
         if not ranked:
@@ -277,6 +332,7 @@ class FaqIndex:
         best = ranked[0]
         best_score = float(scores[best])
         runner_up = float(scores[ranked[1]]) if len(ranked) > 1 else 0.0
+        vetoed = vetoed or self._elsewhere(best, foreign)
         if (
             not vetoed
             and best_score >= limits.answer
@@ -340,6 +396,10 @@ def _keep_candidates(mixed: Match, words: Match) -> Match:
     kept = list(mixed.suggestions[: MAX_SUGGESTIONS - 1]) + missing[:1]
     kept += [s for s in mixed.suggestions[MAX_SUGGESTIONS - 1 :] if len(kept) < MAX_SUGGESTIONS]
     return Match("unsure", None, mixed.score, mixed.lang, tuple(kept[:MAX_SUGGESTIONS]))
+
+
+def _names_mali(text: str) -> bool:
+    return _MALI.search(fold(text)) is not None
 
 
 def _entry_texts(entry: Entry, languages: tuple[str, ...] = LANGUAGES) -> list[str]:
