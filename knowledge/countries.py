@@ -131,7 +131,9 @@ class Countries:
         # One-word names, to read the name of a country's people: "senegalais", "guineen",
         # "canadian", "american" begin with "senegal", "guinee", "canada", "america".
         self._stems = {
-            key: code for key, code in phrases.items() if " " not in key and len(key) >= PEOPLE_STEM
+            key: code
+            for key, code in phrases.items()
+            if " " not in key and len(key) >= PEOPLE_STEM
         }
 
     def named_in(self, text: str) -> frozenset[str]:
