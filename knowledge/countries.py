@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -127,9 +127,6 @@ class Countries:
         for key in phrases:
             starts.setdefault(key.split()[0], set()).add(len(key.split()))
         self._starts = {word: sorted(ns, reverse=True) for word, ns in starts.items()}
-        # Longest first: at one position the alternation takes the first that matches.
-        ordered = sorted(phrases, key=len, reverse=True)
-        self._search = re.compile(r"\b(?:" + "|".join(map(re.escape, ordered)) + r")\b")
         self._fuzzy_keys = {
             key: code for key, code in self._whole.items() if len(key) >= MIN_SEARCH_LENGTH
         }
@@ -140,6 +137,14 @@ class Countries:
             for key, code in phrases.items()
             if " " not in key and len(key) >= PEOPLE_STEM
         }
+
+    @cached_property
+    def _search(self) -> re.Pattern[str]:
+        """Every name as one pattern, compiled on first use (~50 ms: the FAQ, which reads
+        countries with `named_in`, does not pay for it)."""
+        # Longest first: at one position the alternation takes the first that matches.
+        ordered = sorted(self._phrases, key=len, reverse=True)
+        return re.compile(r"\b(?:" + "|".join(map(re.escape, ordered)) + r")\b")
 
     def named_in(self, text: str) -> frozenset[str]:
         """Every country a sentence names, by name or by the name of its people: "population of
