@@ -107,6 +107,14 @@ _REGION = re.compile(r"\b(?:" + "|".join(_REGIONS) + r")\b")
 # Swept 0-25 on faq_eval, faq_heldout and faq_dev4 together: 15-25 remove one confident wrong
 # answer and no right one (docs/benchmarks.md, session 5).
 PLACE_GAP = 20.0
+# What follows these is what the question is *not* about: "which laws apply besides the
+# investment code", "quels forums a part le fidima". See FaqIndex._excluded.
+_EXCLUDING = re.compile(
+    r"\b(?:besides|beside|other than|apart from|aside from|except|excluding|a part|hormis|sauf|"
+    r"en dehors d[eu]s?|autres? que|en plus d[eu]s?)\s+((?:\w+\s*){1,4})"
+)
+# Share of an entry's title (idf weight) that what follows "besides" must hold to set it aside.
+SET_ASIDE = 0.5
 _MALI = re.compile(r"\bmali(?:en|enne|ens|ennes|an|ans)?\b")
 
 
@@ -184,6 +192,15 @@ class FaqIndex:
             self._answer_places.append(frozenset().union(*named[len(own) :]))
             on_mali = sum(1 for t in own if _names_mali(t))
             self._mali_bound.append(bool(own) and on_mali >= MALI_BOUND * len(own))
+        # Per entry, the stems of its titles: what a question excludes when it names them.
+        self._title_stems: list[list[frozenset[str]]] = [
+            [
+                frozenset(lexical_stem(t) for t in self._tokens(title))
+                for title in entry.title.values()
+                if title
+            ]
+            for entry in self._order
+        ]
         self._entry_docs: list[list[int]] = [[] for _ in self._order]
         for d, (i, _) in enumerate(docs):
             self._entry_docs[i].append(d)
@@ -258,18 +275,18 @@ class FaqIndex:
         # The last ones: people put their question at the end of the story.
         return passages[-MAX_PASSAGES:]
 
-    def _places(self, question: str) -> Places:
+    def _asked(self, question: str) -> Asked:
         """The countries and regions other than Mali a question asks about (not where the asker
-        lives), and whether it names Mali: "code des investissements du senegal" -> {"SN"};
-        "apres 20 ans en france je veux rentrer" -> {}."""
+        lives), whether it names Mali, and what it says it is not about: "code des
+        investissements du senegal" -> {"SN"}; "apres 20 ans en france je veux rentrer" -> {}."""
         folded = fold(question)
         named = _places_in(folded)
         if named:
             for setting in _RESIDENCE.finditer(folded):
                 named -= _places_in(setting.group(1))
-        return Places(named, _MALI.search(folded) is not None)
+        return Asked(named, _MALI.search(folded) is not None, self._excluded(folded))
 
-    def _elsewhere(self, entry: int, places: Places, others: list[int]) -> bool:
+    def _elsewhere(self, entry: int, places: Asked, others: list[int]) -> bool:
         """Whether the question asks about a place `entry` does not speak of, so that it is not
         that entry (a "did you mean" at most):
 
@@ -292,11 +309,34 @@ class FaqIndex:
             return True
         return any(missing & self._answer_places[i] for i in others)
 
+    def _set_aside(self, entry: int, asked: Asked) -> bool:
+        """Whether the question says it is not about `entry`: what follows "besides", "a part",
+        "other than"... holds most of the weight of the entry's title ("besides the investment
+        code" sets the Investment Code aside; "a part le fidima" sets FIDIMA aside)."""
+        if not asked.excluded:
+            return False
+        idf = self._lexical.idf
+        for title in self._title_stems[entry]:
+            weight = sum(idf.get(s, 0.0) for s in title)
+            aside = sum(idf.get(s, 0.0) for s in title & asked.excluded)
+            if weight > 0 and aside >= SET_ASIDE * weight:
+                return True
+        return False
+
+    def _excluded(self, folded: str) -> frozenset[str]:
+        """The stems of what the question says it is not about ("besides the investment code"):
+        an entry whose title they cover is not its answer ("did you mean" at most)."""
+        if _EXCLUDING.search(folded) is None:
+            return frozenset()
+        return frozenset(
+            lexical_stem(t) for m in _EXCLUDING.finditer(folded) for t in self._tokens(m.group(1))
+        )
+
     def _search(self, question: str, lang: str) -> Match:
         tokens = self._tokens(question)
         if not tokens or not self._order:
             return Match("none", None, 0.0, lang)
-        places = self._places(question)
+        places = self._asked(question)
         words = self.word_scores(tokens)
         for passage in self._passages(question, tokens):
             words = np.maximum(words, self.word_scores(passage))
@@ -351,7 +391,7 @@ class FaqIndex:
         leads: bool = True,
         agreed: int | None = None,
         vetoed: bool = False,
-        places: Places | None = None,
+        places: Asked | None = None,
     ) -> Match:
         """The outcome for `scores` under `limits`; `vetoed`: the question is closer to an
         off-topic subject than to the best entry (off_topic.yaml), so no answer; `places`: the
@@ -365,7 +405,7 @@ class FaqIndex:
         runner_up = float(scores[ranked[1]]) if len(ranked) > 1 else 0.0
         if places is not None and not vetoed:
             close = [i for i in ranked[1:] if scores[i] >= best_score - PLACE_GAP]
-            vetoed = self._elsewhere(best, places, close)
+            vetoed = self._elsewhere(best, places, close) or self._set_aside(best, places)
         if (
             not vetoed
             and best_score >= limits.answer
@@ -432,9 +472,12 @@ def _keep_candidates(mixed: Match, words: Match) -> Match:
 
 
 @dataclass(frozen=True)
-class Places:
+class Asked:
+    """What a question says about its subject beyond its words' scores."""
+
     named: frozenset[str]  # country codes and region names, Mali left out
     with_mali: bool  # the question names Mali or Malians too
+    excluded: frozenset[str] = frozenset()  # stems of what it is not about ("besides ...")
 
 
 def _places_in(folded: str) -> frozenset[str]:

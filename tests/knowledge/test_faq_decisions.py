@@ -147,3 +147,22 @@ def test_a_place_a_sibling_entry_speaks_of_keeps_both_on_offer(
     assert match.outcome == "unsure"
     offered = [entry.id for entry, _ in match.suggestions]
     assert {"figures_mali", "figures_europe_france"} <= set(offered)
+
+
+@pytest.mark.parametrize(
+    ("question", "set_aside", "about_it"),
+    [
+        ("a part le fidima, quels forums", "forum_fidima", "c est quoi le fidima"),
+        ("other than fidima what forums were there", "forum_fidima", "what was fidima"),
+    ],
+)
+def test_what_a_question_sets_aside_is_not_its_answer(
+    engines: dict[str, FaqIndex], question: str, set_aside: str, about_it: str
+) -> None:
+    """ "Besides X", "a part X": the person knows about X and asks for the rest; answering X with
+    confidence would be the one wrong answer. They get the choices instead."""
+    match = engines["bot"].search(question)
+    assert match.outcome == "unsure"
+    assert (match.entry is None) and len(match.suggestions) > 1
+    plain = engines["bot"].search(about_it)
+    assert (plain.outcome, plain.entry and plain.entry.id) == ("answer", set_aside)
