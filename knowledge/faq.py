@@ -290,11 +290,10 @@ class FaqIndex:
         """The countries and regions other than Mali a question asks about (not where the asker
         lives), whether it names Mali, and what it says it is not about: "code des
         investissements du senegal" -> {"SN"}; "apres 20 ans en france je veux rentrer" -> {}."""
-        folded = fold(question)
+        folded = fold(" ".join(question.split()[:MAX_WORDS]))  # what the words read, no more
         named = _places_in(folded)
         if named:
-            for setting in _RESIDENCE.finditer(folded):
-                named -= _places_in(setting.group(1))
+            named -= _places_in(" , ".join(m.group(1) for m in _RESIDENCE.finditer(folded)))
         return Asked(named, _MALI.search(folded) is not None, self._excluded(folded))
 
     def _elsewhere(self, entry: int, places: Asked, others: list[int]) -> bool:
@@ -339,9 +338,8 @@ class FaqIndex:
         an entry whose title they cover is not its answer ("did you mean" at most)."""
         if _EXCLUDING.search(folded) is None:
             return frozenset()
-        return frozenset(
-            lexical_stem(t) for m in _EXCLUDING.finditer(folded) for t in self._tokens(m.group(1))
-        )
+        aside = " . ".join(m.group(1) for m in _EXCLUDING.finditer(folded))
+        return frozenset(lexical_stem(t) for t in self._tokens(aside))
 
     def _search(self, question: str, lang: str) -> Match:
         tokens = self._tokens(question)
