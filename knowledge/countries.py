@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -36,6 +36,9 @@ FUZZY_MARGIN = 4
 # Names shorter than this are only matched whole: "inde" or "oman" inside a sentence, or a typo of
 # a 3-letter code, would match too much.
 MIN_SEARCH_LENGTH = 4
+# Shortest one-word country name whose people's name is recognised by it ("senegal" in
+# "senegalais"); shorter ones ("mali", "iran", "oman") would find countries in other words.
+PEOPLE_STEM = 5
 # Two-letter codes that are everyday words first: "no" answers a question, it is not Norway.
 _NOT_CODES = frozenset({"no"})
 # What people put before the country: "je vis en France", "I live in the USA", "au Sénégal".
@@ -119,12 +122,53 @@ class Countries:
                 self._whole.setdefault(_compact(name), code)
                 phrases.setdefault(_key(name), code)
         self._phrases = phrases
-        # Longest first: at one position the alternation takes the first that matches.
-        ordered = sorted(phrases, key=len, reverse=True)
-        self._search = re.compile(r"\b(?:" + "|".join(map(re.escape, ordered)) + r")\b")
+        # Per first word, the lengths (in words) of the names starting with it, longest first.
+        starts: dict[str, set[int]] = {}
+        for key in phrases:
+            starts.setdefault(key.split()[0], set()).add(len(key.split()))
+        self._starts = {word: sorted(ns, reverse=True) for word, ns in starts.items()}
         self._fuzzy_keys = {
             key: code for key, code in self._whole.items() if len(key) >= MIN_SEARCH_LENGTH
         }
+        # One-word names, to read the name of a country's people: "senegalais", "guineen",
+        # "canadian", "american" begin with "senegal", "guinee", "canada", "america".
+        self._stems = {
+            key: code
+            for key, code in phrases.items()
+            if " " not in key and len(key) >= PEOPLE_STEM
+        }
+
+    @cached_property
+    def _search(self) -> re.Pattern[str]:
+        """Every name as one pattern, compiled on first use (~50 ms: the FAQ, which reads
+        countries with `named_in`, does not pay for it)."""
+        # Longest first: at one position the alternation takes the first that matches.
+        ordered = sorted(self._phrases, key=len, reverse=True)
+        return re.compile(r"\b(?:" + "|".join(map(re.escape, ordered)) + r")\b")
+
+    def named_in(self, text: str) -> frozenset[str]:
+        """Every country a sentence names, by name or by the name of its people: "population of
+        senegal" -> {"SN"}; "combien de senegalais en france" -> {"SN", "FR"}. No fuzzy matching
+        (a typo inside a sentence would find countries in ordinary words). Words are looked up
+        (the longest name at each word first), not searched with the names' pattern: a page of
+        text costs a millisecond, not tens."""
+        words = _key(text).split()
+        named: set[str] = set()
+        i = 0
+        while i < len(words):
+            for n in self._starts.get(words[i], ()):
+                if (code := self._phrases.get(" ".join(words[i : i + n]))) is not None:
+                    named.add(code)
+                    i += n
+                    break
+            else:
+                word = words[i]
+                for end in range(PEOPLE_STEM, len(word)):
+                    if (code := self._stems.get(word[:end])) is not None:
+                        named.add(code)
+                        break
+                i += 1
+        return frozenset(named)
 
     def recognise(self, text: str) -> str | None:
         """The ISO alpha-2 code of the country `text` names, or None if unsure."""

@@ -165,3 +165,26 @@ async def test_a_neighbouring_subject_is_not_answered_with_an_entry(
     answer = await chat.say("je veux apprendre l anglais vite")
     assert "Envoyez LANGUE" not in answer
     assert "Vouliez-vous dire" in answer or "pas de réponse sûre" in answer
+
+
+@pytest.mark.parametrize(
+    ("question", "did_you_mean"),
+    [
+        ("cb d habitants au burkina faso svp", "Vouliez-vous dire"),
+        ("what is the population of ghana", "Did you mean"),
+    ],
+)
+async def test_another_countrys_population_is_not_answered_with_malis(
+    bot: Conversation, channel: str, question: str, did_you_mean: str
+) -> None:
+    """Session 5: Mali's census is not Burkina Faso's or Ghana's. The person is offered Mali's
+    figures (perhaps what they wanted), never told them as the answer."""
+    chat = person(bot, channel)
+    await chat.say("bonjour")
+    answer = await chat.say(question)
+    assert did_you_mean in answer
+    assert "14 528 662" not in answer and "14,528,662" not in answer
+    assert "FAQ figures_mali" in chat.options
+    # Asked about Mali, the same words are answered.
+    mali = await chat.say("cb d habitants au mali svp")
+    assert "14 528 662" in mali

@@ -73,7 +73,7 @@ def test_the_off_topic_subjects_are_written_apart_from_the_question_sets() -> No
     assert len(subjects) >= 20
     cases = [
         case["q"]
-        for name in ("faq_eval.yaml", "faq_heldout.yaml")
+        for name in ("faq_eval.yaml", "faq_heldout.yaml", "faq_dev4.yaml")
         for kind in ("in_scope", "out_of_scope")
         for case in load_cases(HERE / name)[kind]
     ]
@@ -83,3 +83,86 @@ def test_the_off_topic_subjects_are_written_apart_from_the_question_sets() -> No
 def test_another_faq_has_no_off_topic_subjects(tmp_path: Path) -> None:
     """They are the shipped FAQ's neighbours; a knowledge base of its own has its own."""
     assert FaqIndex.load(tmp_path, semantic=True)._off_topic is False
+
+
+@pytest.mark.parametrize(
+    ("question", "about_mali", "malis_own_entry"),
+    [
+        (
+            "combien d habitants compte la cote d ivoire",
+            "combien d habitants compte le mali",
+            "figures_mali",
+        ),
+        ("what is the population of ghana", "what is the population of mali", "figures_mali"),
+        (
+            "le code des investissements de la guinee",
+            "le code des investissements du mali",
+            "investment_code",
+        ),
+        (
+            "est ce que le senegal accepte la double nationalite",
+            "est ce que le mali accepte la double nationalite",
+            "nationality_dual",
+        ),
+    ],
+)
+def test_another_country_in_malis_place_is_not_answered_with_malis_entry(
+    engines: dict[str, FaqIndex], question: str, about_mali: str, malis_own_entry: str
+) -> None:
+    """Session 5: Mali's figures, laws and nationality code are not another country's; the
+    person gets "did you mean" (Mali's entry may be what they wanted), never a confident wrong
+    answer. Asked about Mali, the same words get Mali's entry."""
+    match = engines["bot"].search(question)
+    assert match.outcome == "unsure"
+    assert malis_own_entry in [entry.id for entry, _ in match.suggestions]
+    malian = engines["bot"].search(about_mali)
+    assert (malian.outcome, malian.entry and malian.entry.id) == ("answer", malis_own_entry)
+
+
+@pytest.mark.parametrize(
+    ("question", "entry"),
+    [
+        ("j habite en espagne, comment acheter un terrain pour construire", "investment_land"),
+        ("i live in germany, what taxes would my company pay", "investment_tax"),
+        ("comment obtenir un visa pour le canada", "pointer_visas_residence"),
+    ],
+)
+def test_where_the_asker_lives_is_context_not_the_subject(
+    engines: dict[str, FaqIndex], question: str, entry: str
+) -> None:
+    match = engines["bot"].search(question)
+    assert (match.outcome, match.entry and match.entry.id) == ("answer", entry)
+
+
+@pytest.mark.parametrize(
+    "question", ["population malienne en europe", "the population of malians in europe"]
+)
+def test_a_place_a_sibling_entry_speaks_of_keeps_both_on_offer(
+    engines: dict[str, FaqIndex], question: str
+) -> None:
+    """Mali's figures share "population" with the question, but Europe is what the Malians in
+    Europe entry answers about: the person chooses between the two, nobody is told Mali's
+    population as if it were the answer."""
+    match = engines["bot"].search(question)
+    assert match.outcome == "unsure"
+    offered = [entry.id for entry, _ in match.suggestions]
+    assert {"figures_mali", "figures_europe_france"} <= set(offered)
+
+
+@pytest.mark.parametrize(
+    ("question", "set_aside", "about_it"),
+    [
+        ("a part le fidima, quels forums", "forum_fidima", "c est quoi le fidima"),
+        ("other than fidima what forums were there", "forum_fidima", "what was fidima"),
+    ],
+)
+def test_what_a_question_sets_aside_is_not_its_answer(
+    engines: dict[str, FaqIndex], question: str, set_aside: str, about_it: str
+) -> None:
+    """ "Besides X", "a part X": the person knows about X and asks for the rest; answering X with
+    confidence would be the one wrong answer. They get the choices instead."""
+    match = engines["bot"].search(question)
+    assert match.outcome == "unsure"
+    assert (match.entry is None) and len(match.suggestions) > 1
+    plain = engines["bot"].search(about_it)
+    assert (plain.outcome, plain.entry and plain.entry.id) == ("answer", set_aside)
