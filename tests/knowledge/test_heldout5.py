@@ -1,0 +1,147 @@
+"""Keeps the fifth held-out sets honest (faq_heldout5.yaml, intents_heldout5.yaml).
+
+They were written on 2026-11-30 apart from the engine (from the entries' ids, titles and answers,
+the intent names and the source documents only) and are never tuned on; these tests do not measure
+the engine. They check that the sets still fit it: every id is a real FAQ entry and every intent a
+real intent, each entry and intent is covered, nothing is listed twice, and no held-out message
+appears verbatim among the engine's own question variants, guidance or phrasings (a set copied into
+the engine would no longer be held out).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import yaml
+
+from knowledge.faq import load_faq, load_off_topic
+from knowledge.intents import IntentIndex, is_emoji_only
+
+HERE = Path(__file__).parent
+FAQ_SET = HERE / "faq_heldout5.yaml"
+INTENT_SET = HERE / "intents_heldout5.yaml"
+LANGS = {"fr", "en"}
+EMOJI = "emoji"  # an emoji-only message: not an entry of intents.yaml
+
+
+def folded(text: str) -> str:
+    """Case folded, accents dropped, spaces collapsed, end punctuation dropped."""
+    text = unicodedata.normalize("NFKD", text.casefold())
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = re.sub(r"\s+", " ", text).strip()
+    return text.strip(" ?!.,;:")
+
+
+def strings(value) -> list[str]:
+    """Every string inside a nest of dicts, lists and tuples."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in strings(v)]
+    if isinstance(value, (list, tuple, set)):
+        return [s for v in value for s in strings(v)]
+    return []
+
+
+@pytest.fixture(scope="module")
+def faq_set() -> dict:
+    return yaml.safe_load(FAQ_SET.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def intent_set() -> dict:
+    return yaml.safe_load(INTENT_SET.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def entries() -> dict:
+    _topics, by_id = load_faq()
+    return by_id
+
+
+@pytest.fixture(scope="module")
+def intents() -> IntentIndex:
+    return IntentIndex.load()
+
+
+def test_the_sets_have_their_promised_size(faq_set, intent_set):
+    assert len(faq_set["in_scope"]) >= 200
+    assert len(faq_set["out_of_scope"]) >= 80
+    assert len(intent_set["intents"]) >= 130
+    assert len(intent_set["none"]) >= 85
+
+
+def test_every_faq_case_names_a_real_entry_and_a_language(faq_set, entries):
+    unknown = sorted({c["id"] for c in faq_set["in_scope"]} - set(entries))
+    assert not unknown, f"not FAQ entries: {unknown}"
+    for case in faq_set["in_scope"]:
+        assert case["lang"] in LANGS, case
+        assert case["q"].strip(), case
+    for case in faq_set["out_of_scope"]:
+        assert "id" not in case, case
+        assert case.get("lang", "fr") in LANGS, case
+
+
+def test_every_faq_entry_has_at_least_three_held_out_questions(faq_set, entries):
+    counts = Counter(c["id"] for c in faq_set["in_scope"])
+    thin = {e: counts[e] for e in entries if counts[e] < 3}
+    assert not thin, f"entries with fewer than 3 held-out questions: {thin}"
+
+
+def test_both_languages_are_well_represented(faq_set, intent_set):
+    for cases in (faq_set["in_scope"], faq_set["out_of_scope"], intent_set["intents"]):
+        langs = Counter(c.get("lang") for c in cases)
+        assert langs["fr"] >= len(cases) // 3, langs
+        assert langs["en"] >= len(cases) // 4, langs
+
+
+def test_every_intent_case_names_a_real_intent(intent_set, intents):
+    known = set(intents.names) | {EMOJI}
+    unknown = sorted({c["intent"] for c in intent_set["intents"]} - known)
+    assert not unknown, f"not intents: {unknown}"
+    for case in intent_set["intents"] + intent_set["none"]:
+        assert case.get("lang", "fr") in LANGS, case
+    for case in intent_set["none"]:
+        assert "intent" not in case, case
+
+
+def test_every_intent_has_at_least_five_held_out_phrasings(intent_set, intents):
+    counts = Counter(c["intent"] for c in intent_set["intents"])
+    thin = {n: counts[n] for n in [*intents.names, EMOJI] if counts[n] < 5}
+    assert not thin, f"intents with fewer than 5 held-out phrasings: {thin}"
+
+
+def test_emoji_cases_are_exactly_the_emoji_only_messages(intent_set):
+    for case in intent_set["intents"] + intent_set["none"]:
+        assert is_emoji_only(case["q"]) == (case.get("intent") == EMOJI), case
+
+
+def test_no_message_is_listed_twice(faq_set, intent_set):
+    for name, cases in (
+        ("faq", faq_set["in_scope"] + faq_set["out_of_scope"]),
+        ("intents", intent_set["intents"] + intent_set["none"]),
+    ):
+        counts = Counter(folded(c["q"]) for c in cases)
+        twice = sorted(q for q, n in counts.items() if n > 1)
+        assert not twice, f"{name}: listed twice: {twice}"
+
+
+def test_no_faq_question_is_copied_from_the_engine(faq_set, entries):
+    engine = {folded(s) for e in entries.values() for s in strings([e.questions, e.guidance])}
+    engine |= {folded(s) for s in load_off_topic()}
+    copied = [
+        c["q"] for c in faq_set["in_scope"] + faq_set["out_of_scope"] if folded(c["q"]) in engine
+    ]
+    assert not copied, f"held-out questions found among the engine's variants: {copied}"
+
+
+def test_no_intent_phrasing_is_copied_from_the_engine(intent_set, intents):
+    engine = {folded(s) for s in strings(intents.phrasings)}
+    copied = [
+        c["q"] for c in intent_set["intents"] + intent_set["none"] if folded(c["q"]) in engine
+    ]
+    assert not copied, f"held-out phrasings found among the engine's phrasings: {copied}"
