@@ -166,3 +166,39 @@ def test_what_a_question_sets_aside_is_not_its_answer(
     assert (match.entry is None) and len(match.suggestions) > 1
     plain = engines["bot"].search(about_it)
     assert (plain.outcome, plain.entry and plain.entry.id) == ("answer", set_aside)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "mon neveu veut partir par le desert, un homme lui demande de l argent",
+        "my nephew wants to cross the desert, a man asks him for money",
+    ],
+)
+def test_a_smuggler_asking_money_is_never_told_the_wrong_answer_with_confidence(
+    engines: dict[str, FaqIndex], question: str
+) -> None:
+    """Issue 13, bullet 7 (faqconf5): answering more "did you mean" outright was tried (a lower
+    floor for a clear lead where the FAQ knows every word); this question, written to check it,
+    got a confident answer about a relative in danger where it is about a smuggler. Low-scored
+    leads stay a choice: the only confident answer allowed is the smugglers one."""
+    match = engines["bot"].search(question)
+    assert match.outcome != "answer" or match.entry.id == "migration_smugglers"
+
+
+def test_a_smuggler_offering_the_crossing_is_the_first_thing_offered(
+    engines: dict[str, FaqIndex],
+) -> None:
+    """The person reads the smugglers entry first, answered or offered (one reply "1" away)."""
+    match = engines["bot"].search("someone offers to take my brother to europe by boat for money")
+    first = match.entry if match.entry is not None else match.suggestions[0][0]
+    assert first.id == "migration_smugglers"
+
+
+def test_the_decision_study_reads_the_development_sets_only() -> None:
+    """benchmarks/faq_decision.py cross-validates over the sets the engine was tuned on; the
+    sets written apart (held-out 3, 4) are never opened by it."""
+    from benchmarks.faq_decision import DEVELOPMENT
+
+    assert set(DEVELOPMENT) == {"eval", "held-out", "dev 4"}
+    assert not [p for p in DEVELOPMENT.values() if "heldout3" in p.name or "heldout4" in p.name]
