@@ -36,7 +36,7 @@ from knowledge.intents import IntentIndex  # noqa: E402
 
 TESTS = Path(__file__).resolve().parent.parent / "tests" / "knowledge"
 # "held-out 3", "held-out 4" and "held-out 5" were written apart and are never tuned on
-# (tests/knowledge/test_heldout3.py, test_heldout4.py, test_heldout5.py): the figures that say
+# (tests/knowledge/test_heldout3.py, test_sealed_sets.py): the figures that say
 # how the engine does on questions nobody fitted it to.
 SETS = {
     "eval": TESTS / "faq_eval.yaml",
