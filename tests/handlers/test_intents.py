@@ -114,6 +114,14 @@ async def test_asking_for_a_person_in_english(
         ("montrez moi le menu", "Menu"),
         ("parlez moi en anglais", "I will answer you in English"),
         ("c koi ce numero", "service d'information du ministère"),
+        # In other words than intents.yaml's phrasings: read by their action and object.
+        ("montrez moi ce que vous savez sur moi", "Ce que nous gardons sur vous"),
+        ("vous gardez quoi comme info sur moi", "Ce que nous gardons sur vous"),
+        ("je préfère l'anglais", "I will answer you in English"),
+        ("je retrouve plus mon code", "aucune inscription"),
+        ("je sais pas quoi faire", "votre question avec vos mots"),
+        ("jveu parlé a kelkun", "transmise à un conseiller"),
+        ("supprimez mon compte svp", "Répondez OUI pour confirmer"),
     ],
 )
 async def test_what_people_mean_is_done(
@@ -205,28 +213,6 @@ async def test_cannot_come_in_english_lists_my_registrations_with_a_cancel_choic
     assert "choose the one to cancel" in answer
     assert f"ANNULER {code}" in chat.options
     assert [r.status for r in await rows(db)] == ["confirmed"]  # nothing cancelled unasked
-
-
-@pytest.mark.parametrize(
-    ("words", "expected"),
-    [
-        ("montrez moi ce que vous savez sur moi", "Ce que nous gardons sur vous"),
-        ("vous gardez quoi comme info sur moi", "Ce que nous gardons sur vous"),
-        ("je préfère l'anglais", "I will answer you in English"),
-        ("je retrouve plus mon code", "aucune inscription"),
-        ("je sais pas quoi faire", "votre question avec vos mots"),
-        ("jveu parlé a kelkun", "transmise à un conseiller"),
-        ("supprimez mon compte svp", "Répondez OUI pour confirmer"),
-    ],
-)
-async def test_what_people_mean_in_other_words_is_done(
-    conversation: Conversation, db: Database, channel: str, words: str, expected: str
-) -> None:
-    chat = person(conversation, channel)
-    await chat.say("bonjour")
-    answer = await chat.say(words)
-    assert expected.lower() in answer.lower()
-    assert await gap_count(db) == 0
 
 
 async def test_my_data_in_english_other_words(
