@@ -258,7 +258,9 @@ class Conversation:
                 now,
                 status=reply_status,
                 reply_to_id=None if ctx.deleted else inbound_id,
-                entry_id=ctx.extra.get(ANSWERED_ENTRY),
+                # Staff trying the bot in the simulator are not people asking: not counted
+                # among the most asked entries (their contact is a staff chat).
+                entry_id=None if contact.staff_chat else ctx.extra.get(ANSWERED_ENTRY),
             )
             language = None if ctx.deleted else contact.language
         if logger.isEnabledFor(logging.INFO):  # mask() is not free; most runs log at WARNING

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from bot.conversation import Conversation
 from handlers.vocabulary import Inbound
-from storage import broadcasts
+from storage import broadcasts, stats
 from storage.models import AuditEntry, Broadcast, Contact, OutboxItem, Ticket, utcnow
 from tests.admin.conftest import ADMIN, csrf_of
 from tests.staff.people import add_people
@@ -141,6 +141,20 @@ async def test_the_simulator_talks_to_the_bot_without_becoming_a_person(admin, s
     )
     assert reset.status_code == 303
     assert "GSM-7" not in (await admin.get("/admin/simulator?channel=sms")).text
+
+
+async def test_questions_tried_in_the_simulator_are_not_among_the_most_asked(
+    admin, services
+) -> None:
+    token = csrf_of((await admin.get("/admin/simulator?channel=sms")).text)
+    said = await admin.post(
+        "/admin/simulator/say",
+        data={"csrf_token": token, "channel": "sms", "text": "double nationalité"},
+    )
+    assert said.status_code == 303
+    assert "2011-087" in (await admin.get("/admin/simulator?channel=sms")).text  # answered
+    async with services.db.transaction() as session:
+        assert await stats.most_asked(session, utcnow()) == []
 
 
 FRENCH_EXCEL = (
