@@ -266,6 +266,10 @@ def test_a_word_that_says_the_intent_alone_or_a_request_of_the_person_is_read(
         # the messages' undoing word with the forum's object: which one? asked, not guessed
         ("unsubscribe me from the forum", None),
         ("je veux me désabonner du forum", None),
+        # the list is the messages' unless a forum is named
+        ("retirez moi de la liste", "unsubscribe"),
+        ("remove me from your mailing list", "unsubscribe"),
+        ("enlevez mon nom de la liste du fidima", "cancel_registration"),
         # keeping the messages is not a question about the data kept
         ("keep sending me the texts", None),
         ("continuez de m'envoyer les messages, gardez moi sur la liste", None),
