@@ -55,6 +55,10 @@ INTENT_SETS = {
     "check4": TESTS / "intents_check4.yaml",
     "blind4": TESTS / "intents_blind4.yaml",
     "confusable4": TESTS / "intents_confusable4.yaml",
+    # Branch intents5: messages with an intent's words about something else (tuned on), and a
+    # blind set written after the rules, measured once (docs/benchmarks.md, "Intents, session 5").
+    "precision5": TESTS / "intents_precision5.yaml",
+    "blind5": TESTS / "intents_blind5.yaml",
     "held-out 3": TESTS / "intents_heldout3.yaml",
     "held-out 4": TESTS / "intents_heldout4.yaml",
     "held-out 5": TESTS / "intents_heldout5.yaml",

@@ -268,3 +268,42 @@ async def test_a_language_i_do_not_understand_is_not_the_one_chosen(
     assert "I will answer you in English" not in answer
     assert "Choisissez votre langue" in answer
     assert (await contact(db, chat)).language == "fr"
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Montréal",  # a city, typo-corrected to "montrez (moi le menu)"
+        "le forum est annulé ?",
+        "what is the menu at the forum dinner",
+        "quelles langues parle-t-on au mali",
+        "je veux m'abonner à canal plus",
+    ],
+)
+async def test_intent_words_about_something_else_do_nothing(
+    conversation: Conversation, db: Database, channel: str, message: str
+) -> None:
+    """Words of an action in a question about another thing, or one word that is not an
+    action's: no menu, no language list, no subscription, no cancellation offered."""
+    chat = person(conversation, channel)
+    code = code_in(await register(chat))
+    answer = await chat.say(message)
+    assert "Menu" not in answer.split("\n")[0]
+    assert "Choisissez votre langue" not in answer and "Choose your language" not in answer
+    assert f"ANNULER {code}" not in chat.options
+    assert not (await contact(db, chat)).subscribed
+    assert [r.status for r in await rows(db)] == ["confirmed"]
+
+
+async def test_terminating_the_subscription_stops_it_and_never_subscribes(
+    conversation: Conversation, db: Database, channel: str
+) -> None:
+    """ "résilier" undoes: the weekly messages stop, whatever "mon abonnement" shares with
+    "je veux m'abonner"."""
+    chat = person(conversation, channel)
+    await chat.say("je veux m'abonner aux messages")
+    assert (await contact(db, chat)).subscribed
+    answer = await chat.say("je veux résilier mon abonnement aux sms")
+    assert "un message par semaine sur la migration" not in answer
+    found = await contact(db, chat)
+    assert not found.subscribed
