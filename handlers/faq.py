@@ -208,6 +208,11 @@ async def answer(ctx: Context) -> list[Reply]:
             return [*await open_urgent(ctx, ctx.text), *_answer(ctx, match.entry, lang)]
         others = tuple(e for e, _ in match.suggestions)
         return _answer(ctx, match.entry, lang, others, await _forum_state(ctx, match.entry, lang))
+    if match is alone:
+        # A question of its own the FAQ could not settle: the conversation has left the last
+        # answer's subject. "how long does it take?" after it must not lean on an answer from
+        # two questions back (it got "nothing more precise on the HCME" after a business question).
+        ctx.contact.last_entry = None
     best = match.suggestions[0][0].id if match.suggestions else None
     await _record_gap(ctx, lang, match.outcome, best)
     staff = ctx.option("faq.ask_staff", ASK_STAFF, lang)

@@ -146,6 +146,18 @@ async def test_a_question_of_its_own_is_not_taken_for_a_follow_up(
     assert not_expected not in answer
 
 
+async def test_a_follow_up_does_not_lean_on_an_answer_the_conversation_has_left(
+    bot: Conversation, channel: str
+) -> None:
+    chat = person(bot, channel)
+    await chat.say("hello")
+    assert "High Council" in await chat.say("what is the HCME")
+    unsure = await chat.say("I want to start a business in Mali, which agency helps?")
+    assert "Did you mean" in unsure
+    answer = await chat.say("how long does it take?")
+    assert "High Council" not in answer
+
+
 async def test_words_and_meaning_agreeing_answer_at_once(bot: Conversation, channel: str) -> None:
     """A modest score, but both signals put the same entry first: no paid round trip."""
     chat = person(bot, channel)
