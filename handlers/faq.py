@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from handlers import languages
 from handlers.context import ANSWERED_ENTRY, Context, MenuItem
 from handlers.languages import reply_language
@@ -224,7 +226,14 @@ async def answer(ctx: Context) -> list[Reply]:
     ]
 
 
+# A word: two letters in a row. A message without one ("[31m" left of a terminal's colour
+# code, "?!", "12 34") asks nothing staff could answer: not a knowledge gap.
+_A_WORD = re.compile(r"[^\W\d_]{2}")
+
+
 async def _record_gap(ctx: Context, lang: str, outcome: str, best: str | None) -> None:
+    if not _A_WORD.search(ctx.text):
+        return
     # The staff's list of gaps outlives the person's messages: no number or e-mail in it.
     example = mask_contact_details(ctx.text)
     await gaps.record(ctx.session, normalise(example), example, lang, outcome, best, ctx.now)

@@ -307,3 +307,17 @@ async def test_terminating_the_subscription_stops_it_and_never_subscribes(
     assert "un message par semaine sur la migration" not in answer
     found = await contact(db, chat)
     assert not found.subscribed
+
+
+async def test_messages_without_a_word_are_no_knowledge_gap(
+    conversation: Conversation, db: Database, channel: str
+) -> None:
+    """What a terminal's colour code leaves ("[31m"), punctuation, digits: staff could not
+    answer them; they topped `gaps` above real questions."""
+    chat = person(conversation, channel)
+    await chat.say("bonjour")
+    for junk in ("\x1b[31m", "?!", "12 34"):
+        assert await chat.say(junk)  # still a clear reply
+    assert await gap_count(db) == 0
+    await chat.say("qui peut voter aux elections du HCME")
+    assert await gap_count(db) == 1  # a question still is one
