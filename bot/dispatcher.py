@@ -441,10 +441,14 @@ class Dispatcher:
             result = SendResult(
                 ok=False, error=f"sender error: {type(exc).__name__}", uncertain=True
             )
+        # The row's next attempt is timed from before the lane's pause starts, so that the lane
+        # never wakes before the row is due: it used to wake a few ms early, find nothing due,
+        # and a drain ended with the throttled row still queued.
+        now = self.clock()
         if result.retry_after:
             self.pacers[lane].pause(result.retry_after)
             logger.warning("%s asked to pause %.1fs", lane, result.retry_after)
-        self._put(self.outcome(row, result, self.clock()))
+        self._put(self.outcome(row, result, now))
 
     def outcome(self, row: Claimed, result: SendResult, now: datetime) -> Outcome:
         """The row's next state after the provider's answer."""
