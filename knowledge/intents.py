@@ -270,9 +270,10 @@ class IntentIndex:
             for name, found in (cues or {}).items()
             if name in self.names
         }
-        # Undoing words (intents.yaml `cue_sets: undo`) that every cue of an intent refuses
-        # (subscribe, register) refuse it on the phrasings' path too: "résilier mon abonnement"
-        # is never "subscribe", however close its other words are to "mon abonnement".
+        # Undoing and looking words (intents.yaml `cue_sets: undo, see`) that every cue of an
+        # intent refuses (subscribe, register) refuse it on the phrasings' path too: "résilier
+        # mon abonnement" is never "subscribe", however close its other words are to "mon
+        # abonnement", nor is "je veux voir mes messages".
         self._vetoes: dict[int, frozenset[str]] = {
             i: frozenset.intersection(*(cue.unless for cue in found)) & frozenset(undo)
             for i, found in self._cues.items()
@@ -357,7 +358,8 @@ class IntentIndex:
             cues=cues,
             strict=strict,
             requests=_requests(raw.get("requests") or {}),
-            undo=sets.get("$undo", ()),
+            # Undoing and looking words refuse an intent on the phrasings' path too (below).
+            undo=[*sets.get("$undo", ()), *sets.get("$see", ())],
         )
 
     def _short_key(self, text: str) -> str:

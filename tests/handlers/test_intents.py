@@ -321,3 +321,18 @@ async def test_messages_without_a_word_are_no_knowledge_gap(
     assert await gap_count(db) == 0
     await chat.say("qui peut voter aux elections du HCME")
     assert await gap_count(db) == 1  # a question still is one
+
+
+@pytest.mark.parametrize(
+    "words", ["je veux voir mes messages", "je veux revoir les anciens messages",
+              "i want to see the messages"],
+)  # fmt: skip
+async def test_wanting_to_see_messages_never_subscribes(
+    conversation: Conversation, db: Database, channel: str, words: str
+) -> None:
+    """Subscribing is the person's consent: "voir mes messages" subscribed them."""
+    chat = person(conversation, channel)
+    await chat.say("bonjour")
+    answer = await chat.say(words)
+    assert "un message par semaine" not in answer and "one message a week" not in answer
+    assert not (await contact(db, chat)).subscribed
