@@ -336,3 +336,12 @@ async def test_wanting_to_see_messages_never_subscribes(
     answer = await chat.say(words)
     assert "un message par semaine" not in answer and "one message a week" not in answer
     assert not (await contact(db, chat)).subscribed
+
+
+async def test_wanting_information_on_migration_is_a_question_not_a_subscription(
+    conversation: Conversation, db: Database, channel: str
+) -> None:
+    chat = person(conversation, channel)
+    await chat.say("bonjour")
+    await chat.say("je veux des informations sur la migration")
+    assert not (await contact(db, chat)).subscribed
