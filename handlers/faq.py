@@ -145,8 +145,10 @@ def _only_planning(ctx: Context, match: Match) -> Match:
     Libya") is not yet in danger on the route: the urgent pointer gives way to its entry for
     plans (the risks), unless the message also says danger in that entry's own words."""
     best = match.entry if match.outcome == "answer" else None
-    if best is None and match.outcome == "unsure" and match.suggestions:
-        best = match.suggestions[0][0]
+    if best is None and match.outcome == "unsure":
+        # The urgent pointer among the choices, first or not ("mon frère veut partir en Libye
+        # par le désert": the risks first, "a relative in danger" second): a plan settles it.
+        best = next((entry for entry, _ in match.suggestions if entry.urgent), None)
     if best is None or not best.urgent or best.for_plans is None:
         return match
     locales = ctx.knowledge.locales
