@@ -345,3 +345,12 @@ async def test_wanting_information_on_migration_is_a_question_not_a_subscription
     await chat.say("bonjour")
     await chat.say("je veux des informations sur la migration")
     assert not (await contact(db, chat)).subscribed
+
+
+async def test_wanting_to_see_ones_messages_is_told_what_is_kept_not_how_to_stop(
+    conversation: Conversation, db: Database, channel: str
+) -> None:
+    chat = person(conversation, channel)
+    await chat.say("bonjour")
+    answer = await chat.say("je veux voir mes messages")
+    assert "MES DONNEES" in answer and "Envoyez STOP" not in answer
