@@ -100,7 +100,7 @@ async def test_asking_for_a_person_in_english(
     chat = person(conversation, channel, language_hint="en")
     await chat.say("LANGUE en")
     answer = await chat.say("can I talk to a real person please")
-    assert "passed to an adviser" in answer
+    assert "passed to an advisor" in answer
     assert len(await tickets(db)) == 1
 
 
