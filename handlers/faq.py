@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 from handlers import languages
 from handlers.context import ANSWERED_ENTRY, Context, MenuItem
+from handlers.forum_editions import NOTIFY, resolved_forums
 from handlers.languages import reply_language
+from handlers.registration import dates_text
 from handlers.router import Keyword
 from handlers.vocabulary import Option, Reply
 from knowledge import gsm7
@@ -36,25 +39,29 @@ def _topic_title(ctx: Context, topic: Topic) -> str:
     return ctx.content(f"topic.{topic.id}.title", topic.title)
 
 
-async def _forum_state(ctx: Context, entry: Entry, lang: str) -> tuple[str, Option] | None:
+class ForumState(NamedTuple):
+    """Whether a forum's registration is open now, said under its FAQ answer."""
+
+    line: str
+    choice: Option  # register, or be told when it opens
+    open: bool
+
+
+async def _forum_state(ctx: Context, entry: Entry, lang: str) -> ForumState | None:
     """A forum entry's answer tells the past (the sources); whether registration is open now is
-    staff's to say (an edition they opened): a line and its choice, register or be told."""
+    staff's to say (an edition they opened)."""
     if not entry.forum:
         return None
-    # Imported here: registration imports this module's neighbours (a one-way arrow otherwise).
-    from handlers.forum_editions import NOTIFY, resolved_forums
-    from handlers.registration import dates_text
-
     forums = await resolved_forums(ctx.session, ctx.knowledge.forums)
     forum = forums.forums.get(entry.forum) if forums is not None else None
     if forum is not None and forum.is_open(ctx.now):
         place = forum.place.get(lang) or next(iter(forum.place.values()), "")
         dates = dates_text(ctx.knowledge.locales, forum, lang)
         line = ctx.t("faq.forum_open", lang, dates=dates, place=place)
-        return line, ctx.option("faq.register", f"INSCRIPTION {entry.forum}", lang)
-    return ctx.t("faq.forum_not_open", lang), ctx.option(
-        "editions.notify_button", f"{NOTIFY} {entry.forum}", lang
-    )
+        register = ctx.option("faq.register", f"INSCRIPTION {entry.forum}", lang)
+        return ForumState(line, register, True)
+    notify = ctx.option("editions.notify_button", f"{NOTIFY} {entry.forum}", lang)
+    return ForumState(ctx.t("faq.forum_not_open", lang), notify, False)
 
 
 def _answer(
@@ -62,7 +69,7 @@ def _answer(
     entry: Entry,
     lang: str,
     others: tuple[Entry, ...] = (),
-    forum_state: tuple[str, Option] | None = None,
+    forum_state: ForumState | None = None,
 ) -> list[Reply]:
     """The entry's answer; `others`: the next candidates of a search whose best clearly led,
     offered in the same reply (buttons; on SMS "Autres :" and numbered lines, only where the
@@ -76,13 +83,12 @@ def _answer(
     sms = ctx.content(f"faq.{entry.id}.sms", entry.sms, lang)
     answer_text = ctx.content(f"faq.{entry.id}.answer", entry.answer, lang).strip()
     if forum_state is not None:
-        line, choice = forum_state
-        options.append(choice)
-        answer_text = f"{answer_text}\n\n{line}"
-        if choice.value.startswith("INSCRIPTION"):
+        options.append(forum_state.choice)
+        answer_text = f"{answer_text}\n\n{forum_state.line}"
+        if forum_state.open:
             # On SMS the open edition's dates come first, before the past they would push to
             # PLUS; "not open" is said by the choice itself ("Me prévenir à l'ouverture").
-            sms = f"{line}\n{sms}"
+            sms = f"{forum_state.line}\n{sms}"
     if ctx.channel == "sms":
         with_others = f"{sms}\n{ctx.t('conversations.others', lang)}"
         for count in range(min(len(others), MAX_OTHERS_SMS), 0, -1):  # as many as fit
