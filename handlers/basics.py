@@ -43,8 +43,9 @@ async def help_(ctx: Context) -> list[Reply]:
     values = [value for _, value in ctx.contact.last_options or []]
     if values and values != [option.value for option in menu.options]:
         ctx.extra[KEEP_LIST] = True
-        return [Reply(f"{ctx.t('help')}\n{ctx.t('conversations.help_keep_list')}")]
-    return [Reply(ctx.t("help")), menu]
+        keep = ctx.t("conversations.help_keep_list")
+        return [Reply(f"{ctx.t('help')}\n{keep}", sms_text=f"{ctx.t('help_sms')}\n{keep}")]
+    return [Reply(ctx.t("help"), sms_text=ctx.t("help_sms")), menu]
 
 
 async def greet(ctx: Context) -> list[Reply]:

@@ -7,7 +7,14 @@ import pytest
 
 from bot.conversation import Conversation
 from storage.db import Database
-from tests.handlers.conversations import CHANNELS, gap_count, person, tickets
+from tests.handlers.conversations import (
+    CHANNELS,
+    SMS_BUDGET,
+    gap_count,
+    person,
+    sms_segments,
+    tickets,
+)
 
 pytestmark = pytest.mark.parametrize("channel", CHANNELS)
 
@@ -82,3 +89,20 @@ async def test_the_list_survives_more_after_a_long_answer_on_sms(
     assert answer  # the second question of the topic is answered
     assert "Répondez par un numéro" not in answer
     assert questions[1].startswith("FAQ ")
+
+
+@pytest.mark.parametrize(("lang", "word", "useful"), [("fr", "AIDE", "Mots utiles"),
+                                                      ("en", "HELP", "Useful words")])  # fmt: skip
+async def test_help_is_whole_and_on_sms_within_the_budget(
+    conversation: Conversation, channel: str, lang: str, word: str, useful: str
+) -> None:
+    """By SMS, the whole help and the menu came to more than two segments: the help was cut in
+    the middle of a sentence, its end left for PLUS. SMS now gets a short help."""
+    chat = person(conversation, channel)
+    await chat.say("bonjour")
+    await chat.say(f"LANGUE {lang}")
+    said = await chat.say(word)
+    assert useful in said and "STOP" in said
+    if channel == "sms":
+        assert "PLUS" not in said and "MORE" not in said
+        assert sms_segments(chat) <= SMS_BUDGET
