@@ -17,7 +17,6 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers import forum_editions
-from handlers.registration import day_text
 from knowledge.bundle import Knowledge
 from knowledge.forums import Forum
 from storage import outbox, registrations
@@ -37,7 +36,7 @@ def reminder_text(
         key,
         forum=forum.short_name[lang],  # a translated language: the default's
         days=days,
-        date=day_text(knowledge.locales, forum.starts_on, lang),
+        date=knowledge.locales.long_date(lang, forum.starts_on),
         place=forum.place[lang],
         code=registration.code,
     )

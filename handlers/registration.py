@@ -10,7 +10,6 @@ are told through the outbox.
 from __future__ import annotations
 
 import logging
-from datetime import date
 
 from handlers import forum_editions
 from handlers import registration_answers as answers_
@@ -43,14 +42,10 @@ def dates_text(locales: Locales, forum: Forum, lang: str) -> str:
     """'du 15 au 16 mars 2027', or 'encore à confirmer' while the dates are placeholders."""
     if not forum.dates_confirmed:
         return locales.t(lang, "registration.dates_tbc")
-    start, end = day_text(locales, forum.starts_on, lang), day_text(locales, forum.ends_on, lang)
+    start, end = locales.long_date(lang, forum.starts_on), locales.long_date(lang, forum.ends_on)
     if forum.starts_on == forum.ends_on:
         return locales.t(lang, "registration.date", start=start)
     return locales.t(lang, "registration.dates", start=start, end=end)
-
-
-def day_text(locales: Locales, day: date, lang: str) -> str:
-    return locales.long_date(lang, day)
 
 
 def forum_dates(ctx: Context, forum: Forum) -> str:
@@ -103,7 +98,7 @@ async def edition_name(ctx: Context, registration: Registration, lang: str | Non
     edition = await ctx.session.get(ForumEdition, registration.edition_id)
     if edition is None:
         return name
-    return f"{name}, {day_text(ctx.knowledge.locales, edition.starts_on, lang)}"
+    return f"{name}, {ctx.knowledge.locales.long_date(lang, edition.starts_on)}"
 
 
 async def _seats(ctx: Context, registration: Registration) -> int | None:
