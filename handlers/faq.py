@@ -125,7 +125,9 @@ def _follow_up(ctx: Context, match: Match) -> Match:
     last = faq.entries.get(ctx.contact.last_entry or "")
     if last is None or len(ctx.text.split()) > FOLLOW_UP_WORDS:
         return match
-    if not set(fold(ctx.text).split()) & words(ctx.knowledge.locales, "follow_up"):
+    # Read after SMS spellings too: "koman le dissuader" asks "comment" like any other.
+    said = {*fold(ctx.text).split(), *fold(normalise_words(ctx.text)).split()}
+    if not said & words(ctx.knowledge.locales, "follow_up"):
         return match
     if match.outcome == "answer" and match.entry.id != last.id and _own_subject(ctx):
         return match  # "what is TOKTEN?", "how much does a visa cost?": a question of its own
