@@ -236,6 +236,19 @@ async def answer(ctx: Context) -> list[Reply]:
     ]
 
 
+async def answer_aside(ctx: Context) -> tuple[Match, list[Reply]]:
+    """A question asked in the middle of a flow ("c quand le fidima ?" where a city was asked):
+    the FAQ's match, and its answer when the FAQ has a confident, non-urgent one (no choices:
+    the flow's own question comes next and owns the numbers), else no reply."""
+    match = ctx.knowledge.faq.search(question_part(ctx.text), lang_hint=ctx.lang)
+    if match.outcome != "answer" or match.entry.urgent:
+        return match, []
+    lang = reply_language(ctx, match.lang)
+    state = await _forum_state(ctx, match.entry, lang)
+    replies = _answer(ctx, match.entry, lang, forum_state=state)
+    return match, [Reply(r.text, (), sms_text=r.sms_text) for r in replies]
+
+
 # A word: two letters in a row. A message without one ("[31m" left of a terminal's colour
 # code, "?!", "12 34") asks nothing staff could answer: not a knowledge gap.
 _A_WORD = re.compile(r"[^\W\d_]{2}")

@@ -15,7 +15,8 @@ from knowledge.text import fold
 # follow_up: words that make a short message a question about the entry just answered
 # ("combien ça coûte ?"), so that gibberish after an answer is not read as one.
 # leaving_plan: phrases of someone who plans to leave ("veut partir"), not yet on the route.
-KINDS = ("yes", "no", "cancel", "follow_up", "leaving_plan")
+# asking: words that open a question ("quand", "what"): a form's answer does not start so.
+KINDS = ("yes", "no", "cancel", "follow_up", "leaving_plan", "asking")
 _by_locales: dict[int, tuple[Locales, dict[str, frozenset[str]]]] = {}
 
 

@@ -91,7 +91,7 @@ async def test_in_english_with_an_email_and_a_gender(chat: Chat, db) -> None:
     [
         (0, "123", "Ce nom ne semble pas valable"),
         (0, "a", "Ce nom ne semble pas valable"),
-        (0, "c'est quand le forum ?", "Ce nom ne semble pas valable"),
+        (0, "c'est quand le forum ?", "ressemble à une question"),  # not a name: no sure answer
         (0, "aaaa", "Ce nom ne semble pas valable"),
         (0, "x" * 101, "Ce nom ne semble pas valable"),
         (0, "passer", "nécessaire pour vous inscrire"),
@@ -184,6 +184,43 @@ async def test_asking_for_a_person_in_the_middle_leaves_the_questions(chat: Chat
         assert await session.scalar(select(FlowState)) is None or "registration" not in (
             (await session.scalar(select(FlowState))).flow
         )
+    assert await rows(db) == []
+
+
+async def test_a_question_in_place_of_the_city_is_answered_then_the_city_asked_again(
+    chat: Chat, db
+) -> None:
+    """Asked for a city, "c quand le fidima" was kept as the city."""
+    await chat.say("INSCRIPTION fidima")
+    for answer in FIDIMA[:2]:
+        await chat.say(answer)
+    said = await chat.say("c quand le fidima")
+    assert "du 15 mars 2027 au 16 mars 2027" in said  # the open edition, from the FAQ's answer
+    assert "Pour continuer l'inscription : Dans quelle ville" in said
+    said = await chat.say("et c'est quoi le code des investissements ?")
+    assert "Code des investissements" in said and "Dans quelle ville" in said
+    assert "e-mail" in await chat.say("Paris")  # the form went on from where it was
+    for answer in FIDIMA[3:]:
+        await chat.say(answer)
+    await chat.say("oui")
+    [registration] = await rows(db)
+    assert registration.answers["city"] == "Paris"
+
+
+async def test_a_question_without_a_sure_answer_is_no_answer_either(chat: Chat, db) -> None:
+    await chat.say("INSCRIPTION fidima")
+    await chat.say(FIDIMA[0])
+    said = await chat.say("quelle heure est il à Bamako")
+    assert "ressemble à une question" in said and "Dans quel pays" in said
+    assert "ANNULER" in said
+    assert "ville" in (await chat.say("France")).lower()  # an answer is still an answer
+
+
+async def test_someone_in_danger_leaves_the_form_for_an_urgent_request(chat: Chat, db) -> None:
+    await chat.say("INSCRIPTION fidima")
+    await chat.say(FIDIMA[0])
+    said = await chat.say("mon frère est bloqué en Libye, que faire ?")
+    assert "urgent" in said and "pays résidez-vous" not in said
     assert await rows(db) == []
 
 
