@@ -71,6 +71,8 @@ APART = frozenset({"held-out 4", "held-out 5"})
 
 def sealed_left_out() -> bool:
     return "--no-sealed" in sys.argv or "--no-heldout3" in sys.argv
+
+
 SYNTHETIC_ENTRIES = 5000
 REPEATS = 5
 
