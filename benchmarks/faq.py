@@ -37,8 +37,9 @@ from knowledge.intents import IntentIndex  # noqa: E402
 
 TESTS = Path(__file__).resolve().parent.parent / "tests" / "knowledge"
 # "held-out 4", "held-out 5" and "held-out 6" were written apart and are never tuned on
-# (test_sealed_sets.py): the figures that say how the engine does on questions nobody fitted it to. "held-out 3" was
-# too until session 6 opened it to study its misses (tests/knowledge/test_heldout3.py).
+# (test_sealed_sets.py): the figures that say how the engine does on questions nobody fitted
+# it to. "held-out 3" was too until session 6 opened it to study its misses
+# (tests/knowledge/test_heldout3.py).
 SETS = {
     "eval": TESTS / "faq_eval.yaml",
     "held-out": TESTS / "faq_heldout.yaml",
