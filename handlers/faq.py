@@ -209,6 +209,13 @@ async def answer(ctx: Context) -> list[Reply]:
         # answer, and the next replies, speak it too; not if they chose theirs (LANGUE).
         languages.follow(ctx, lang)
     if led_back and match is followed:
+        state = await _forum_state(ctx, match.entry, lang)
+        asks_when = mentions(normalise_words(ctx.text), words(ctx.knowledge.locales, "when"))
+        if state is not None and asks_when:
+            # "when is the next one?" after a forum's answer: staff's edition says, not the
+            # sources (not "nothing more precise", with the dates one answer up).
+            staff = ctx.option("faq.ask_staff", ASK_STAFF, lang)
+            return [Reply(state.line, (state.choice, staff))]
         await _record_gap(ctx, lang, "unsure", match.entry.id)
         return _nothing_more(ctx, match.entry, lang)
     if match.outcome == "answer":

@@ -418,6 +418,23 @@ async def test_an_faq_answer_about_a_forum_offers_its_registration(chat: Chat) -
     assert "Votre nom complet" in answer
 
 
+@pytest.mark.parametrize(
+    ("question", "then", "said"),
+    [
+        ("C'est quoi le FIDIMA ?", "c quand le prochain", "Inscriptions ouvertes"),
+        ("what is the FIDIMA", "when is the next one?", "Registration is open"),
+    ],
+)
+async def test_when_is_the_next_one_after_a_forums_answer_gets_its_dates(
+    chat: Chat, question: str, then: str, said: str
+) -> None:
+    """It got "nothing more precise than my previous answer", the dates one answer up."""
+    await chat.say(question)
+    answer = await chat.say(then)
+    assert said in answer and "2027" in answer
+    assert "INSCRIPTION fidima" in chat.options and "CONSEILLER" in chat.options
+
+
 async def test_asking_to_cancel_without_a_registration_says_there_is_none(chat: Chat) -> None:
     # Issue 13: the wish to cancel is done, not explained (tests/handlers/test_intents.py lists
     # the registrations of a person who has some).
