@@ -224,6 +224,17 @@ async def test_someone_in_danger_leaves_the_form_for_an_urgent_request(chat: Cha
     assert await rows(db) == []
 
 
+async def test_help_in_the_middle_keeps_the_question_waiting(chat: Chat, db) -> None:
+    """AIDE showed the menu under the registration's question: "3" then took the menu's third
+    line (the weekly messages), and a later "deux" was kept as the person's name."""
+    await chat.say("INSCRIPTION fidima")
+    said = await chat.say("AIDE")
+    assert "attend toujours votre réponse" in said and "ANNULER" in said
+    assert "Messages sur la migration" not in said and chat.options == []
+    assert "Ce nom ne semble pas valable" in await chat.say("3")
+    assert "pays résidez-vous" in await chat.say("Awa Traoré")
+
+
 async def test_no_at_the_summary_abandons(chat: Chat, db) -> None:
     await chat.say("INSCRIPTION fidima")
     for answer in FIDIMA:
