@@ -39,7 +39,7 @@ def test_the_sibling_that_answers_it_is_answered(bot: FaqIndex, question: str, e
 
 
 def test_a_relative_stuck_in_sms_spelling_is_the_urgent_pointer() -> None:
-    """"bloke" is "bloqué" (knowledge/sms_spellings.yaml): words alone answer it."""
+    """ "bloke" is "bloqué" (knowledge/sms_spellings.yaml): words alone answer it."""
     match = FaqIndex.load(semantic=False).search("mon cousin est bloke a tamanrasset")
     assert match.outcome == "answer"
     assert match.entry is not None and match.entry.id == "pointer_relative_in_danger"
