@@ -102,6 +102,7 @@ class Countries:
         self,
         countries: dict[str, Country],
         aliases: dict[str, list[str]],
+        in_sentences: dict[str, list[str]] | None = None,
     ) -> None:
         self.by_code = countries
         self._whole: dict[str, str] = {}  # compact key -> code
@@ -122,9 +123,16 @@ class Countries:
                 self._whole.setdefault(_compact(name), code)
                 phrases.setdefault(_key(name), code)
         self._phrases = phrases
+        # Names read only inside a sentence (`named_in`): peoples' names that do not begin with
+        # their country's, short names matched whole elsewhere ("the uk"). `recognise` keeps to
+        # the names above: "where do you live" is answered with a country, not a people.
+        sentence_names = {
+            _key(name): code for code, names in (in_sentences or {}).items() for name in names
+        }
+        self._sentence_phrases = {**sentence_names, **phrases}
         # Per first word, the lengths (in words) of the names starting with it, longest first.
         starts: dict[str, set[int]] = {}
-        for key in phrases:
+        for key in self._sentence_phrases:
             starts.setdefault(key.split()[0], set()).add(len(key.split()))
         self._starts = {word: sorted(ns, reverse=True) for word, ns in starts.items()}
         self._fuzzy_keys = {
@@ -134,7 +142,7 @@ class Countries:
         # "canadian", "american" begin with "senegal", "guinee", "canada", "america".
         self._stems = {
             key: code
-            for key, code in phrases.items()
+            for key, code in self._sentence_phrases.items()
             if " " not in key and len(key) >= PEOPLE_STEM
         }
 
@@ -157,7 +165,7 @@ class Countries:
         i = 0
         while i < len(words):
             for n in self._starts.get(words[i], ()):
-                if (code := self._phrases.get(" ".join(words[i : i + n]))) is not None:
+                if (code := self._sentence_phrases.get(" ".join(words[i : i + n]))) is not None:
                     named.add(code)
                     i += n
                     break
@@ -238,7 +246,10 @@ def load_countries(path: Path = COUNTRIES_FILE) -> Countries:
         countries[code] = Country(code, shown, zone_rule(code, zones.get(code, []), main_zones))
     raw_aliases = data.get("aliases") or {}
     aliases = {code: [str(n) for n in names] for code, names in raw_aliases.items()}
-    return Countries(countries, aliases)
+    sentences = {
+        code: [str(n) for n in names] for code, names in (data.get("in_sentences") or {}).items()
+    }
+    return Countries(countries, aliases, sentences)
 
 
 @lru_cache(maxsize=1)

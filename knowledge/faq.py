@@ -36,6 +36,9 @@ from knowledge.typos import TypoCorrector
 
 __all__ = ["Entry", "FaqIndex", "Match", "Topic", "detect_language", "normalise"]
 
+# The topic of the entries about the bot itself (what it does, STOP, data, its advisors).
+BOT_TOPIC = "bot"
+
 logger = logging.getLogger(__name__)
 
 
@@ -127,6 +130,47 @@ _EXCLUDING = re.compile(
 # not swept: one question of the sets (faq_heldout) sets an entry aside.
 SET_ASIDE = 0.5
 _MALI = re.compile(r"\bmali(?:en|enne|ens|ennes|an|ans)?\b")
+# "Who is the (current) minister / president / ambassador": a question for the name of whoever
+# holds an office today. No entry names one (they say what an office does), and the holder
+# changes, so no entry answers it with confidence (see FaqIndex._decide).
+_OFFICE_HOLDER = re.compile(
+    r"\b(?:qui est|c est qui|qui sont|who is|who s|whos|who are|nom du|nom de la|name of the)\s+"
+    r"(?:(?:l|le|la|les|the|notre|our|votre|your)\s+)?"
+    r"(?:(?:actuel|actuelle|current|present|nouveau|nouvelle|new|present)\s+)?"
+    r"(?:premier ministre|prime minister|ministre|minister|president|presidente|ambassadeur|"
+    r"ambassadrice|ambassador|consul|maire|mayor|gouverneur|governor|directeur|directrice|"
+    r"director)"
+)
+# A request to talk with a person ("can someone from the ministry answer me here", "i want to
+# speak to an agent"): whatever office it names, what is asked is the bot's hand-off to an
+# advisor, so an entry that is not about the bot is no confident answer to it (see
+# FaqIndex._decide). Both a person and a way of talking must be named.
+_A_PERSON = re.compile(
+    r"\b(?:someone|somebody|anyone|anybody|a person|a human|a real person|an advisor|an adviser|"
+    r"an agent|quelqu un|une personne|un humain|une vraie personne|un conseiller|une conseillere|"
+    r"un agent)\b"
+)
+_TALK_WITH = re.compile(
+    r"\b(?:talk|speak|chat|reply to me|answer me|respond to me|call me|get back to me|"
+    r"put me through|connect me|put me in touch|parler|discuter|me repondre|me rappeler|m appeler|"
+    r"m ecrire|me joindre|me mettre en contact|mettez moi en contact|me passer|passez moi)\b"
+)
+# A value that changes by the day, asked for today: "taux de change euro cfa aujourd hui", "gold
+# price this week". No entry holds one (the cost of a transfer says what to compare, not today's
+# rate), so none answers it with confidence (see FaqIndex._not_said). A cost is not a value of
+# the day: "combien coute un envoi aujourd hui" asks what sending costs, which an entry says.
+_NOW = (
+    r"aujourd hui|aujourdhui|ojd|auj|en ce moment|actuellement|ce matin|cette semaine|du jour|"
+    r"today|todays|right now|currently|this week|this morning"
+)
+_LIVE_VALUE = re.compile(
+    r"\b(?:taux|cours|prix|vaut|rate|rates|price|prices|worth)\b(?=.*\b(?:" + _NOW + r")\b)"
+    r"|\b(?:" + _NOW + r")\b(?=.*\b(?:taux|cours|prix|vaut|rate|rates|price|prices|worth)\b)"
+)
+# Years a question names (not where the asker has lived "since 2008": see _RESIDENCE). An entry
+# whose texts and answer never name a year the question asks about does not answer it ("combien
+# de morts en 2031" is not in an answer that gives no figure for 2031).
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 
 
 @dataclass(frozen=True)
@@ -196,8 +240,14 @@ class FaqIndex:
         self._entry_places: list[frozenset[str]] = []
         self._answer_places: list[frozenset[str]] = []
         self._mali_bound: list[bool] = []
+        self._entry_years: list[frozenset[str]] = []
         for entry in self._order:
             own = _entry_texts(entry)
+            self._entry_years.append(
+                frozenset(
+                    y for t in (*own, *entry.answer.values()) for y in _YEAR.findall(fold(t))
+                )
+            )
             named = [_places_in(fold(t)) for t in (*own, *entry.answer.values())]
             self._entry_places.append(frozenset().union(*named))
             self._answer_places.append(frozenset().union(*named[len(own) :]))
@@ -292,9 +342,31 @@ class FaqIndex:
         investissements du senegal" -> {"SN"}; "apres 20 ans en france je veux rentrer" -> {}."""
         folded = fold(" ".join(question.split()[:MAX_WORDS]))  # what the words read, no more
         named = _places_in(folded)
+        settings = " , ".join(m.group(1) for m in _RESIDENCE.finditer(folded))
         if named:
-            named -= _places_in(" , ".join(m.group(1) for m in _RESIDENCE.finditer(folded)))
-        return Asked(named, _MALI.search(folded) is not None, self._excluded(folded))
+            named -= _places_in(settings)
+        years = frozenset(_YEAR.findall(folded)) - frozenset(_YEAR.findall(settings))
+        return Asked(
+            named,
+            _MALI.search(folded) is not None,
+            self._excluded(folded),
+            office_holder=_OFFICE_HOLDER.search(folded) is not None,
+            live_value=_LIVE_VALUE.search(folded) is not None,
+            to_a_person=_A_PERSON.search(folded) is not None
+            and _TALK_WITH.search(folded) is not None,
+            years=years,
+        )
+
+    def _not_said(self, entry: int, asked: Asked) -> bool:
+        """Whether the question asks what `entry` cannot say, whatever words they share: who
+        holds an office today (no entry names a minister), today's value of something (a rate,
+        a price), a talk with a person (the bot's advisor hand-off, not an office's
+        description), a year the entry never names."""
+        if asked.office_holder or asked.live_value:
+            return True
+        if asked.to_a_person and self._order[entry].topic != BOT_TOPIC:
+            return True
+        return bool(asked.years - self._entry_years[entry])
 
     def _elsewhere(self, entry: int, places: Asked, others: list[int]) -> bool:
         """Whether the question asks about a place `entry` does not speak of, so that it is not
@@ -414,7 +486,11 @@ class FaqIndex:
         runner_up = float(scores[ranked[1]]) if len(ranked) > 1 else 0.0
         if places is not None and not vetoed:
             close = [i for i in ranked[1:] if scores[i] >= best_score - PLACE_GAP]
-            vetoed = self._elsewhere(best, places, close) or self._set_aside(best, places)
+            vetoed = (
+                self._elsewhere(best, places, close)
+                or self._set_aside(best, places)
+                or self._not_said(best, places)
+            )
         if (
             not vetoed
             and best_score >= limits.answer
@@ -487,6 +563,10 @@ class Asked:
     named: frozenset[str]  # country codes and region names, Mali left out
     with_mali: bool  # the question names Mali or Malians too
     excluded: frozenset[str] = frozenset()  # stems of what it is not about ("besides ...")
+    office_holder: bool = False  # it asks who holds an office ("who is the minister")
+    live_value: bool = False  # it asks today's value of something ("euro cfa rate today")
+    to_a_person: bool = False  # it asks to talk with a person ("can someone answer me here")
+    years: frozenset[str] = frozenset()  # years it asks about (not "since 2008")
 
 
 def _places_in(folded: str) -> frozenset[str]:

@@ -166,3 +166,30 @@ def test_country_names_come_from_cldr_in_every_offered_language() -> None:
         assert country_name("ML", lang) == cldr["ML"]
     assert country_name("CI", "fr") == "Côte d’Ivoire"
     assert country_name("SN", "bm") == Locale.parse("bm").territories["SN"]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "code"),
+    [
+        ("combien de togolais en france", "TG"),
+        ("les ivoiriennes de paris", "CI"),
+        ("how many ivorians in europe", "CI"),
+        ("open a shop in the uk", "GB"),
+        ("taxes in the us for a newcomer", "US"),
+        ("je travaille aux usa", "US"),
+    ],
+)
+def test_peoples_and_short_names_are_read_inside_a_sentence(sentence: str, code: str) -> None:
+    """Session 6 (the FAQ's scope): a people whose name does not begin with its country's, and
+    short names read only whole elsewhere, are countries inside a question."""
+    assert code in countries().named_in(sentence)
+
+
+@pytest.mark.parametrize("sentence", ["tell us more", "repondez en francais", "in english please"])
+def test_ordinary_words_are_not_countries(sentence: str) -> None:
+    assert countries().named_in(sentence) == frozenset()
+
+
+def test_a_peoples_name_is_not_a_country_of_residence() -> None:
+    """Registration reads where someone lives; "togolais" is who they are, asked again."""
+    assert recognise("togolais") is None
