@@ -36,8 +36,10 @@ from knowledge.typos import TypoCorrector
 
 __all__ = ["Entry", "FaqIndex", "Match", "Topic", "detect_language", "normalise"]
 
-# The topic of the entries about the bot itself (what it does, STOP, data, its advisors).
-BOT_TOPIC = "bot"
+# The topics whose entries put a person in touch with someone: the bot itself (its advisors) and
+# the pointers (where the embassy, the consulate, a company are). A request to talk with a person
+# is answered by them, not by what an office does (see FaqIndex._not_said).
+IN_TOUCH_TOPICS = frozenset({"bot", "pointers"})
 
 logger = logging.getLogger(__name__)
 
@@ -143,8 +145,9 @@ _OFFICE_HOLDER = re.compile(
 )
 # A request to talk with a person ("can someone from the ministry answer me here", "i want to
 # speak to an agent"): whatever office it names, what is asked is the bot's hand-off to an
-# advisor, so an entry that is not about the bot is no confident answer to it (see
-# FaqIndex._decide). Both a person and a way of talking must be named.
+# advisor or where to reach people (IN_TOUCH_TOPICS), so an entry describing an office is no
+# confident answer to it (see FaqIndex._not_said). Both a person and a way of talking must be
+# named.
 _A_PERSON = re.compile(
     r"\b(?:someone|somebody|anyone|anybody|a person|a human|a real person|an advisor|an adviser|"
     r"an agent|quelqu un|une personne|un humain|une vraie personne|un conseiller|une conseillere|"
@@ -167,9 +170,10 @@ _LIVE_VALUE = re.compile(
     r"\b(?:taux|cours|prix|vaut|rate|rates|price|prices|worth)\b(?=.*\b(?:" + _NOW + r")\b)"
     r"|\b(?:" + _NOW + r")\b(?=.*\b(?:taux|cours|prix|vaut|rate|rates|price|prices|worth)\b)"
 )
-# Years a question names (not where the asker has lived "since 2008": see _RESIDENCE). An entry
-# whose texts and answer never name a year the question asks about does not answer it ("combien
-# de morts en 2031" is not in an answer that gives no figure for 2031).
+# Years a question names (not where the asker has lived "since 2008": see _RESIDENCE). A year
+# later than every year the FAQ names asks for what its sources (up to 2016) cannot say ("combien
+# de morts en 2031"), whatever words it shares with an entry. Earlier years are often the asker's
+# own story ("parti en 2005") and are left to the words.
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 
 
@@ -240,14 +244,18 @@ class FaqIndex:
         self._entry_places: list[frozenset[str]] = []
         self._answer_places: list[frozenset[str]] = []
         self._mali_bound: list[bool] = []
-        self._entry_years: list[frozenset[str]] = []
+        # The latest year the FAQ's texts and answers name (see _YEAR).
+        self._last_year = max(
+            (
+                int(y)
+                for entry in self._order
+                for t in (*_entry_texts(entry), *entry.answer.values())
+                for y in _YEAR.findall(t)
+            ),
+            default=0,
+        )
         for entry in self._order:
             own = _entry_texts(entry)
-            self._entry_years.append(
-                frozenset(
-                    y for t in (*own, *entry.answer.values()) for y in _YEAR.findall(fold(t))
-                )
-            )
             named = [_places_in(fold(t)) for t in (*own, *entry.answer.values())]
             self._entry_places.append(frozenset().union(*named))
             self._answer_places.append(frozenset().union(*named[len(own) :]))
@@ -360,13 +368,13 @@ class FaqIndex:
     def _not_said(self, entry: int, asked: Asked) -> bool:
         """Whether the question asks what `entry` cannot say, whatever words they share: who
         holds an office today (no entry names a minister), today's value of something (a rate,
-        a price), a talk with a person (the bot's advisor hand-off, not an office's
-        description), a year the entry never names."""
+        a price), a talk with a person (the bot's advisor hand-off or a pointer to the embassy,
+        not an office's description), a year later than all the FAQ knows."""
         if asked.office_holder or asked.live_value:
             return True
-        if asked.to_a_person and self._order[entry].topic != BOT_TOPIC:
+        if asked.to_a_person and self._order[entry].topic not in IN_TOUCH_TOPICS:
             return True
-        return bool(asked.years - self._entry_years[entry])
+        return any(int(year) > self._last_year for year in asked.years)
 
     def _elsewhere(self, entry: int, places: Asked, others: list[int]) -> bool:
         """Whether the question asks about a place `entry` does not speak of, so that it is not

@@ -262,6 +262,18 @@ def test_asking_to_talk_with_a_person_is_not_answered_with_an_office(
         assert match.entry is None
 
 
+def test_asking_to_talk_with_someone_at_the_embassy_still_gets_its_contacts(
+    engines: dict[str, FaqIndex],
+) -> None:
+    """Where to reach the embassy is what a person asking to talk to someone there needs: the
+    rule above leaves the bot's and the pointers' entries answered."""
+    match = engines["bot"].search("je veux parler a quelqu un de l ambassade du mali a paris")
+    assert (match.outcome, match.entry and match.entry.id) == (
+        "answer",
+        "pointer_embassy_contacts",
+    )
+
+
 @pytest.mark.parametrize(
     "question",
     [
@@ -280,11 +292,11 @@ def test_todays_rate_is_not_answered_with_the_cost_of_a_transfer(
     assert (cost.outcome, cost.entry and cost.entry.id) == ("answer", "remittances_cost")
 
 
-def test_a_year_the_entry_never_names_is_not_answered_with_it(
+def test_a_year_after_all_the_faq_knows_is_not_answered(
     engines: dict[str, FaqIndex],
 ) -> None:
-    """Session 6: the figures of Malians in Europe say nothing of 2024; a year the entry names
-    still finds it ("le fidima de 2009")."""
+    """Session 6: the FAQ's sources stop in 2016; the figures of Malians in Europe say nothing
+    of 2024. A year it names still finds its entry ("le fidima de 2009")."""
     match = engines["bot"].search("combien de maliens sont partis vers l europe en 2024")
     assert match.outcome == "unsure"
     assert "figures_europe_france" in [entry.id for entry, _ in match.suggestions]
