@@ -104,6 +104,16 @@ _RESIDENCE = re.compile(
     r"i m living|i am living|i reside|i am based|i m based|ans|annees|years|depuis|since|from)"
     r"((?:\s+(?:en|au|aux|a|in|the|la|le|l|dans))*\s+\w+(?:\s+\w+){0,2})"
 )
+# The nationality someone takes or holds is their setting too, not the question's subject: "si
+# je prends la nationalite ivoirienne je perds la mienne", "if I get British citizenship", "si je
+# deviens americain" ask about Mali's nationality law (but "le senegal accepte la double
+# nationalite" asks about Senegal's).
+_NATIONALITY_TAKEN = re.compile(
+    r"\b(?:nationalite|nationalites|citoyennete|passeport|passport)\s+(\w+)"
+    r"|\b(\w+)\s+(?:citizenship|citizen|nationality|passport)\b"
+    r"|\b(?:deviens|devenir|devient|deviennent|devenu|devenue|become|becomes|becoming|became|"
+    r"naturalise|naturalised|naturalized|naturalize)\s+(?:(?:a|an)\s+)?(\w+)"
+)
 # Regions people name as they name countries ("malian population in europe").
 _REGIONS = {
     "europe": "Europe",
@@ -350,7 +360,10 @@ class FaqIndex:
         investissements du senegal" -> {"SN"}; "apres 20 ans en france je veux rentrer" -> {}."""
         folded = fold(" ".join(question.split()[:MAX_WORDS]))  # what the words read, no more
         named = _places_in(folded)
-        settings = " , ".join(m.group(1) for m in _RESIDENCE.finditer(folded))
+        settings = " , ".join(
+            [m.group(1) for m in _RESIDENCE.finditer(folded)]
+            + [g for m in _NATIONALITY_TAKEN.finditer(folded) for g in m.groups() if g]
+        )
         if named:
             named -= _places_in(settings)
         years = frozenset(_YEAR.findall(folded)) - frozenset(_YEAR.findall(settings))

@@ -135,6 +135,25 @@ def test_where_the_asker_lives_is_context_not_the_subject(
 
 
 @pytest.mark.parametrize(
+    "question",
+    [
+        "si je prends la nationalite ivoirienne je perds la mienne ?",
+        "if i get british citizenship will i lose my nationality",
+        "si je deviens senegalais je perds ma nationalite ?",
+    ],
+)
+def test_the_nationality_someone_takes_is_their_setting_not_the_subject(
+    engines: dict[str, FaqIndex], question: str
+) -> None:
+    """Session 6: the people named is the nationality taken; what is asked is Mali's law on
+    dual nationality (a country asked about in Mali's place, above, still is not)."""
+    match = engines["bot"].search(question)
+    assert (match.outcome, match.entry and match.entry.id) == ("answer", "nationality_dual")
+    ghana = engines["bot"].search("does ghana allow dual citizenship")
+    assert ghana.outcome == "unsure"
+
+
+@pytest.mark.parametrize(
     "question", ["population malienne en europe", "the population of malians in europe"]
 )
 def test_a_place_a_sibling_entry_speaks_of_keeps_both_on_offer(
