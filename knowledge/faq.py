@@ -11,7 +11,10 @@ aside ("besides the investment code") gets "did you mean", never a confident ans
 (FaqIndex._elsewhere, FaqIndex._set_aside). These rules read what the question names, not
 lists of questions: countries come from the bot's one country table (knowledge/countries.py),
 and where the asker lives ("apres 20 ans en france") is the question's setting, not its subject.
-Figures: docs/benchmarks.md, issue 13, session 5.
+Some questions ask what no entry can say, whatever words they share with one (FaqIndex._not_said,
+session 6): who holds an office today, today's rate or price, a year past the FAQ's sources, a
+person to talk with (answered by the bot's entries and the pointers, not an office's).
+Figures: docs/benchmarks.md, issue 13, sessions 5 and 6.
 """
 
 from __future__ import annotations
