@@ -107,6 +107,14 @@ _RESIDENCE = re.compile(
     r"i m living|i am living|i reside|i am based|i m based|ans|annees|years|depuis|since|from)"
     r"((?:\s+(?:en|au|aux|a|in|the|la|le|l|dans))*\s+\w+(?:\s+\w+){0,2})"
 )
+# Being somewhere, said with a place word after it ("je suis au canada, comment refaire mon
+# passeport", "i m in the us", "here in the uk"), is the setting as well; without one, "je suis"
+# and "i am" say who someone is, not where.
+_PRESENCE = re.compile(
+    r"\b(?:je suis|nous sommes|on est|moi|i m|i am|im|we are|we re|here|ici)"
+    r"((?:\s+(?:en|au|aux|a|in|dans|the|la|le|l))*\s+(?:en|au|aux|a|in|dans)\s+"
+    r"(?:(?:the|la|le|l)\s+)?\w+(?:\s+\w+)?)"
+)
 # The nationality someone takes or holds is their setting too, not the question's subject: "si
 # je prends la nationalite ivoirienne je perds la mienne", "if I get British citizenship", "si je
 # deviens americain" ask about Mali's nationality law (but "le senegal accepte la double
@@ -365,6 +373,7 @@ class FaqIndex:
         named = _places_in(folded)
         settings = " , ".join(
             [m.group(1) for m in _RESIDENCE.finditer(folded)]
+            + [m.group(1) for m in _PRESENCE.finditer(folded)]
             + [g for m in _NATIONALITY_TAKEN.finditer(folded) for g in m.groups() if g]
         )
         if named:

@@ -154,6 +154,24 @@ def test_the_nationality_someone_takes_is_their_setting_not_the_subject(
 
 
 @pytest.mark.parametrize(
+    "question",
+    [
+        "je suis au canada, comment refaire mon passeport",
+        "i'm in the us, how do i renew my passport",
+    ],
+)
+def test_being_somewhere_is_the_setting_too(engines: dict[str, FaqIndex], question: str) -> None:
+    """Session 6: "je suis au canada", "i'm in the us" say where the asker is, as "je vis" does;
+    the consular documents entry answers (it named neither country, so it was "did you mean")."""
+    for engine in (engines["bot"], FaqIndex.load()):
+        match = engine.search(question)
+        assert (match.outcome, match.entry and match.entry.id) == (
+            "answer",
+            "pointer_consular_documents",
+        )
+
+
+@pytest.mark.parametrize(
     "question", ["population malienne en europe", "the population of malians in europe"]
 )
 def test_a_place_a_sibling_entry_speaks_of_keeps_both_on_offer(
