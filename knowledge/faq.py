@@ -392,12 +392,16 @@ class FaqIndex:
 
     def _not_said(self, entry: int, asked: Asked) -> bool:
         """Whether the question asks what `entry` cannot say, whatever words they share: who
-        holds an office today (no entry names a minister), today's value of something (a rate,
-        a price), a talk with a person (the bot's advisor hand-off or a pointer to the embassy,
-        not an office's description), a year later than all the FAQ knows."""
-        if asked.office_holder or asked.live_value:
+        holds an office today (no entry names a minister); today's value of something (a rate,
+        a price), a year later than all the FAQ knows, or a talk with a person, unless the entry
+        is the bot's or a pointer's (IN_TOUCH_TOPICS: the bot speaks of the present, its
+        registrations and advisors; a pointer sends to whoever knows today's fee, the embassy,
+        the next election), not an office's or a figure's description."""
+        if asked.office_holder:
             return True
-        if asked.to_a_person and self._order[entry].topic not in IN_TOUCH_TOPICS:
+        if self._order[entry].topic in IN_TOUCH_TOPICS:
+            return False
+        if asked.live_value or asked.to_a_person:
             return True
         return any(int(year) > self._last_year for year in asked.years)
 

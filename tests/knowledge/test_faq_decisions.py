@@ -329,6 +329,16 @@ def test_todays_rate_is_not_answered_with_the_cost_of_a_transfer(
     assert (cost.outcome, cost.entry and cost.entry.id) == ("answer", "remittances_cost")
 
 
+def test_a_pointer_still_answers_a_question_about_today(engines: dict[str, FaqIndex]) -> None:
+    """A pointer sends to whoever knows today's fee (the consulate, the company): asked for
+    today's price of a passport, it is the answer; no other entry holds a value of the day."""
+    match = engines["bot"].search("prix du passeport malien aujourd hui")
+    assert (match.outcome, match.entry and match.entry.id) == (
+        "answer",
+        "pointer_consular_documents",
+    )
+
+
 def test_a_year_after_all_the_faq_knows_is_not_answered(
     engines: dict[str, FaqIndex],
 ) -> None:
