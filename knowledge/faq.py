@@ -168,7 +168,7 @@ _OFFICE_HOLDER = re.compile(
 # speak to an agent"): whatever office it names, what is asked is the bot's hand-off to an
 # advisor or where to reach people (IN_TOUCH_TOPICS), so an entry describing an office is no
 # confident answer to it (see FaqIndex._not_said). Both a person and a way of talking must be
-# named.
+# named, and no subject of the talk (_TALK_ABOUT).
 _A_PERSON = re.compile(
     r"\b(?:someone|somebody|anyone|anybody|a person|a human|a real person|an advisor|an adviser|"
     r"an agent|quelqu un|une personne|un humain|une vraie personne|un conseiller|une conseillere|"
@@ -190,6 +190,12 @@ _NOW = (
 _LIVE_VALUE = re.compile(
     r"\b(?:taux|cours|prix|vaut|rate|rates|price|prices|worth)\b(?=.*\b(?:" + _NOW + r")\b)"
     r"|\b(?:" + _NOW + r")\b(?=.*\b(?:taux|cours|prix|vaut|rate|rates|price|prices|worth)\b)"
+)
+# What the talk is about, said: "speak to someone about sending money cheaply", "parler a
+# quelqu un de l apej pour un emploi" ask about that subject, and the words decide.
+_TALK_ABOUT = re.compile(
+    r"\b(?:about|regarding|concerning|au sujet d|a propos d|concernant|"
+    r"pour (?:un|une|mon|ma|mes|le|la|les|l|des|du)|sur (?:le|la|les|l|mon|ma|mes|des|du))\b"
 )
 # Years a question names (not where the asker has lived "since 2008": see _RESIDENCE). A year
 # later than every year the FAQ names asks for what its sources (up to 2016) cannot say ("combien
@@ -386,7 +392,8 @@ class FaqIndex:
             office_holder=_OFFICE_HOLDER.search(folded) is not None,
             live_value=_LIVE_VALUE.search(folded) is not None,
             to_a_person=_A_PERSON.search(folded) is not None
-            and _TALK_WITH.search(folded) is not None,
+            and _TALK_WITH.search(folded) is not None
+            and _TALK_ABOUT.search(folded) is None,
             years=years,
         )
 

@@ -299,6 +299,22 @@ def test_asking_to_talk_with_a_person_is_not_answered_with_an_office(
         assert match.entry is None
 
 
+@pytest.mark.parametrize(
+    ("question", "entry"),
+    [
+        ("i would like to speak to someone about sending money cheaply", "remittances_cost"),
+        ("je voudrais parler a quelqu un de l apej pour un emploi", "investment_apej"),
+    ],
+)
+def test_a_talk_about_a_subject_is_a_question_about_it(
+    engines: dict[str, FaqIndex], question: str, entry: str
+) -> None:
+    """Said what the talk is about ("about sending money", "pour un emploi"), the subject is the
+    question: its entry answers, as it did before the rule above."""
+    match = engines["bot"].search(question)
+    assert (match.outcome, match.entry and match.entry.id) == ("answer", entry)
+
+
 def test_asking_to_talk_with_someone_at_the_embassy_still_gets_its_contacts(
     engines: dict[str, FaqIndex],
 ) -> None:
