@@ -182,14 +182,15 @@ _TALK_WITH = re.compile(
 # A value that changes by the day, asked for today: "taux de change euro cfa aujourd hui", "gold
 # price this week". No entry holds one (the cost of a transfer says what to compare, not today's
 # rate), so none answers it with confidence (see FaqIndex._not_said). A cost is not a value of
-# the day: "combien coute un envoi aujourd hui" asks what sending costs, which an entry says.
+# the day: "combien coute un envoi aujourd hui" asks what sending costs, which an entry says. Nor
+# is "cours" (also lessons: "donner des cours au mali cette semaine").
 _NOW = (
     r"aujourd hui|aujourdhui|ojd|auj|en ce moment|actuellement|ce matin|cette semaine|du jour|"
     r"today|todays|right now|currently|this week|this morning"
 )
 _LIVE_VALUE = re.compile(
-    r"\b(?:taux|cours|prix|vaut|rate|rates|price|prices|worth)\b(?=.*\b(?:" + _NOW + r")\b)"
-    r"|\b(?:" + _NOW + r")\b(?=.*\b(?:taux|cours|prix|vaut|rate|rates|price|prices|worth)\b)"
+    r"\b(?:taux|prix|vaut|rate|rates|price|prices|worth)\b(?=.*\b(?:" + _NOW + r")\b)"
+    r"|\b(?:" + _NOW + r")\b(?=.*\b(?:taux|prix|vaut|rate|rates|price|prices|worth)\b)"
 )
 # What the talk is about, said: "speak to someone about sending money cheaply", "parler a
 # quelqu un de l apej pour un emploi" ask about that subject, and the words decide.
