@@ -198,6 +198,19 @@ _TALK_ABOUT = re.compile(
     r"\b(?:about|regarding|concerning|au sujet d|a propos d|concernant|"
     r"pour (?:un|une|mon|ma|mes|le|la|les|l|des|du)|sur (?:le|la|les|l|mon|ma|mes|des|du))\b"
 )
+# How to acquire a nationality, with no word of Mali's or of keeping, losing or holding two:
+# "comment obtenir la nationalite canadienne", "how to apply for US citizenship" ask about
+# another country's naturalisation, which no entry describes (the nationality entries say what
+# Mali's law keeps or allows).
+_ACQUIRE_NATIONALITY = re.compile(
+    r"\b(?:obtenir|avoir|acquerir|demander|prendre|get|getting|obtain|acquire|apply for|"
+    r"applying for)\s+(?:(?:la|une|the|a|my|ma)\s+)?(?:\w+\s+)?"
+    r"(?:nationalite|citoyennete|naturalisation|citizenship|nationality|naturalization)\b"
+)
+_KEEP_OR_MALI = re.compile(
+    r"\b(?:mali\w*|perdre|perds|perd|perdu|garder|garde|conserver|rester|reste|retirer|double|"
+    r"deux|binational\w*|lose|losing|lost|keep|keeping|still|stop being|dual|both|two)\b"
+)
 # Years a question names (not where the asker has lived "since 2008": see _RESIDENCE). A year
 # later than every year the FAQ names asks for what its sources (up to 2016) cannot say ("combien
 # de morts en 2031"), whatever words it shares with an entry. Earlier years are often the asker's
@@ -392,6 +405,8 @@ class FaqIndex:
             self._excluded(folded),
             office_holder=_OFFICE_HOLDER.search(folded) is not None,
             live_value=_LIVE_VALUE.search(folded) is not None,
+            other_nationality=_ACQUIRE_NATIONALITY.search(folded) is not None
+            and _KEEP_OR_MALI.search(folded) is None,
             to_a_person=_A_PERSON.search(folded) is not None
             and _TALK_WITH.search(folded) is not None
             and _TALK_ABOUT.search(folded) is None,
@@ -401,7 +416,8 @@ class FaqIndex:
     def _not_said(self, entry: int, asked: Asked) -> bool:
         """Whether the question asks what `entry` cannot say, whatever words they share: who
         holds an office today (no entry names a minister); today's value of something (a rate,
-        a price), a year later than all the FAQ knows, or a talk with a person, unless the entry
+        a price), how to acquire another country's nationality, a year later than all the FAQ
+        knows, or a talk with a person, unless the entry
         is the bot's or a pointer's (IN_TOUCH_TOPICS: the bot speaks of the present, its
         registrations and advisors; a pointer sends to whoever knows today's fee, the embassy,
         the next election), not an office's or a figure's description."""
@@ -409,7 +425,7 @@ class FaqIndex:
             return True
         if self._order[entry].topic in IN_TOUCH_TOPICS:
             return False
-        if asked.live_value or asked.to_a_person:
+        if asked.live_value or asked.to_a_person or asked.other_nationality:
             return True
         return any(int(year) > self._last_year for year in asked.years)
 
@@ -610,6 +626,7 @@ class Asked:
     excluded: frozenset[str] = frozenset()  # stems of what it is not about ("besides ...")
     office_holder: bool = False  # it asks who holds an office ("who is the minister")
     live_value: bool = False  # it asks today's value of something ("euro cfa rate today")
+    other_nationality: bool = False  # how to acquire a nationality, Mali's not named
     to_a_person: bool = False  # it asks to talk with a person ("can someone answer me here")
     years: frozenset[str] = frozenset()  # years it asks about (not "since 2008")
 

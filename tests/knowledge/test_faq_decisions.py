@@ -355,6 +355,30 @@ def test_a_pointer_still_answers_a_question_about_today(engines: dict[str, FaqIn
     )
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "quelles conditions pour demander la nationalite francaise",
+        "how can i get canadian citizenship",
+        "demander la nationalite francaise, quels papiers",
+    ],
+)
+def test_how_to_acquire_another_nationality_is_not_malis_law(
+    engines: dict[str, FaqIndex], question: str
+) -> None:
+    """Session 6: another country's naturalisation is not what the dual-nationality entry says
+    (Mali's law keeps your nationality); it is offered, not stated as the answer. Asked whether
+    Mali's nationality is kept, the entry answers."""
+    for engine in (engines["bot"], FaqIndex.load()):
+        match = engine.search(question)
+        assert match.outcome == "unsure"
+        assert "nationality_dual" in [entry.id for entry, _ in match.suggestions]
+    kept = engines["bot"].search(
+        "comment demander la nationalite espagnole sans perdre la malienne"
+    )
+    assert (kept.outcome, kept.entry and kept.entry.id) == ("answer", "nationality_dual")
+
+
 def test_a_year_after_all_the_faq_knows_is_not_answered(
     engines: dict[str, FaqIndex],
 ) -> None:
