@@ -159,7 +159,7 @@ _MALI = re.compile(r"\bmali(?:en|enne|ens|ennes|an|ans)?\b")
 _OFFICE_HOLDER = re.compile(
     r"\b(?:qui est|c est qui|qui sont|who is|who s|whos|who are|nom du|nom de la|name of the)\s+"
     r"(?:(?:l|le|la|les|the|notre|our|votre|your)\s+)?"
-    r"(?:(?:actuel|actuelle|current|present|nouveau|nouvelle|new|present)\s+)?"
+    r"(?:(?:actuel|actuelle|current|present|nouveau|nouvelle|new)\s+)?"
     r"(?:premier ministre|prime minister|ministre|minister|president|presidente|ambassadeur|"
     r"ambassadrice|ambassador|consul|maire|mayor|gouverneur|governor|directeur|directrice|"
     r"director)"
