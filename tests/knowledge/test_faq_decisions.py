@@ -292,11 +292,13 @@ def test_asking_to_talk_with_a_person_is_not_answered_with_an_office(
     engines: dict[str, FaqIndex], question: str
 ) -> None:
     """Session 6: what is asked is a person to talk with (the bot's advisor hand-off), not what
-    the ministry does: the ministry's entry is no confident answer (it was, at 55-70)."""
+    the ministry does: the ministry's entry is no confident answer (it was, at 55-70); the
+    advisor's may be, and the ministry stays on offer otherwise."""
     for engine in (engines["bot"], FaqIndex.load()):
         match = engine.search(question)
-        assert match.outcome == "unsure"
-        assert match.entry is None
+        assert match.outcome != "answer" or match.entry.id == "bot_advisor"
+        offered = [entry.id for entry, _ in match.suggestions]
+        assert match.entry is not None or "institutions_ministry" in offered
 
 
 @pytest.mark.parametrize(
