@@ -171,7 +171,8 @@ class Countries:
                     break
             else:
                 word = words[i]
-                for end in range(PEOPLE_STEM, len(word)):
+                # The longest stem first: "nigerian" is Nigeria's, not Niger's ("niger" + ian).
+                for end in range(len(word) - 1, PEOPLE_STEM - 1, -1):
                     if (code := self._stems.get(word[:end])) is not None:
                         named.add(code)
                         break

@@ -193,3 +193,15 @@ def test_ordinary_words_are_not_countries(sentence: str) -> None:
 def test_a_peoples_name_is_not_a_country_of_residence() -> None:
     """Registration reads where someone lives; "togolais" is who they are, asked again."""
     assert recognise("togolais") is None
+
+
+@pytest.mark.parametrize(
+    ("sentence", "code"),
+    [
+        ("what is the nigerian population", "NG"),  # was Niger's: "niger" + "ian"
+        ("combien de nigeriens vivent en europe", "NE"),
+        ("the guinean community", "GN"),
+    ],
+)
+def test_a_people_is_read_by_its_longest_country_name(sentence: str, code: str) -> None:
+    assert countries().named_in(sentence) == {code}
