@@ -58,6 +58,7 @@ message the same from the first second (issue 13). Figures: docs/benchmarks.md, 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -106,6 +107,8 @@ ONE_WORD_TYPO = 1
 _PARTS = re.compile(r"[,.;!?\n]+")
 # Where a negation stops: "je ne reçois pas les messages, abonnez moi" says two things.
 _CLAUSES = re.compile(r"[,.;:!?\n]+|\b(?:mais|but)\b", re.IGNORECASE)
+# Two words joined by a hyphen ("dé-sabonner", "un-subscribe", "abonnez-moi").
+_HYPHENATED = re.compile(r"(\w+)[-\u2010\u2011](\w+)")
 _REPEATS = re.compile(r"([a-z])\1{2,}")  # "merciii", "mdrrrr", "okkkk"
 
 
@@ -138,6 +141,12 @@ class Cue:
         if any(_is(w, self.unless) for w in words):
             return False
         return all(any(_is(w, group) for w in words) for group in self.groups)
+
+    def refuses(self, words: list[str]) -> bool:
+        """The cue would fit but for a word of `unless`."""
+        return any(_is(w, self.unless) for w in words) and Cue(
+            self.lang, self.groups, self.negation
+        ).fits(words)
 
     def uses(self, word: str) -> bool:
         return any(_is(word, group) for group in self.groups)
@@ -188,10 +197,24 @@ def _squeeze(folded: str) -> str:
     return _REPEATS.sub(r"\1", folded)
 
 
+# What an emoji message is made of: symbols and punctuation ("👍", ":)"), with the marks,
+# joiners, tags and spaces that build emoji sequences ("❤️", "👨‍👩‍👧", a flag). Unassigned code
+# points and non-characters (U+FFFF; category Cn), private-use ones (Co), surrogates and control
+# characters are no emoji (session 6: U+FFFF alone was read as one).
+_EMOJI_PARTS = ("S", "P")
+_EMOJI_GLUE = frozenset({"Mn", "Me", "Cf", "Zs"})
+
+
 def is_emoji_only(text: str) -> bool:
-    """No letter or digit, but something: "👍", "🙏🙏", ":)", "❤️"."""
+    """No letter or digit, but a symbol or punctuation, and nothing that is not a character:
+    "👍", "🙏🙏", ":)", "❤️"."""
     stripped = text.strip()
-    return bool(stripped) and not any(ch.isalnum() for ch in stripped)
+    if not stripped:
+        return False
+    categories = [unicodedata.category(ch) for ch in stripped]
+    return any(c.startswith(_EMOJI_PARTS) for c in categories) and all(
+        c.startswith(_EMOJI_PARTS) or c in _EMOJI_GLUE for c in categories
+    )
 
 
 class IntentIndex:
@@ -358,8 +381,9 @@ class IntentIndex:
             cues=cues,
             strict=strict,
             requests=_requests(raw.get("requests") or {}),
-            # Undoing and looking words refuse an intent on the phrasings' path too (below).
-            undo=[*sets.get("$undo", ()), *sets.get("$see", ())],
+            # Undoing and looking words, and other people, refuse an intent on the phrasings'
+            # path too (below).
+            undo=[*sets.get("$undo", ()), *sets.get("$see", ()), *sets.get("$others", ())],
         )
 
     def _short_key(self, text: str) -> str:
@@ -390,6 +414,18 @@ class IntentIndex:
             previous = token
         return out
 
+    def _rejoined(self, text: str) -> str:
+        """Words cut by a hyphen joined again where together they are a word we know: "dé-sabonner"
+        is "désabonner", never "de" + "sabonner" (s'abonner); "abonnez-moi" stays two words."""
+
+        def join(found: re.Match[str]) -> str:
+            joined = found.group(1) + found.group(2)
+            folded = fold(joined)
+            known = folded in self._synonyms or folded in self.known_words
+            return joined if known and " " not in folded else found.group(0)
+
+        return _HYPHENATED.sub(join, text)
+
     def _not_undoing(self, text: str) -> bool:
         """ "je ne veux pas me désabonner", "i don't want to unsubscribe": a "not" of an undoing
         word in one clause, neither the undoing nor its opposite. ("je ne veux plus" counts two
@@ -408,6 +444,7 @@ class IntentIndex:
         """The intent `text` expresses, or None (then it is a question for the FAQ)."""
         if is_emoji_only(text):
             return IntentMatch("emoji", 100.0, None)
+        text = self._rejoined(text)
         folded = _squeeze(fold(text))
         if not folded:
             return None
@@ -480,7 +517,8 @@ class IntentIndex:
         def fitting(reading: list[str]) -> dict[int, Cue]:
             return {i: cue for i, cues in self._cues.items() for cue in cues if cue.fits(reading)}
 
-        whole = fitting(words + [w for w in typed if w not in words])
+        reading = words + [w for w in typed if w not in words]
+        whole = fitting(reading)
         clauses = [c for c in _CLAUSES.split(text) if c and fold(c)]
         if len(clauses) < 2:
             return whole
@@ -492,6 +530,10 @@ class IntentIndex:
             parts.update(fitting(corrected + [w for w in as_typed if w not in corrected]))
         if NEGATION in words and set(parts) != set(whole):
             return None
+        # A clause's cue that a word elsewhere refuses is no request: "tu es un robot, je veux un
+        # humain" asks for a person (about's cue refuses "veux"), not what the bot is.
+        refused = {i for i, cues in self._cues.items() for cue in cues if cue.refuses(reading)}
+        parts = {i: cue for i, cue in parts.items() if i in whole or i not in refused}
         return {**parts, **whole}
 
     def _not_a_request(self, spelled: list[str], tokens: list[str], intent: int) -> bool:

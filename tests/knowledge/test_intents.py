@@ -9,8 +9,9 @@ import pytest
 
 from knowledge.bundle import Knowledge
 from knowledge.faq_evaluation import evaluate_intents, load_cases
-from knowledge.intents import SMALL_TALK, IntentIndex
+from knowledge.intents import SMALL_TALK, IntentIndex, is_emoji_only
 from knowledge.text import fold
+from knowledge.typos import TypoCorrector
 
 HERE = Path(__file__).parent
 HELDOUT = HERE / "intents_heldout.yaml"
@@ -280,3 +281,88 @@ def test_an_undoing_word_is_never_read_as_the_thing_undone(
 ) -> None:
     found = intents.match(message)
     assert (found.intent if found else None) == intent
+
+
+# Session 6 (intents6): misreadings found by using the bot. Each was an action the person did
+# not ask for, or its opposite.
+@pytest.mark.parametrize(
+    ("message", "intent"),
+    [
+        # looking at one's messages is neither a registration nor a subscription
+        ("voir mes messages", None),
+        ("show my messages", None),
+        ("je veux voir mes messages", None),
+        # a hyphen inside an undoing word does not undo the undoing
+        ("dé-sabonner", "unsubscribe"),
+        ("je veux me de-sabonner", "unsubscribe"),
+        ("un-subscribe me", "unsubscribe"),
+        # a question about what the bot is, not a request for a person
+        ("tu es un robot ou un humain", "about"),
+        ("are you a bot or a human", "about"),
+        ("vous êtes un robot ?", "about"),
+        # a language spoken with someone else is not the bot's language
+        ("je veux parler anglais avec mon fils", None),
+        ("my son doesn't speak french", None),
+        # one word read as two groups of a cue: "not" + "message" is not "no more messages"
+        ("je ne comprends pas ce message", None),
+        ("i don't understand your message", None),
+        ("je sais pas quoi écrire", None),
+        # a "not" of receiving, seeing or being is a problem told: STOP would be its opposite
+        ("je ne reçois pas les messages", None),
+        ("i don't receive the messages", None),
+        ("i never get your texts", None),
+        ("je ne trouve pas le message", None),
+        ("les messages n'arrivent pas", None),
+        ("i'm not subscribed", None),
+        # ... while a wish to stop is still one
+        ("ne m'écrivez plus", "unsubscribe"),
+        ("je veux plus de vos sms", "unsubscribe"),
+        ("don't text me anymore", "unsubscribe"),
+    ],
+)
+def test_words_that_looked_like_another_action(
+    intents: IntentIndex, message: str, intent: str | None
+) -> None:
+    found = intents.match(message)
+    assert (found.intent if found else None) == intent
+
+
+@pytest.mark.parametrize(
+    ("typed", "vocabulary", "read"),
+    [
+        # an undoing prefix dropped or added is the opposite word, never a typo of it
+        ("desabonnement", {"abonnement", "abonner"}, "desabonnement"),
+        ("desabonement", {"abonnement", "desabonnement"}, "desabonnement"),
+        ("desabonement", {"abonnement"}, "desabonement"),
+        ("unsubscibe", {"subscribe"}, "unsubscibe"),
+        ("abonement", {"abonnement", "desabonnement"}, "abonnement"),
+        ("sabonner", {"desabonner"}, "sabonner"),
+        # other typos are still read
+        ("abonement", {"abonnement"}, "abonnement"),
+        ("demnder", {"demander"}, "demander"),
+    ],
+)
+def test_the_typo_corrector_never_flips_an_undoing_word(
+    typed: str, vocabulary: set[str], read: str
+) -> None:
+    assert TypoCorrector(vocabulary).correct(typed) == read
+
+
+@pytest.mark.parametrize(
+    ("text", "emoji"),
+    [
+        ("👍", True),
+        ("🙏🙏", True),
+        (":)", True),
+        ("❤️", True),
+        ("👨‍👩‍👧", True),
+        ("\uffff", False),  # a non-character
+        ("\ufdd0", False),
+        ("\ue000", False),  # private use
+        ("\U000f0000", False),
+        ("\u200d", False),  # a joiner alone
+        ("👍\uffff", False),
+    ],
+)
+def test_only_symbols_are_an_emoji_message(text: str, emoji: bool) -> None:
+    assert is_emoji_only(text) == emoji
