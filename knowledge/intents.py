@@ -74,6 +74,8 @@ from knowledge.typos import TypoCorrector
 from knowledge.yamlfile import read_yaml
 
 INTENTS_FILE = Path(__file__).parent / "intents.yaml"
+# The forums' names: their words name a forum, not an FAQ subject (IntentIndex._names_a_subject).
+FORUMS_FILE = Path(__file__).parent / "forums.yaml"
 NEGATION = "negation"
 # Small talk: answered with a friendly line, never a knowledge gap (handlers/intents.py).
 SMALL_TALK = frozenset({"greeting", "thanks", "ok", "laugh", "bye", "emoji"})
@@ -232,6 +234,7 @@ class IntentIndex:
         strict: Iterable[str] = (),
         requests: Requests | None = None,
         undo: Iterable[str] = (),
+        forum_names: Iterable[str] = (),
     ) -> None:
         self._requests = requests or Requests()
         self._negation = negation
@@ -302,6 +305,13 @@ class IntentIndex:
             for i, found in self._cues.items()
             if found
         }
+        # The words of the forums' short names (knowledge/forums.yaml: "forum des FEMMES",
+        # "DIASPO-ISTM"): for an intent about forums they name the forum, not an FAQ subject
+        # ("je veux m'inscrire au forum des femmes" was a question: "femmes" is rare in the FAQ).
+        self._forum_names = frozenset(forum_names)
+        self._forum_intents = frozenset(
+            i for i, stems in enumerate(self._intent_stems) if "forum" in stems
+        )
         # Words that say an intent alone ("menu", "humain", "anglais", "abonnement"): a phrasing
         # of one word ("le menu"), or intents.yaml `requests: alone`. A one-word message is read
         # only as one of these, as typed or with a typo (ONE_WORD_TYPO).
@@ -321,6 +331,7 @@ class IntentIndex:
         path: Path = INTENTS_FILE,
         known_words: Iterable[str] = (),
         rarity: Callable[[str], float] | None = None,
+        forums: Path = FORUMS_FILE,
     ) -> IntentIndex:
         raw = read_yaml(path) or {}
         neg = raw.get("negation") or {}
@@ -361,7 +372,11 @@ class IntentIndex:
             str(name): [
                 Cue(
                     str(lang),
-                    tuple(cue_words(rule[group]) for group in ("act", "what") if rule.get(group)),
+                    tuple(
+                        cue_words(rule[group])
+                        for group in ("act", "what", "with")
+                        if rule.get(group)
+                    ),
                     {True: "yes", "any": "any"}.get(rule.get("negated", False), "no"),
                     cue_words(rule.get("unless") or ()),
                 )
@@ -384,6 +399,7 @@ class IntentIndex:
             # Undoing and looking words, and other people, refuse an intent on the phrasings'
             # path too (below).
             undo=[*sets.get("$undo", ()), *sets.get("$see", ()), *sets.get("$others", ())],
+            forum_names=_forum_names(forums),
         )
 
     def _short_key(self, text: str) -> str:
@@ -501,7 +517,11 @@ class IntentIndex:
             return None
         # The words as typed: a typo corrected into an FAQ word ("finalement" -> "financement")
         # is a guess, not a subject.
-        if self._names_a_subject([w for w in typed if w not in self._filler], best, strict):
+        # A forum's name in a request of the person's names the forum ("inscrivez MOI au forum
+        # des femmes"); without one it may be the subject ("inscription forum des femmes").
+        named = self._forum_names if self._requests.person & set(spelled) else frozenset()
+        content = [w for w in typed if w not in self._filler]
+        if self._names_a_subject(content, best, strict, named):
             return None
         return IntentMatch(self.names[best], round(float(scores[best]), 1), lang, negated)
 
@@ -607,14 +627,18 @@ class IntentIndex:
             return None
         return best
 
-    def _names_a_subject(self, tokens: list[str], intent: int, strict: bool) -> bool:
+    def _names_a_subject(
+        self, tokens: list[str], intent: int, strict: bool, named: frozenset[str] = frozenset()
+    ) -> bool:
         """A word specific to a few FAQ entries that neither the intent's phrasings nor any
         cue use: the message is a question ("c'est quoi le FIDIMA", "annuler un transfert")."""
         limit = STRICT_FAQ_WORD if strict else RARE_FAQ_WORD
+        named = named if intent in self._forum_intents else frozenset()
         return any(
             len(t) > 3
             and stem(t) not in self._intent_stems[intent]
             and not self._cue_word(t)
+            and t not in named
             and self._rarity(t) >= limit
             for t in tokens
         )
@@ -651,6 +675,19 @@ class IntentIndex:
                 if overlap > best:
                     best, lang = overlap, doc_lang
         return lang
+
+
+def _forum_names(path: Path) -> frozenset[str]:
+    """The words of the forums' short names, in every language, of 4 letters or more ("femmes",
+    "women", "fidima"). Not their long names: "how can i join the diaspora investors forum"
+    asks what FIDIMA is (an FAQ question)."""
+    raw = read_yaml(path) if path.exists() else {}
+    texts = [
+        str(text)
+        for forum in (raw or {}).get("forums") or ()
+        for text in ((forum or {}).get("short_name") or {}).values()
+    ]
+    return frozenset(w for text in texts for w in fold(text).split() if len(w) > 3)
 
 
 def _requests(raw: dict) -> Requests:

@@ -318,6 +318,19 @@ def test_an_undoing_word_is_never_read_as_the_thing_undone(
         ("ne m'écrivez plus", "unsubscribe"),
         ("je veux plus de vos sms", "unsubscribe"),
         ("don't text me anymore", "unsubscribe"),
+        # an undoing word typed with one n undoes too; a registration is not looked at
+        ("anule mon inscription", "cancel_registration"),
+        # a registration asked about in the past is one made, not one to make
+        ("did i sign up for the fidima", "my_registrations"),
+        # the number taken off the messages' list is unsubscribing, not deleting the data
+        ("enlevez mon numéro de la liste de diffusion", "unsubscribe"),
+        ("retirez mon numéro de votre liste", "delete_data"),
+        # a forum's name is the forum, not an FAQ subject
+        ("inscrivez moi au forum des femmes", "register"),
+        ("i want to register for the women's forum", "register"),
+        # "vouloir dire" is meaning, not wanting
+        ("que veut dire fidima", None),
+        ("istm ça veut dire quoi", None),
     ],
 )
 def test_words_that_looked_like_another_action(
