@@ -235,7 +235,9 @@ class IntentIndex:
         requests: Requests | None = None,
         undo: Iterable[str] = (),
         forum_names: Iterable[str] = (),
+        things: Iterable[str] = (),
     ) -> None:
+        self._things = frozenset(things)
         self._requests = requests or Requests()
         self._negation = negation
         self._synonyms = synonyms or {}
@@ -400,6 +402,7 @@ class IntentIndex:
             # path too (below).
             undo=[*sets.get("$undo", ()), *sets.get("$see", ()), *sets.get("$others", ())],
             forum_names=_forum_names(forums),
+            things=sets.get("$things", ()),
         )
 
     def _short_key(self, text: str) -> str:
@@ -501,6 +504,8 @@ class IntentIndex:
             anchors = self._anchors.get(best)
             if anchors is not None and not anchors & set(tokens) and best not in cued:
                 return None
+            if best not in cued and self._names_another_thing(words + typed, best):
+                return None
             lang = self._best_lang(tokens, best)
             strict = best in self._strict
         elif len(cued) == 1:
@@ -597,6 +602,18 @@ class IntentIndex:
             if following and not self._known_here(following[0]):
                 return True
         return False
+
+    def _names_another_thing(self, words: list[str], intent: int) -> bool:
+        """A thing another intent acts on (intents.yaml `cue_sets: things`: the messages, a forum,
+        a registration, the data...) that this intent's phrasings and cues never name: read from
+        its phrasings alone, "who is the forum organiser" is not "who is this", nor "voir mes
+        messages" "voir mes inscriptions"."""
+        own = self._intent_stems[intent]
+        cues = self._cues.get(intent, ())
+        return any(
+            _is(w, self._things) and stem(w) not in own and not any(c.uses(w) for c in cues)
+            for w in words
+        )
 
     def _known_here(self, word: str) -> bool:
         """A word of an intent's phrasings or cues, or a softener ("svp")."""

@@ -331,6 +331,8 @@ def test_an_undoing_word_is_never_read_as_the_thing_undone(
         # "vouloir dire" is meaning, not wanting
         ("que veut dire fidima", None),
         ("istm ça veut dire quoi", None),
+        # a thing of another intent, read from the phrasings alone: not "who is this"
+        ("who is the fidima organiser", None),
     ],
 )
 def test_words_that_looked_like_another_action(
