@@ -69,6 +69,7 @@ from rapidfuzz.distance import OSA
 
 from knowledge.lexical import LexicalIndex, stem
 from knowledge.normalise import spelled_tokens
+from knowledge.normalise import stem as singular
 from knowledge.text import fold
 from knowledge.typos import TypoCorrector
 from knowledge.yamlfile import read_yaml
@@ -106,6 +107,9 @@ CUE_MIN_SCORE = 10.0
 # the typo corrector's nearest word is 2 edits from "Montréal" ("montrez") and 3 from
 # "comptable" ("compte").
 ONE_WORD_TYPO = 1
+# Small talk of several words is read with a typo in its words of this many letters or more
+# ("assalamou aleikoum", session 6); shorter words are too close to each other.
+SHORT_TYPO_LENGTH = 5
 _PARTS = re.compile(r"[,.;!?\n]+")
 # Where a negation stops: "je ne reçois pas les messages, abonnez moi" says two things.
 _CLAUSES = re.compile(r"[,.;:!?\n]+|\b(?:mais|but)\b", re.IGNORECASE)
@@ -477,10 +481,19 @@ class IntentIndex:
             ]
             if len(parts) > 1 and all(parts):
                 short = parts[0]
+        if short is None:
+            short = self._short_with_typo(spelled)
         if short is not None:
             return IntentMatch(short, 100.0, None)
         if len(spelled) > MAX_WORDS:
             return None
+        found = self._read(text, spelled)
+        if found is None and (alone := self._said_alone_only(spelled)) is not None:
+            return IntentMatch(self.names[alone], 100.0, None)
+        return found
+
+    def _read(self, text: str, spelled: list[str]) -> IntentMatch | None:
+        """The intent of a message that is no small talk: its phrasings and its cues."""
         words = self._words(self._typos.correct_all(spelled))
         tokens = [w for w in words if w not in self._filler]
         if not tokens or (NEGATION in tokens and self._not_undoing(text)):
@@ -581,7 +594,26 @@ class IntentIndex:
             and requests.asks & set(spelled)
         ):
             return True
-        return self._names_another_object(spelled, intent)
+        # "qui a créé ce service": "qui" is no action, and "a" its verb
+        return name not in requests.exempt and self._names_another_object(spelled, intent)
+
+    def _said_alone_only(self, spelled: list[str]) -> int | None:
+        """The intent every word says alone, politeness aside: "stop svp", "menu stp" (a "stop"
+        is a negation marker to the rest of the engine, which then finds nothing negated)."""
+        content = [t for t in spelled if t not in self._filler and t not in self._softeners]
+        if not content:
+            return None
+        found = {
+            i
+            for t in content
+            for i, words in self._keywords.items()
+            if _is(t, words) or _is(self._synonyms.get(t, t), words)
+        }
+        if len(found) != 1:
+            return None
+        (intent,) = found
+        keywords = self._keywords[intent]
+        return intent if all(_is(t, keywords) for t in content) else None
 
     def _said_alone(self, typed: str, intent: int) -> bool:
         """`typed` is a word that says the intent alone, or a typo of one (ONE_WORD_TYPO)."""
@@ -655,13 +687,35 @@ class IntentIndex:
             len(t) > 3
             and stem(t) not in self._intent_stems[intent]
             and not self._cue_word(t)
-            and t not in named
+            and singular(t) not in named
             and self._rarity(t) >= limit
             for t in tokens
         )
 
     def _cue_word(self, token: str) -> bool:
         return any(cue.uses(token) for cues in self._cues.values() for cue in cues)
+
+    def _short_with_typo(self, spelled: list[str]) -> str | None:
+        """A short formula of several words with a letter off in its long words ("salam
+        aleikoum", "bonne journéé"): each word as written, or ONE_WORD_TYPO edits from it when both
+        have SHORT_TYPO_LENGTH letters or more. One-word formulas are left exact ("merci" is
+        not "merch")."""
+        if not 1 < len(spelled) <= 4:
+            return None
+        found = {
+            name
+            for key, name in self._short.items()
+            if len(words := key.split()) == len(spelled)
+            and all(
+                a == b
+                or (
+                    min(len(a), len(b)) >= SHORT_TYPO_LENGTH
+                    and OSA.distance(a, b) <= ONE_WORD_TYPO
+                )
+                for a, b in zip(spelled, words, strict=True)
+            )
+        }
+        return found.pop() if len(found) == 1 else None
 
     def _small_talk_words(self, spelled: list[str]) -> str | None:
         """ "mrc bcp", "dac merci", "merci beaucoup monsieur": one-word small talk with
@@ -704,7 +758,7 @@ def _forum_names(path: Path) -> frozenset[str]:
         for forum in (raw or {}).get("forums") or ()
         for text in ((forum or {}).get("short_name") or {}).values()
     ]
-    return frozenset(w for text in texts for w in fold(text).split() if len(w) > 3)
+    return frozenset(singular(w) for text in texts for w in fold(text).split() if len(w) > 3)
 
 
 def _requests(raw: dict) -> Requests:

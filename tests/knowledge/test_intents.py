@@ -306,7 +306,7 @@ def test_an_undoing_word_is_never_read_as_the_thing_undone(
         # one word read as two groups of a cue: "not" + "message" is not "no more messages"
         ("je ne comprends pas ce message", None),
         ("i don't understand your message", None),
-        ("je sais pas quoi écrire", None),
+        ("je ne sais pas quoi vous écrire", "help"),
         # a "not" of receiving, seeing or being is a problem told: STOP would be its opposite
         ("je ne reçois pas les messages", None),
         ("i don't receive the messages", None),
@@ -381,3 +381,32 @@ def test_the_typo_corrector_never_flips_an_undoing_word(
 )
 def test_only_symbols_are_an_emoji_message(text: str, emoji: bool) -> None:
     assert is_emoji_only(text) == emoji
+
+
+@pytest.mark.parametrize(
+    ("message", "intent"),
+    [
+        # the series sent to the person is subscribing; another thing sent is not
+        ("send me your texts please", "subscribe"),
+        ("i want your awareness texts", "subscribe"),
+        ("envoyez-moi un sms quand les inscriptions ouvrent", None),
+        ("keep sending me the texts", None),
+        # another language, named or not
+        ("switch to another language", "language"),
+        ("je veux une autre langue", "language"),
+        # a stop said alone, with politeness
+        ("arrêtez svp", "unsubscribe"),
+        ("stop le forum", None),
+        # small talk with a letter off in a long word
+        ("salam aleikoum", "greeting"),
+        ("au revoire", "bye"),
+        # "prochain" is when, not an FAQ subject; "qui a" is no action on a thing
+        ("je voudrais m'inscrire au prochain forum", "register"),
+        ("qui a fait ce service", "about"),
+    ],
+)
+def test_phrasings_read_since_session_6(
+    intents: IntentIndex, message: str, intent: str | None
+) -> None:
+    found = intents.match(message)
+    assert (found.intent if found else None) == intent
