@@ -141,18 +141,18 @@ class Cue:
     unless: frozenset[str] = frozenset()
 
     def fits(self, words: list[str]) -> bool:
-        negated = NEGATION in words
-        if (self.negation == "yes" and not negated) or (self.negation == "no" and negated):
-            return False
-        if any(_is(w, self.unless) for w in words):
-            return False
-        return all(any(_is(w, group) for w in words) for group in self.groups)
+        return self._shaped(words) and not any(_is(w, self.unless) for w in words)
 
     def refuses(self, words: list[str]) -> bool:
         """The cue would fit but for a word of `unless`."""
-        return any(_is(w, self.unless) for w in words) and Cue(
-            self.lang, self.groups, self.negation
-        ).fits(words)
+        return self._shaped(words) and any(_is(w, self.unless) for w in words)
+
+    def _shaped(self, words: list[str]) -> bool:
+        """A word of each group, and the negation the cue needs."""
+        negated = NEGATION in words
+        if (self.negation == "yes" and not negated) or (self.negation == "no" and negated):
+            return False
+        return all(any(_is(w, group) for w in words) for group in self.groups)
 
     def uses(self, word: str) -> bool:
         return any(_is(word, group) for group in self.groups)
