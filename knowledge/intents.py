@@ -531,7 +531,7 @@ class IntentIndex:
         vetoes = self._vetoes.get(best, frozenset())
         if vetoes and any(_is(w, vetoes) for w in set(words) | set(typed)):
             return None
-        if self._not_a_request(spelled, tokens, best):
+        if self._not_a_request(spelled, tokens, best, best in cued):
             return None
         # The words as typed: a typo corrected into an FAQ word ("finalement" -> "financement")
         # is a guess, not a subject.
@@ -574,17 +574,27 @@ class IntentIndex:
         parts = {i: cue for i, cue in parts.items() if i in whole or i not in refused}
         return {**parts, **whole}
 
-    def _not_a_request(self, spelled: list[str], tokens: list[str], intent: int) -> bool:
+    def _not_a_request(
+        self, spelled: list[str], tokens: list[str], intent: int, cued: bool = False
+    ) -> bool:
         """The message is not this intent's request, though it uses its words:
         - one word that does not say the intent alone ("Montréal", read by the typo corrector as
           "montrez" of "montrez moi le menu"; "Abou"): a city, a name, an answer to a question;
         - a question about a thing, with no word of the person ("le forum est annulé ?", "what is
           the menu at the forum lunch"; intents.yaml `requests`);
         - an action on another thing, named right after it ("m'abonner à canal plus",
-          "subscribe to netflix")."""
+          "subscribe to netflix").
+        One word said to the person ("appelez-MOI svp") with the shape of the intent's request
+        (`cued`) is a request, though the word alone would not be."""
         content = [t for t in tokens if t not in self._softeners]
         typed = [t for t in spelled if t not in self._filler and t not in self._softeners]
-        if len(content) == 1 and len(typed) == 1 and not self._said_alone(typed[0], intent):
+        to_me = cued and bool(self._requests.person & set(spelled) - {"vous", "you"})
+        if (
+            len(content) == 1
+            and len(typed) == 1
+            and not to_me
+            and not self._said_alone(typed[0], intent)
+        ):
             return True
         requests = self._requests
         name = self.names[intent]
