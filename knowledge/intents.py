@@ -255,6 +255,7 @@ class IntentIndex:
         self.names: list[str] = list(intents)
         self._short: dict[str, str] = {}
         docs: list[tuple[int, list[str]]] = []
+        typed_docs: list[tuple[int, list[str]]] = []
         self._doc_lang: list[str] = []
         vocabulary: set[str] = set(known_words)
         # What people say, per intent and language ("short": whole messages).
@@ -282,10 +283,19 @@ class IntentIndex:
                 for phrase in phrases:
                     spelled = spelled_tokens(phrase)
                     vocabulary.update(spelled)
+                    typed_docs.append((i, [t for t in spelled if t not in self._filler]))
                     tokens = self._marked(spelled)
                     if tokens:
                         docs.append((i, tokens))
                         self._doc_lang.append(lang)
+        # Undoing words are words people type: "desabonement" is a typo of "desabonnement",
+        # which is "ne abonner" (session 6: no phrasing uses it, and the corrector had only
+        # "abonnement" to offer). Only those: "inscris" is no typo of "inscrits".
+        vocabulary.update(
+            word
+            for word, meaning in self._synonyms.items()
+            if meaning.split()[0] in negation.always
+        )
         self._typos = TypoCorrector(vocabulary)
         self.known_words = frozenset(vocabulary)
         # The FAQ's words: one of them that the intent's phrasings never use makes the message a
@@ -293,6 +303,9 @@ class IntentIndex:
         self._intent_stems: list[set[str]] = [set() for _ in self.names]
         for owner, tokens in docs:
             self._intent_stems[owner].update(stem(t) for t in tokens)
+        # ... as typed too: "désabonnez" is a word of unsubscribe's, though read "ne abonner".
+        for owner, typed in typed_docs:
+            self._intent_stems[owner].update(stem(t) for t in typed)
         self._lexical = LexicalIndex(docs, len(self.names))
         self._phrasing_words = frozenset(t for _, tokens in docs for t in tokens)
         self._docs = docs

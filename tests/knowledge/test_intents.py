@@ -403,6 +403,11 @@ def test_only_symbols_are_an_emoji_message(text: str, emoji: bool) -> None:
         # "prochain" is when, not an FAQ subject; "qui a" is no action on a thing
         ("je voudrais m'inscrire au prochain forum", "register"),
         ("qui a fait ce service", "about"),
+        # an undoing word with a typo is corrected to the undoing word, never to its opposite
+        ("je veux le desabonement", "unsubscribe"),
+        ("desinscription du forum", "cancel_registration"),
+        # "no longer": YAML had read the "no" of "no more" as false
+        ("i can no longer attend the fidima", "cancel_registration"),
     ],
 )
 def test_phrasings_read_since_session_6(
