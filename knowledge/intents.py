@@ -315,10 +315,11 @@ class IntentIndex:
             for name, found in (cues or {}).items()
             if name in self.names
         }
-        # Undoing and looking words (intents.yaml `cue_sets: undo, see`) that every cue of an
-        # intent refuses (subscribe, register) refuse it on the phrasings' path too: "résilier
-        # mon abonnement" is never "subscribe", however close its other words are to "mon
-        # abonnement", nor is "je veux voir mes messages".
+        # Words of intents.yaml `vetoes` sets (undoing, looking, other people, a report, food)
+        # that every cue of an intent refuses (subscribe, register, language, menu) refuse it on
+        # the phrasings' path too: "résilier mon abonnement" is never "subscribe", however close
+        # its other words are to "mon abonnement", nor is "je veux voir mes messages", nor "the
+        # bot answered in french" "answer in french".
         self._vetoes: dict[int, frozenset[str]] = {
             i: frozenset.intersection(*(cue.unless for cue in found)) & frozenset(undo)
             for i, found in self._cues.items()
@@ -415,9 +416,9 @@ class IntentIndex:
             cues=cues,
             strict=strict,
             requests=_requests(raw.get("requests") or {}),
-            # Undoing and looking words, and other people, refuse an intent on the phrasings'
-            # path too (below).
-            undo=[*sets.get("$undo", ()), *sets.get("$see", ()), *sets.get("$others", ())],
+            # The words of intents.yaml `vetoes` sets (undoing, looking, other people...) refuse
+            # an intent on the phrasings' path too (below).
+            undo=[w for name in raw.get("vetoes") or () for w in sets.get(f"${name}", ())],
             forum_names=_forum_names(forums),
             things=sets.get("$things", ()),
         )
@@ -528,7 +529,8 @@ class IntentIndex:
             best = None
         if best is not None:
             anchors = self._anchors.get(best)
-            if anchors is not None and not anchors & set(tokens) and best not in cued:
+            # an anchor may be a function word ("forget ME" is delete_data, "forget it" not)
+            if anchors is not None and not anchors & set(words) and best not in cued:
                 return None
             if best not in cued and self._names_another_thing(words + typed, best):
                 return None

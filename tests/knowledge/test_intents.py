@@ -415,3 +415,29 @@ def test_phrasings_read_since_session_6(
 ) -> None:
     found = intents.match(message)
     assert (found.intent if found else None) == intent
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        # not managing to register is a problem told, not a cancellation
+        "je n'ai pas pu m'inscrire au forum",
+        "i couldn't register for the forum",
+        # a language reported is not the one asked for
+        "the bot answered in french",
+        # one message is not the series
+        "effacez le message précédent",
+        # a meal's menu
+        "menu du restaurant du forum",
+        # being told about the forum is not the data kept
+        "keep me posted about the forum",
+        # "never mind" deletes nothing
+        "forget it",
+        # undoing what was done by mistake: asked, not guessed
+        "je me suis désabonné par erreur",
+    ],
+)
+def test_words_of_an_action_in_a_report_or_about_another_thing(
+    intents: IntentIndex, message: str
+) -> None:
+    assert intents.match(message) is None
