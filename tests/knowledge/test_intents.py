@@ -435,6 +435,11 @@ def test_phrasings_read_since_session_6(
         "forget it",
         # undoing what was done by mistake: asked, not guessed
         "je me suis désabonné par erreur",
+        # asking whether one is subscribed is no request to be
+        "am i subscribed",
+        "est ce que je suis abonné",
+        # a hypothesis is a question about the action
+        "if i unsubscribe will my registration be cancelled",
     ],
 )
 def test_words_of_an_action_in_a_report_or_about_another_thing(
