@@ -431,8 +431,9 @@ def test_phrasings_read_since_session_6(
         "menu du restaurant du forum",
         # being told about the forum is not the data kept
         "keep me posted about the forum",
-        # "never mind" deletes nothing
+        # "never mind" deletes nothing, nor does another thing deleted
         "forget it",
+        "delete my appointment",
         # undoing what was done by mistake: asked, not guessed
         "je me suis désabonné par erreur",
         # asking whether one is subscribed is no request to be
