@@ -395,3 +395,13 @@ async def test_speaking_a_language_with_someone_else_keeps_the_bots(
     await chat.say("LANGUE en")
     await chat.say("my son doesn't speak french")
     assert (await contact(db, chat)).language == "en"
+
+
+async def test_looking_at_ones_messages_is_not_looking_at_ones_registrations(
+    conversation: Conversation, db: Database, channel: str
+) -> None:
+    chat = person(conversation, channel)
+    await chat.say("bonjour")
+    answer = await chat.say("voir mes messages")
+    assert "aucune inscription" not in answer
+    assert not (await contact(db, chat)).subscribed
