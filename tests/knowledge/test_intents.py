@@ -408,6 +408,10 @@ def test_only_symbols_are_an_emoji_message(text: str, emoji: bool) -> None:
         ("desinscription du forum", "cancel_registration"),
         # "no longer": YAML had read the "no" of "no more" as false
         ("i can no longer attend the fidima", "cancel_registration"),
+        # what they may no longer keep is deleting; what they keep is asking
+        ("je ne veux pas que vous gardiez mes données", "delete_data"),
+        ("i don't want you to keep my phone number", "delete_data"),
+        ("vous ne gardez pas mes données ?", "my_data"),
     ],
 )
 def test_phrasings_read_since_session_6(
