@@ -412,6 +412,8 @@ def test_only_symbols_are_an_emoji_message(text: str, emoji: bool) -> None:
         ("je ne veux pas que vous gardiez mes données", "delete_data"),
         ("i don't want you to keep my phone number", "delete_data"),
         ("vous ne gardez pas mes données ?", "my_data"),
+        # not knowing whether one is registered asks about one's registrations
+        ("i don't know if i'm registered", "my_registrations"),
     ],
 )
 def test_phrasings_read_since_session_6(
