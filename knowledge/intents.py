@@ -656,6 +656,9 @@ class IntentIndex:
             return None
         (intent,) = found
         keywords = self._keywords[intent]
+        anchors = self._anchors.get(intent)
+        if anchors is not None and not anchors & set(self._words(spelled)):
+            return None  # "oubliez" alone is "never mind": delete_data needs "moi"
         return intent if all(_is(t, keywords) for t in content) else None
 
     def _said_alone(self, typed: str, intent: int) -> bool:

@@ -439,6 +439,7 @@ def test_phrasings_read_since_session_6(
         "keep me posted about the forum",
         # "never mind" deletes nothing, nor does another thing deleted
         "forget it",
+        "oubliez",
         "delete my appointment",
         # undoing what was done by mistake: asked, not guessed
         "je me suis désabonné par erreur",
