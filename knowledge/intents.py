@@ -96,6 +96,10 @@ INTENTS_FILE = Path(__file__).parent / "intents.yaml"
 # The forums' names: their words name a forum, not an FAQ subject (IntentIndex._names_a_subject).
 FORUMS_FILE = Path(__file__).parent / "forums.yaml"
 NEGATION = "negation"
+# Added beside the negation marker where the "not" says "no more" ("je ne veux PLUS", "stop",
+# "désabonner", "anymore"): stopping what is, not declining what is offered ("je ne veux pas
+# m'abonner" is no STOP). A filler word: cues read it, the overlap does not.
+NO_MORE = "nomoremark"
 # Small talk: answered with a friendly line, never a knowledge gap (handlers/intents.py).
 SMALL_TALK = frozenset({"greeting", "thanks", "ok", "laugh", "bye", "emoji"})
 # Where an intent starts (0-100 word-overlap score), and how far it must lead the next intent.
@@ -215,6 +219,8 @@ class _Negation:
     contracted: frozenset[str] = frozenset()
     # "pas encore", "not yet": not a refusal ("je ne suis pas encore abonné").
     not_yet: frozenset[str] = frozenset()
+    # Words that say "no more" (stop, arrêtez, anymore): NO_MORE beside them.
+    no_more: frozenset[str] = frozenset()
 
 
 def _squeeze(folded: str) -> str:
@@ -265,7 +271,7 @@ class IntentIndex:
         self._synonyms = synonyms or {}
         self._softeners = frozenset(softeners)
         # Function words that say nothing about the intent (the overlap index weighs the rest).
-        self._filler = frozenset(filler)
+        self._filler = frozenset(filler) | {NO_MORE}
         # How specific a word is to a few FAQ entries (FaqIndex.word_rarity): such a word that
         # the intent's phrasings never use makes the message a question ("c'est quoi le
         # FIDIMA" is not "c'est quoi ce numero").
@@ -379,6 +385,7 @@ class IntentIndex:
             frozenset(fold(str(w)) for w in neg.get("plus_after", ())),
             frozenset(fold(str(w)) for w in neg.get("contracted", ())),
             frozenset(fold(str(w)) for w in neg.get("not_yet", ())),
+            frozenset(fold(str(w)) for w in neg.get("no_more", ())),
         )
         intents = {
             str(name): {
@@ -453,19 +460,24 @@ class IntentIndex:
         the overlap leaves out as filler)."""
         out: list[str] = []
         previous = ""
-        words = [w for t in spelled for w in self._synonyms.get(t, t).split()]
         negation = self._negation
+        words: list[str] = []
+        for t in spelled:
+            meaning = self._synonyms.get(t, t).split()
+            words += meaning
+            if len(meaning) > 1 and meaning[0] in negation.always:
+                words.append(NO_MORE)  # an undoing word: "désabonner" is "no more abonner"
         for token in words:
-            if (
-                token in negation.always
-                or (token in negation.plus_words and previous in negation.plus_after)
-                or (token == "tu" and previous in negation.contracted)
-            ):
-                out.append(NEGATION)
-            elif token in negation.not_yet and NEGATION in out[-2:]:
+            if token == NO_MORE:
+                out.append(NO_MORE)
+            elif token in negation.plus_words and previous in negation.plus_after:
+                out += [NEGATION, NO_MORE]
+            elif token in negation.always or (token == "tu" and previous in negation.contracted):
+                out += [NEGATION, NO_MORE] if token in negation.no_more else [NEGATION]
+            elif token in negation.not_yet and NEGATION in out[-3:]:
                 out = [w for w in out if w != NEGATION]
             else:
-                out.append(token)
+                out += [token, NO_MORE] if token in negation.no_more else [token]
             previous = token
         return out
 

@@ -405,3 +405,12 @@ async def test_looking_at_ones_messages_is_not_looking_at_ones_registrations(
     answer = await chat.say("voir mes messages")
     assert "aucune inscription" not in answer
     assert not (await contact(db, chat)).subscribed
+
+
+async def test_declining_the_weekly_messages_stops_nothing(
+    conversation: Conversation, db: Database, channel: str
+) -> None:
+    chat = person(conversation, channel)
+    await chat.say("bonjour")
+    await chat.say("non merci, je ne veux pas m'abonner")
+    assert not (await contact(db, chat)).opted_out

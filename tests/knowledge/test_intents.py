@@ -414,6 +414,9 @@ def test_only_symbols_are_an_emoji_message(text: str, emoji: bool) -> None:
         ("vous ne gardez pas mes données ?", "my_data"),
         # not knowing whether one is registered asks about one's registrations
         ("i don't know if i'm registered", "my_registrations"),
+        # a subscription no more is stopping it
+        ("i don't want to be subscribed anymore", "unsubscribe"),
+        ("je ne veux plus être abonné", "unsubscribe"),
     ],
 )
 def test_phrasings_read_since_session_6(
@@ -448,6 +451,9 @@ def test_phrasings_read_since_session_6(
         "est ce que je suis abonné",
         # a hypothesis is a question about the action
         "if i unsubscribe will my registration be cancelled",
+        # declining the offer is no STOP, which would also stop a forum's reminders
+        "je ne veux pas m'abonner",
+        "i don't want to subscribe",
     ],
 )
 def test_words_of_an_action_in_a_report_or_about_another_thing(
