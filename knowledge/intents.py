@@ -59,6 +59,8 @@ Session 6 (intents6): what looked like an action and was not one, or was its opp
 - Read from its phrasings alone, an intent is refused when the message names a thing of
   another intent's (`cue_sets: things`) that it never names ("who is the fidima organiser"), or
   lacks its anchors (delete_data: "delete my appointment", "forget it").
+- A negated subscribing word stops the messages only where the "not" says "no more" (`NO_MORE`:
+  "plus", "stop", "anymore", undoing words): "je ne veux pas m'abonner" declines the offer.
 - Words cut by a hyphen are joined where together they are a word we know ("dé-sabonner"); the
   typo corrector never drops or adds an undoing prefix (knowledge/typos.py), and knows the
   undoing words of `synonyms`; a forum's short name in a person's request names the forum, not
