@@ -38,7 +38,15 @@ async def menu(ctx: Context) -> list[Reply]:
 
 async def help_(ctx: Context) -> list[Reply]:
     """Explain how to use the bot, then show the menu; while a list other than the menu is on
-    screen, say that its numbers still work instead (AIDE must not lose the list)."""
+    screen, say that its numbers still work instead (AIDE must not lose the list); in the
+    middle of a flow, that its question still waits."""
+    if ctx.flow is not None:
+        # In the middle of a registration or a confirmation the menu would hide the question
+        # that waits for an answer: its numbers were taken for the menu's, and a later "deux"
+        # was kept as the person's name. Help, and the question still waits.
+        ctx.extra[KEEP_LIST] = True
+        going_on = ctx.t("conversations.help_in_flow")
+        return [Reply(f"{ctx.t('help')}\n{going_on}", sms_text=f"{ctx.t('help_sms')}\n{going_on}")]
     menu = ctx.menu()
     values = [value for _, value in ctx.contact.last_options or []]
     if values and values != [option.value for option in menu.options]:

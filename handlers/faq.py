@@ -125,7 +125,9 @@ def _follow_up(ctx: Context, match: Match) -> Match:
     last = faq.entries.get(ctx.contact.last_entry or "")
     if last is None or len(ctx.text.split()) > FOLLOW_UP_WORDS:
         return match
-    if not set(fold(ctx.text).split()) & words(ctx.knowledge.locales, "follow_up"):
+    # Read after SMS spellings too: "koman le dissuader" asks "comment" like any other.
+    said = {*fold(ctx.text).split(), *fold(normalise_words(ctx.text)).split()}
+    if not said & words(ctx.knowledge.locales, "follow_up"):
         return match
     if match.outcome == "answer" and match.entry.id != last.id and _own_subject(ctx):
         return match  # "what is TOKTEN?", "how much does a visa cost?": a question of its own
@@ -207,6 +209,13 @@ async def answer(ctx: Context) -> list[Reply]:
         # answer, and the next replies, speak it too; not if they chose theirs (LANGUE).
         languages.follow(ctx, lang)
     if led_back and match is followed:
+        state = await _forum_state(ctx, match.entry, lang)
+        asks_when = mentions(normalise_words(ctx.text), words(ctx.knowledge.locales, "when"))
+        if state is not None and asks_when:
+            # "when is the next one?" after a forum's answer: staff's edition says, not the
+            # sources (not "nothing more precise", with the dates one answer up).
+            staff = ctx.option("faq.ask_staff", ASK_STAFF, lang)
+            return [Reply(state.line, (state.choice, staff))]
         await _record_gap(ctx, lang, "unsure", match.entry.id)
         return _nothing_more(ctx, match.entry, lang)
     if match.outcome == "answer":
@@ -232,6 +241,19 @@ async def answer(ctx: Context) -> list[Reply]:
     return [
         Reply(ctx.t("faq.none", lang), (ctx.option("menu.questions", "QUESTIONS", lang), staff))
     ]
+
+
+async def answer_aside(ctx: Context) -> tuple[Match, list[Reply]]:
+    """A question asked in the middle of a flow ("c quand le fidima ?" where a city was asked):
+    the FAQ's match, and its answer when the FAQ has a confident, non-urgent one (no choices:
+    the flow's own question comes next and owns the numbers), else no reply."""
+    match = ctx.knowledge.faq.search(question_part(ctx.text), lang_hint=ctx.lang)
+    if match.outcome != "answer" or match.entry.urgent:
+        return match, []
+    lang = reply_language(ctx, match.lang)
+    state = await _forum_state(ctx, match.entry, lang)
+    replies = _answer(ctx, match.entry, lang, forum_state=state)
+    return match, [Reply(r.text, (), sms_text=r.sms_text) for r in replies]
 
 
 # A word: two letters in a row. A message without one ("[31m" left of a terminal's colour

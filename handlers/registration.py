@@ -16,13 +16,15 @@ from handlers import registration_answers as answers_
 from handlers.context import Context, MenuItem
 from handlers.router import Keyword
 from handlers.vocabulary import Option, Reply
+from knowledge import gsm7
 from knowledge.addresses import mask, phone_region
 from knowledge.countries import country_name
 from knowledge.forums import Field, Forum, Forums
 from knowledge.intents import intents_of
 from knowledge.locales import Locales
+from knowledge.normalise import normalise
 from knowledge.text import fold
-from knowledge.words import says
+from knowledge.words import mentions, says, words
 from storage import outbox, registrations
 from storage.models import Contact, ForumEdition, Registration
 
@@ -289,6 +291,8 @@ async def step(ctx: Context) -> list[Reply] | None:
     if ctx.flow.step == SUMMARY_STEP:
         return await _at_summary(ctx, forums, forum, data)
     field = forums.fields[ctx.flow.step]
+    if _asks(ctx):
+        return await _question_aside(ctx, field, data)
     result = answers_.check(ctx, field, data)
     if result.error is not None:
         return [ask(ctx, field, data, lead=result.error)]
@@ -316,6 +320,51 @@ def _leaving(ctx: Context) -> str | None:
     if found is None or found.negated or found.intent not in LEAVING_INTENTS:
         return None
     return found.intent
+
+
+def _asks(ctx: Context) -> bool:
+    """Whether the message is a question rather than an answer: a question word among its first
+    words once SMS spellings are read ("c quand le fidima" -> "c est quand..."), or a sentence
+    with a "?" ("France ?", an unsure answer, stays an answer)."""
+    if "?" in ctx.text and len(ctx.text.split()) >= LEAVING_MIN_WORDS:
+        return True
+    head = " ".join(fold(normalise(ctx.text)).split()[:3])
+    return mentions(head, words(ctx.knowledge.locales, "asking"))
+
+
+async def _question_aside(ctx: Context, field: Field, data: dict) -> list[Reply] | None:
+    """A question in place of an answer is not stored as a city or a name: it is answered when
+    the FAQ can, and the same question of the form is asked again; someone in danger on the
+    route leaves the form for the urgent request (the router)."""
+    # Imported here: handlers.faq imports this module (dates_text).
+    from handlers.faq import answer_aside
+
+    match, replies = await answer_aside(ctx)
+    prompt = field.prompt[ctx.lang]
+    if replies:
+        if ctx.channel == "sms":  # every character is paid: the field's name, not its prompt
+            lead = ctx.t("registration.resume_sms", label=field.label[ctx.lang])
+        else:
+            lead = ctx.t("registration.resume", prompt=prompt)
+        resume = ask(ctx, field, data, lead=lead)
+        if ctx.channel == "sms" and not _fits_sms(ctx, [*replies, resume]):
+            # What does not fit an SMS budget waits for PLUS: the form's question must arrive.
+            return [resume, *replies]
+        return [*replies, resume]
+    if match.outcome == "answer":  # urgent: nothing of the form matters more
+        await ctx.end_flow()
+        return None
+    return [ask(ctx, field, data, lead=ctx.t("registration.question_later", prompt=prompt))]
+
+
+def _fits_sms(ctx: Context, replies: list[Reply]) -> bool:
+    lines = [
+        line
+        for reply in replies
+        for line in (reply.sms_text or reply.text, *(o.label for o in reply.options))
+    ]
+    body = gsm7.transliterate("\n".join(lines))
+    return gsm7.segments(body).segments <= ctx.config.sms_max_segments
 
 
 def summary(ctx: Context, forums: Forums, forum: Forum, data: dict) -> Reply:

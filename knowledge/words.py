@@ -15,7 +15,9 @@ from knowledge.text import fold
 # follow_up: words that make a short message a question about the entry just answered
 # ("combien ça coûte ?"), so that gibberish after an answer is not read as one.
 # leaving_plan: phrases of someone who plans to leave ("veut partir"), not yet on the route.
-KINDS = ("yes", "no", "cancel", "follow_up", "leaving_plan")
+# asking: words that open a question ("quand", "what"): a form's answer does not start so.
+# when: words of a question about when or where something happens (a forum's next edition).
+KINDS = ("yes", "no", "cancel", "follow_up", "leaving_plan", "asking", "when")
 _by_locales: dict[int, tuple[Locales, dict[str, frozenset[str]]]] = {}
 
 

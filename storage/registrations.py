@@ -236,9 +236,7 @@ async def cancel(
     confirmed = await _confirmed_count(session, forum_id, edition_id)
     promoted: list[Registration] = []
     if capacity is not None:
-        promoted = await _fill_free_seats(
-            session, forum_id, edition_id, capacity, confirmed, now
-        )
+        promoted = await _fill_free_seats(session, forum_id, edition_id, capacity, confirmed, now)
     counter.confirmed = confirmed + len(promoted)
     return promoted
 

@@ -157,6 +157,10 @@ def render_sms(
             head, rest = cut(kept_text, max_segments, f"\n{kept}" + (f"\n{more}" if more else ""))
         except ValueError:
             continue  # the list leaves no room for text
+        if kept is listed and rest and not _ends_a_sentence(kept_text, head):
+            # The room left beside the list holds a fragment ("Welcom", its rest on PLUS):
+            # better cut the list's own text and keep the first lines whole.
+            continue
         # rest can come out empty (the cut layout lists options last): then no hint.
         tail = f"\n{more}" if rest and more else ""
         return SmsRendering([f"{head}\n{kept}{tail}"], rest, tuple(options))
@@ -166,6 +170,12 @@ def render_sms(
     head, rest = _keep_lines_whole(combined, len(head), len(text) + 1 if text else 0)
     tail = f"\n{more}" if rest and more else ""
     return SmsRendering([head + tail], rest, tuple(options))
+
+
+def _ends_a_sentence(text: str, head: str) -> bool:
+    """Whether `head`, the start of stripped `text`, ends at a sentence or a line's end."""
+    after = text.strip()[len(head) :]
+    return head.rstrip().endswith((".", "!", "?", ":", "…")) or after[:1] == "\n"
 
 
 def _keep_lines_whole(combined: str, end: int, lines_start: int) -> tuple[str, str]:

@@ -135,6 +135,8 @@ def test_poll_check_lists_every_problem(tmp_path: Path) -> None:
     result = run(["poll", "check", str(bad)], tmp_path)
     assert result.returncode == 1
     assert "letters, digits and _" in result.stderr and "the en text is missing" in result.stderr
+
+
 def test_commands_that_answer_no_question_do_not_load_the_sentence_model(
     tmp_path: Path, monkeypatch
 ) -> None:

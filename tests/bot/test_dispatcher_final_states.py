@@ -61,10 +61,9 @@ async def test_a_slow_channel_leaves_places_for_the_others(db: Database) -> None
     await queue(db, sms, "Annonce", source="broadcast:2")
     slow, fast = Slow("telegram", 0.5), Slow("sms", 0.01)
     dispatcher = Dispatcher(db, {"telegram": slow, "sms": fast}, config(batch_size=6))
-    started = time.monotonic()
     await dispatcher.run_until_idle()
     assert len(fast.done) == len(slow.done) == 12
-    # Every SMS went out while the slow channel was still sending, not after it.
+    # Every SMS went out while the slow channel was still sending, not after it (relative to
+    # its own sends, not to the clock: a loaded machine slows both lanes).
     assert max(fast.done) < max(slow.done) - 0.5
-    assert max(fast.done) - started < 1.0
     assert await statuses(db) == {"sent": 24}

@@ -110,6 +110,25 @@ def test_options_survive_when_the_text_is_cut():
     assert result.options == YES_NO
 
 
+def test_a_first_line_before_a_long_answer_is_never_cut_to_a_fragment():
+    # A first message: the welcome line, then the answer and its choice. The room left beside
+    # the answer and its list held six letters: "Welcom", with "e to the info..." on MORE.
+    welcome = "Welcome to the info service of Mali's ministry for Malians abroad."
+    answer = (
+        "Registration is open: next edition 20 January 2027 to 22 January 2027, Bamako.\n"
+        "FIDIMA (Forum of Investors of the Malian Diaspora, Dec 2009) studied the obstacles to "
+        "diaspora investment and recommended a guarantee fund and support for investors."
+    )
+    result = render(
+        Reply(welcome), Reply(answer, options=(Option("Registration for this forum", "X"),))
+    )
+    message = result.messages[0]
+    assert segments(message).segments <= 2
+    assert message.startswith(welcome + "\nRegistration is open: next edition 20 January")
+    assert "\n1. Registration for this forum\n" in message and message.endswith(MORE)
+    assert result.rest.startswith("FIDIMA") or result.rest.startswith("diaspora")
+
+
 def test_options_too_many_for_the_budget_are_cut_like_text():
     options = tuple(Option(f"Forum numero {i} de la diaspora", f"forum {i}") for i in range(20))
     result = render(Reply("Choisissez un forum :", options=options), max_segments=1)

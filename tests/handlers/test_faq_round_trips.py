@@ -100,6 +100,18 @@ async def test_a_follow_up_in_english(bot: Conversation, channel: str) -> None:
     assert "no sure answer" not in answer.lower()
 
 
+async def test_a_follow_up_in_sms_spelling(bot: Conversation, channel: str) -> None:
+    # "koman" is "comment" once SMS spellings are read: a follow-up word like any other. It got
+    # "no sure answer" with a menu, although it asks about what was just said.
+    chat = person(bot, channel)
+    await chat.say("bonjour")
+    assert "CIGEM" in await chat.say("mon fils veut aller en europe par la mer")
+    answer = await chat.say("koman le dissuader")
+    assert "Je n'ai pas de réponse sûre" not in answer
+    assert "rien de plus précis" in answer and "Risques" in answer
+    assert "FAQ migration_risks" in chat.options and "CONSEILLER" in chat.options
+
+
 @pytest.mark.parametrize(
     ("first", "then", "expected", "not_expected"),
     [

@@ -91,7 +91,7 @@ async def test_in_english_with_an_email_and_a_gender(chat: Chat, db) -> None:
     [
         (0, "123", "Ce nom ne semble pas valable"),
         (0, "a", "Ce nom ne semble pas valable"),
-        (0, "c'est quand le forum ?", "Ce nom ne semble pas valable"),
+        (0, "c'est quand le forum ?", "ressemble à une question"),  # not a name: no sure answer
         (0, "aaaa", "Ce nom ne semble pas valable"),
         (0, "x" * 101, "Ce nom ne semble pas valable"),
         (0, "passer", "nécessaire pour vous inscrire"),
@@ -185,6 +185,54 @@ async def test_asking_for_a_person_in_the_middle_leaves_the_questions(chat: Chat
             (await session.scalar(select(FlowState))).flow
         )
     assert await rows(db) == []
+
+
+async def test_a_question_in_place_of_the_city_is_answered_then_the_city_asked_again(
+    chat: Chat, db
+) -> None:
+    """Asked for a city, "c quand le fidima" was kept as the city."""
+    await chat.say("INSCRIPTION fidima")
+    for answer in FIDIMA[:2]:
+        await chat.say(answer)
+    said = await chat.say("c quand le fidima")
+    assert "du 15 mars 2027 au 16 mars 2027" in said  # the open edition, from the FAQ's answer
+    assert "Pour continuer l'inscription : Dans quelle ville" in said
+    said = await chat.say("et c'est quoi le code des investissements ?")
+    assert "Code des investissements" in said and "Dans quelle ville" in said
+    assert "e-mail" in await chat.say("Paris")  # the form went on from where it was
+    for answer in FIDIMA[3:]:
+        await chat.say(answer)
+    await chat.say("oui")
+    [registration] = await rows(db)
+    assert registration.answers["city"] == "Paris"
+
+
+async def test_a_question_without_a_sure_answer_is_no_answer_either(chat: Chat, db) -> None:
+    await chat.say("INSCRIPTION fidima")
+    await chat.say(FIDIMA[0])
+    said = await chat.say("quelle heure est il à Bamako")
+    assert "ressemble à une question" in said and "Dans quel pays" in said
+    assert "ANNULER" in said
+    assert "ville" in (await chat.say("France")).lower()  # an answer is still an answer
+
+
+async def test_someone_in_danger_leaves_the_form_for_an_urgent_request(chat: Chat, db) -> None:
+    await chat.say("INSCRIPTION fidima")
+    await chat.say(FIDIMA[0])
+    said = await chat.say("mon frère est bloqué en Libye, que faire ?")
+    assert "urgent" in said and "pays résidez-vous" not in said
+    assert await rows(db) == []
+
+
+async def test_help_in_the_middle_keeps_the_question_waiting(chat: Chat, db) -> None:
+    """AIDE showed the menu under the registration's question: "3" then took the menu's third
+    line (the weekly messages), and a later "deux" was kept as the person's name."""
+    await chat.say("INSCRIPTION fidima")
+    said = await chat.say("AIDE")
+    assert "attend toujours votre réponse" in said and "ANNULER" in said
+    assert "Messages sur la migration" not in said and chat.options == []
+    assert "Ce nom ne semble pas valable" in await chat.say("3")
+    assert "pays résidez-vous" in await chat.say("Awa Traoré")
 
 
 async def test_no_at_the_summary_abandons(chat: Chat, db) -> None:
@@ -379,6 +427,23 @@ async def test_an_faq_answer_about_a_forum_offers_its_registration(chat: Chat) -
     answer = await chat.say(str(position))
     assert "Forum des investisseurs" in answer
     assert "Votre nom complet" in answer
+
+
+@pytest.mark.parametrize(
+    ("question", "then", "said"),
+    [
+        ("C'est quoi le FIDIMA ?", "c quand le prochain", "Inscriptions ouvertes"),
+        ("what is the FIDIMA", "when is the next one?", "Registration is open"),
+    ],
+)
+async def test_when_is_the_next_one_after_a_forums_answer_gets_its_dates(
+    chat: Chat, question: str, then: str, said: str
+) -> None:
+    """It got "nothing more precise than my previous answer", the dates one answer up."""
+    await chat.say(question)
+    answer = await chat.say(then)
+    assert said in answer and "2027" in answer
+    assert "INSCRIPTION fidima" in chat.options and "CONSEILLER" in chat.options
 
 
 async def test_asking_to_cancel_without_a_registration_says_there_is_none(chat: Chat) -> None:

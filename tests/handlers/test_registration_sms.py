@@ -140,6 +140,21 @@ async def test_sms_happy_path_with_numbers_and_known_data(conversation: Conversa
     assert registration.code == code
 
 
+async def test_a_question_in_the_middle_on_sms_keeps_the_forms_question_in_view(
+    conversation: Conversation, db
+) -> None:
+    chat = sms_chat(conversation)
+    await chat.say("INSCRIPTION fidima")
+    await chat.say("Aminata Keïta")
+    await chat.say("oui")
+    turn = await chat.send("c koi le code des investissements")
+    said = "\n".join(o.text for o in turn.outgoing)
+    assert "Code des investissements" in said
+    assert "votre réponse : Ville ?" in said  # whatever waits for PLUS, not the form's question
+    assert sum(segments(o.text).segments for o in turn.outgoing) <= SMS_BUDGET
+    assert "Actuel : +22376123456" in await chat.say("Kayes")
+
+
 async def test_cancel_with_a_code_on_sms_is_not_an_opt_out(conversation: Conversation, db) -> None:
     chat = sms_chat(conversation)
     await chat.say("LANGUE en")

@@ -197,7 +197,7 @@ def test_a_smuggler_offering_the_crossing_is_the_first_thing_offered(
 
 def test_the_decision_study_reads_the_development_sets_only() -> None:
     """benchmarks/faq_decision.py cross-validates over the sets the engine was tuned on; the
-    sets written apart (held-out 3, 4) are never opened by it."""
+    sets written apart are never opened by it (set 3, opened in session 6, is not added)."""
     from benchmarks.faq_decision import DEVELOPMENT
 
     assert set(DEVELOPMENT) == {"eval", "held-out", "dev 4"}

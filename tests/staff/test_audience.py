@@ -114,8 +114,13 @@ async def test_a_forum_segment_reaches_the_coming_edition_not_every_past_one(db)
         )  # fmt: skip
         session.add(
             Registration(
-                forum_id="fidima", edition_id=edition.id, contact_id=people["sms_en"],
-                code="FID-NEXT", status="confirmed", answers={}, created_at=T0,
+                forum_id="fidima",
+                edition_id=edition.id,
+                contact_id=people["sms_en"],
+                code="FID-NEXT",
+                status="confirmed",
+                answers={},
+                created_at=T0,
             )  # fmt: skip
         )
     async with db.transaction() as session:
