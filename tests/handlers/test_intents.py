@@ -354,3 +354,63 @@ async def test_wanting_to_see_ones_messages_is_told_what_is_kept_not_how_to_stop
     await chat.say("bonjour")
     answer = await chat.say("je veux voir mes messages")
     assert "MES DONNEES" in answer and "Envoyez STOP" not in answer
+
+
+# Session 6 (intents6): sentences that did another action than the one asked for.
+async def test_not_receiving_the_messages_is_a_problem_told_not_a_stop(
+    conversation: Conversation, db: Database, channel: str
+) -> None:
+    chat = person(conversation, channel)
+    await chat.say("je veux m'abonner aux messages")
+    await chat.say("je ne reçois pas les messages")
+    found = await contact(db, chat)
+    assert found.subscribed and not found.opted_out
+
+
+async def test_a_hyphen_in_an_undoing_word_still_unsubscribes(
+    conversation: Conversation, db: Database, channel: str
+) -> None:
+    chat = person(conversation, channel)
+    await chat.say("je veux m'abonner aux messages")
+    answer = await chat.say("je veux me dé-sabonner")
+    assert "plus d'annonces" in answer
+    found = await contact(db, chat)
+    assert found.opted_out and not found.subscribed
+
+
+async def test_asking_whether_the_bot_is_a_robot_says_what_it_is_and_opens_no_request(
+    conversation: Conversation, db: Database, channel: str
+) -> None:
+    chat = person(conversation, channel)
+    await chat.say("bonjour")
+    answer = await chat.say("tu es un robot ou un humain ?")
+    assert "ministère" in answer
+    assert await tickets(db) == []
+
+
+async def test_speaking_a_language_with_someone_else_keeps_the_bots(
+    conversation: Conversation, db: Database, channel: str
+) -> None:
+    chat = person(conversation, channel)
+    await chat.say("LANGUE en")
+    await chat.say("my son doesn't speak french")
+    assert (await contact(db, chat)).language == "en"
+
+
+async def test_looking_at_ones_messages_is_not_looking_at_ones_registrations(
+    conversation: Conversation, db: Database, channel: str
+) -> None:
+    chat = person(conversation, channel)
+    await chat.say("bonjour")
+    answer = await chat.say("voir mes messages")
+    assert "aucune inscription" not in answer
+    assert not (await contact(db, chat)).subscribed
+
+
+async def test_declining_the_weekly_messages_stops_nothing(
+    conversation: Conversation, db: Database, channel: str
+) -> None:
+    chat = person(conversation, channel)
+    await chat.say("bonjour")
+    await chat.say("non merci, je ne veux pas m'abonner")
+    assert not (await contact(db, chat)).opted_out

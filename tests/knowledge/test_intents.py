@@ -9,8 +9,9 @@ import pytest
 
 from knowledge.bundle import Knowledge
 from knowledge.faq_evaluation import evaluate_intents, load_cases
-from knowledge.intents import SMALL_TALK, IntentIndex
+from knowledge.intents import SMALL_TALK, IntentIndex, is_emoji_only
 from knowledge.text import fold
+from knowledge.typos import TypoCorrector
 
 HERE = Path(__file__).parent
 HELDOUT = HERE / "intents_heldout.yaml"
@@ -280,3 +281,182 @@ def test_an_undoing_word_is_never_read_as_the_thing_undone(
 ) -> None:
     found = intents.match(message)
     assert (found.intent if found else None) == intent
+
+
+# Session 6 (intents6): misreadings found by using the bot. Each was an action the person did
+# not ask for, or its opposite.
+@pytest.mark.parametrize(
+    ("message", "intent"),
+    [
+        # looking at one's messages is neither a registration nor a subscription
+        ("voir mes messages", None),
+        ("show my messages", None),
+        ("je veux voir mes messages", None),
+        # a hyphen inside an undoing word does not undo the undoing
+        ("dé-sabonner", "unsubscribe"),
+        ("je veux me de-sabonner", "unsubscribe"),
+        ("un-subscribe me", "unsubscribe"),
+        # a question about what the bot is, not a request for a person
+        ("tu es un robot ou un humain", "about"),
+        ("are you a bot or a human", "about"),
+        ("vous êtes un robot ?", "about"),
+        # a language spoken with someone else is not the bot's language
+        ("je veux parler anglais avec mon fils", None),
+        ("my son doesn't speak french", None),
+        # one word read as two groups of a cue: "not" + "message" is not "no more messages"
+        ("je ne comprends pas ce message", None),
+        ("i don't understand your message", None),
+        ("je ne sais pas quoi vous écrire", "help"),
+        # a "not" of receiving, seeing or being is a problem told: STOP would be its opposite
+        ("je ne reçois pas les messages", None),
+        ("i don't receive the messages", None),
+        ("i never get your texts", None),
+        ("je ne trouve pas le message", None),
+        ("les messages n'arrivent pas", None),
+        ("i'm not subscribed", None),
+        # ... while a wish to stop is still one
+        ("ne m'écrivez plus", "unsubscribe"),
+        ("je veux plus de vos sms", "unsubscribe"),
+        ("don't text me anymore", "unsubscribe"),
+        # an undoing word typed with one n undoes too; a registration is not looked at
+        ("anule mon inscription", "cancel_registration"),
+        # a registration asked about in the past is one made, not one to make
+        ("did i sign up for the fidima", "my_registrations"),
+        # the number taken off the messages' list is unsubscribing, not deleting the data
+        ("enlevez mon numéro de la liste de diffusion", "unsubscribe"),
+        ("retirez mon numéro de votre liste", "delete_data"),
+        # a forum's name is the forum, not an FAQ subject
+        ("inscrivez moi au forum des femmes", "register"),
+        ("i want to register for the women's forum", "register"),
+        # "vouloir dire" is meaning, not wanting
+        ("que veut dire fidima", None),
+        ("istm ça veut dire quoi", None),
+        # a thing of another intent, read from the phrasings alone: not "who is this"
+        ("who is the fidima organiser", None),
+    ],
+)
+def test_words_that_looked_like_another_action(
+    intents: IntentIndex, message: str, intent: str | None
+) -> None:
+    found = intents.match(message)
+    assert (found.intent if found else None) == intent
+
+
+@pytest.mark.parametrize(
+    ("typed", "vocabulary", "read"),
+    [
+        # an undoing prefix dropped or added is the opposite word, never a typo of it
+        ("desabonnement", {"abonnement", "abonner"}, "desabonnement"),
+        ("desabonement", {"abonnement", "desabonnement"}, "desabonnement"),
+        ("desabonement", {"abonnement"}, "desabonement"),
+        ("unsubscibe", {"subscribe"}, "unsubscibe"),
+        ("abonement", {"abonnement", "desabonnement"}, "abonnement"),
+        ("sabonner", {"desabonner"}, "sabonner"),
+        # other typos are still read
+        ("abonement", {"abonnement"}, "abonnement"),
+        ("demnder", {"demander"}, "demander"),
+    ],
+)
+def test_the_typo_corrector_never_flips_an_undoing_word(
+    typed: str, vocabulary: set[str], read: str
+) -> None:
+    assert TypoCorrector(vocabulary).correct(typed) == read
+
+
+@pytest.mark.parametrize(
+    ("text", "emoji"),
+    [
+        ("👍", True),
+        ("🙏🙏", True),
+        (":)", True),
+        ("❤️", True),
+        ("👨‍👩‍👧", True),
+        ("\uffff", False),  # a non-character
+        ("\ufdd0", False),
+        ("\ue000", False),  # private use
+        ("\U000f0000", False),
+        ("\u200d", False),  # a joiner alone
+        ("👍\uffff", False),
+    ],
+)
+def test_only_symbols_are_an_emoji_message(text: str, emoji: bool) -> None:
+    assert is_emoji_only(text) == emoji
+
+
+@pytest.mark.parametrize(
+    ("message", "intent"),
+    [
+        # the series sent to the person is subscribing; another thing sent is not
+        ("send me your texts please", "subscribe"),
+        ("i want your awareness texts", "subscribe"),
+        ("envoyez-moi un sms quand les inscriptions ouvrent", None),
+        ("keep sending me the texts", None),
+        # another language, named or not
+        ("switch to another language", "language"),
+        ("je veux une autre langue", "language"),
+        # a stop said alone, with politeness
+        ("arrêtez svp", "unsubscribe"),
+        ("stop le forum", None),
+        # small talk with a letter off in a long word
+        ("salam aleikoum", "greeting"),
+        ("au revoire", "bye"),
+        # "prochain" is when, not an FAQ subject; "qui a" is no action on a thing
+        ("je voudrais m'inscrire au prochain forum", "register"),
+        ("qui a fait ce service", "about"),
+        # an undoing word with a typo is corrected to the undoing word, never to its opposite
+        ("je veux le desabonement", "unsubscribe"),
+        ("desinscription du forum", "cancel_registration"),
+        # "no longer": YAML had read the "no" of "no more" as false
+        ("i can no longer attend the fidima", "cancel_registration"),
+        # what they may no longer keep is deleting; what they keep is asking
+        ("je ne veux pas que vous gardiez mes données", "delete_data"),
+        ("i don't want you to keep my phone number", "delete_data"),
+        ("vous ne gardez pas mes données ?", "my_data"),
+        # not knowing whether one is registered asks about one's registrations
+        ("i don't know if i'm registered", "my_registrations"),
+        # a subscription no more is stopping it
+        ("i don't want to be subscribed anymore", "unsubscribe"),
+        ("je ne veux plus être abonné", "unsubscribe"),
+    ],
+)
+def test_phrasings_read_since_session_6(
+    intents: IntentIndex, message: str, intent: str | None
+) -> None:
+    found = intents.match(message)
+    assert (found.intent if found else None) == intent
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        # not managing to register is a problem told, not a cancellation
+        "je n'ai pas pu m'inscrire au forum",
+        "i couldn't register for the forum",
+        # a language reported is not the one asked for
+        "the bot answered in french",
+        # one message is not the series
+        "effacez le message précédent",
+        # a meal's menu
+        "menu du restaurant du forum",
+        # being told about the forum is not the data kept
+        "keep me posted about the forum",
+        # "never mind" deletes nothing, nor does another thing deleted
+        "forget it",
+        "oubliez",
+        "delete my appointment",
+        # undoing what was done by mistake: asked, not guessed
+        "je me suis désabonné par erreur",
+        # asking whether one is subscribed is no request to be
+        "am i subscribed",
+        "est ce que je suis abonné",
+        # a hypothesis is a question about the action
+        "if i unsubscribe will my registration be cancelled",
+        # declining the offer is no STOP, which would also stop a forum's reminders
+        "je ne veux pas m'abonner",
+        "i don't want to subscribe",
+    ],
+)
+def test_words_of_an_action_in_a_report_or_about_another_thing(
+    intents: IntentIndex, message: str
+) -> None:
+    assert intents.match(message) is None
