@@ -32,6 +32,9 @@ SMALL_TALK = [
     "Merciii !",
     "thank you very much",
     "🙏🙏",
+    # asking after the family is a greeting (it got the uses of remittances, confidently)
+    "comment va ta famille",
+    "ça va la famille ?",
 ]
 
 
