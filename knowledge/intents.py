@@ -743,8 +743,11 @@ class IntentIndex:
         cue use: the message is a question ("c'est quoi le FIDIMA", "annuler un transfert")."""
         limit = STRICT_FAQ_WORD if strict else RARE_FAQ_WORD
         named = named if intent in self._forum_intents else frozenset()
+        # Three letters can name a thing ("abonnement bus" is a bus pass); the first half of a
+        # "don't" ("don tu") is no thing, whatever the FAQ's "don" (a gift) weighs.
         return any(
-            len(t) > 3
+            len(t) > 2
+            and t not in self._negation.contracted
             and stem(t) not in self._intent_stems[intent]
             and not self._cue_word(t)
             and singular(t) not in named

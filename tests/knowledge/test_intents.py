@@ -228,6 +228,9 @@ def test_words_of_an_intent_about_another_thing_are_not_an_action(intents: Inten
         # an action on another thing, named after it
         "je veux m'abonner à canal plus",
         "i want to subscribe to netflix",
+        "abonnement bus",  # a bus pass: it subscribed the person to the weekly messages
+        "comment s'appelle le ministre",
+        "what is the name of the minister",
     ],
 )
 def test_a_question_about_something_else_is_not_an_action(
@@ -417,6 +420,10 @@ def test_only_symbols_are_an_emoji_message(text: str, emoji: bool) -> None:
         # a subscription no more is stopping it
         ("i don't want to be subscribed anymore", "unsubscribe"),
         ("je ne veux plus être abonné", "unsubscribe"),
+        # the bot's name is a question about the service ("tu t'appelles comment" got "did you
+        # mean Connect 223"); someone else's name is an FAQ question
+        ("tu t'appelles comment", "about"),
+        ("what's your name", "about"),
     ],
 )
 def test_phrasings_read_since_session_6(
