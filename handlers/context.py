@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.limits import OFF, CostLimits
 from handlers.vocabulary import Inbound, Option, Reply
+from knowledge import gsm7
 from knowledge.bundle import Knowledge
 from knowledge.locales import render
 from storage import flows
@@ -109,6 +110,19 @@ class Context:
             text or self.t("menu.title", lang),
             tuple(self.option(item.label_key, item.value, lang) for item in self.menu_items),
         )
+
+    def fits_sms(self, replies: list[Reply]) -> bool:
+        """Whether these replies, their texts and numbered options, fit the SMS segment budget
+        (what does not fit waits for PLUS: a handler may choose what comes first)."""
+        lines: list[str] = []
+        numbered = 0  # options are numbered across the replies, as the SMS renderer does
+        for reply in replies:
+            lines.append(reply.sms_text or reply.text)
+            for option in reply.options:
+                numbered += 1
+                lines.append(f"{numbered}. {option.label}")
+        body = gsm7.transliterate("\n".join(lines))
+        return gsm7.segments(body).segments <= self.config.sms_max_segments
 
     def is_staff(self, *, admin: bool = False) -> bool:
         """Staff are recognised by their Telegram user id only: no text a person types can

@@ -12,7 +12,6 @@ from handlers.languages import reply_language
 from handlers.registration import dates_text
 from handlers.router import Keyword
 from handlers.vocabulary import Option, Reply
-from knowledge import gsm7
 from knowledge.faq import Entry, Match, Topic, normalise
 from knowledge.language import question_part
 from knowledge.normalise import content_tokens
@@ -93,7 +92,7 @@ def _answer(
         with_others = f"{sms}\n{ctx.t('conversations.others', lang)}"
         for count in range(min(len(others), MAX_OTHERS_SMS), 0, -1):  # as many as fit
             alternatives = [_entry_option(ctx, o, lang) for o in others[:count]]
-            if _fits_sms(ctx, with_others, [*options, *alternatives]):
+            if ctx.fits_sms([Reply(with_others, (*options, *alternatives))]):
                 options += alternatives
                 sms = with_others
                 break
@@ -106,12 +105,6 @@ def _answer(
             _entry_option(ctx, r, lang) for r in related[: max(0, MAX_RELATED - len(others))]
         ]
     return [Reply(answer_text, tuple(options), sms_text=sms)]
-
-
-def _fits_sms(ctx: Context, text: str, options: list[Option]) -> bool:
-    lines = [text, *(f"{n}. {o.label}" for n, o in enumerate(options, start=1))]
-    body = gsm7.transliterate("\n".join(lines))
-    return gsm7.segments(body).segments <= ctx.config.sms_max_segments
 
 
 def _follow_up(ctx: Context, match: Match) -> Match:

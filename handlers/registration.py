@@ -16,7 +16,6 @@ from handlers import registration_answers as answers_
 from handlers.context import Context, MenuItem
 from handlers.router import Keyword
 from handlers.vocabulary import Option, Reply
-from knowledge import gsm7
 from knowledge.addresses import mask, phone_region
 from knowledge.countries import country_name
 from knowledge.forums import Field, Forum, Forums
@@ -347,7 +346,7 @@ async def _question_aside(ctx: Context, field: Field, data: dict) -> list[Reply]
         else:
             lead = ctx.t("registration.resume", prompt=prompt)
         resume = ask(ctx, field, data, lead=lead)
-        if ctx.channel == "sms" and not _fits_sms(ctx, [*replies, resume]):
+        if ctx.channel == "sms" and not ctx.fits_sms([*replies, resume]):
             # What does not fit an SMS budget waits for PLUS: the form's question must arrive.
             return [resume, *replies]
         return [*replies, resume]
@@ -355,16 +354,6 @@ async def _question_aside(ctx: Context, field: Field, data: dict) -> list[Reply]
         await ctx.end_flow()
         return None
     return [ask(ctx, field, data, lead=ctx.t("registration.question_later", prompt=prompt))]
-
-
-def _fits_sms(ctx: Context, replies: list[Reply]) -> bool:
-    lines = [
-        line
-        for reply in replies
-        for line in (reply.sms_text or reply.text, *(o.label for o in reply.options))
-    ]
-    body = gsm7.transliterate("\n".join(lines))
-    return gsm7.segments(body).segments <= ctx.config.sms_max_segments
 
 
 def summary(ctx: Context, forums: Forums, forum: Forum, data: dict) -> Reply:
