@@ -23,9 +23,15 @@ _SPECIAL_LETTERS = str.maketrans(
 )  # fmt: skip
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 # C0/C1 control characters (but not newline or tab), and bidirectional overrides, which
-# people paste by accident and which would otherwise hide inside stored text and logs.
+# people paste by accident and which would otherwise hide inside stored text and logs; and
+# Unicode's non-characters (U+FFFF, U+FDD0...), which no keyboard types and which say nothing.
+_NON_CHARACTERS = "\ufdd0-\ufdef" + "".join(
+    chr(plane * 0x10000 + 0xFFFE) + chr(plane * 0x10000 + 0xFFFF) for plane in range(17)
+)
 _CONTROL = re.compile(
-    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069"
+    + _NON_CHARACTERS
+    + "]"
 )
 
 
