@@ -10,7 +10,6 @@ import argparse
 import contextlib
 import getpass
 import json
-import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -132,17 +131,13 @@ def _terminal_reader() -> Callable[[], str | None]:
     def read() -> str | None:
         # asyncio's runner turns Ctrl-C into "cancel the main task", which only happens once
         # input() returns (after Enter): while waiting for a line, Ctrl-C is Python's own
-        # KeyboardInterrupt again.
-        runner_handler = signal.signal(signal.SIGINT, signal.default_int_handler)
+        # KeyboardInterrupt again, on this thread only, and only while it waits (bot.ctrl_c).
         try:
-            ctrl_c.release()  # only this thread, and only while it waits (bot.ctrl_c)
-            text = input("you> ")
+            with ctrl_c.while_waiting_for_a_line():
+                text = input("you> ")
         except (EOFError, KeyboardInterrupt):
             print()
             return None
-        finally:
-            ctrl_c.hold()
-            signal.signal(signal.SIGINT, runner_handler)
         if readline is not None and text.strip():
             with contextlib.suppress(OSError):
                 history.touch()  # GNU readline appends only to a file that exists
