@@ -216,6 +216,17 @@ _KEEP_OR_MALI = re.compile(
 # de morts en 2031"), whatever words it shares with an entry. Earlier years are often the asker's
 # own story ("parti en 2005") and are left to the words.
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+# Words that ask for something *of* a subject (its phone, its address, its price) without naming
+# it: "phone number of the bamako hospital", "combien coute une moto". The contacts pointer and
+# the bot's data entry are about such words, so a question sharing only them with a bot entry or a
+# pointer, and naming a thing the FAQ does not know, asks the hospital's phone or the motorbike's
+# price, not the embassy's or the bot's (see FaqIndex._beside).
+_ASKED_OF = (
+    "phone telephone tel portable number numero num address adresse contact email mail "
+    "joindre price prices prix cost costs cout coute coutent couter combien much"
+)
+# Stems below this idf (Mali, malien: in nearly every entry) carry no subject.
+GENERIC_IDF = 1.0
 
 
 @dataclass(frozen=True)
@@ -314,6 +325,27 @@ class FaqIndex:
         self._entry_docs: list[list[int]] = [[] for _ in self._order]
         for d, (i, _) in enumerate(docs):
             self._entry_docs[i].append(d)
+        # Per entry, every stem of its texts; per pointer, the stems of the names its keywords
+        # write with a capital (Western Union, Orange Money, MoneyGram): what it points to, not
+        # what it says of it (see _beside).
+        self._entry_stems: list[frozenset[str]] = [
+            frozenset().union(*(self._lexical.docs[d].stems for d in ds))
+            for ds in self._entry_docs
+        ]
+        self._name_stems: list[frozenset[str]] = [
+            frozenset(
+                lexical_stem(t)
+                for lang in LANGUAGES
+                for keyword in entry.keywords.get(lang, ())
+                for word in keyword.split()
+                if word[:1].isupper() and not word.isupper()
+                for t in self._tokens(word)
+            )
+            if entry.topic == "pointers"
+            else frozenset()
+            for entry in self._order
+        ]
+        self._asked_of = frozenset(lexical_stem(t) for t in self._tokens(_ASKED_OF))
 
     def word_rarity(self, token: str) -> float:
         """How specific a folded word is to a few entries: the idf of its stem among the FAQ's
@@ -385,7 +417,7 @@ class FaqIndex:
         # The last ones: people put their question at the end of the story.
         return passages[-MAX_PASSAGES:]
 
-    def _asked(self, question: str) -> Asked:
+    def _asked(self, question: str, tokens: list[str] = ()) -> Asked:
         """The countries and regions other than Mali a question asks about (not where the asker
         lives), whether it names Mali, and what it says it is not about: "code des
         investissements du senegal" -> {"SN"}; "apres 20 ans en france je veux rentrer" -> {}."""
@@ -411,6 +443,10 @@ class FaqIndex:
             and _TALK_WITH.search(folded) is not None
             and _TALK_ABOUT.search(folded) is None,
             years=years,
+            stems=frozenset(lexical_stem(t) for t in tokens),
+            unknown=any(
+                lexical_stem(t) not in self._lexical.idf and not t.isdigit() for t in tokens
+            ),
         )
 
     def _not_said(self, entry: int, asked: Asked) -> bool:
@@ -428,6 +464,23 @@ class FaqIndex:
         if asked.live_value or asked.to_a_person or asked.other_nationality:
             return True
         return any(int(year) > self._last_year for year in asked.years)
+
+    def _beside(self, entry: int, asked: Asked) -> bool:
+        """Whether a question naming something the FAQ does not know (a word no entry uses)
+        shares with `entry`, the bot's or a pointer's, only what it asks *of* a subject or only
+        the name of what the pointer points to, so that its own subject is that unknown thing:
+        "phone number of the bamako hospital" (not the bot's data, not the embassy's phone),
+        "combien coute une moto" (not a visa's cost), "stock price of orange", "western union
+        ouvert le dimanche" (not a company's fees). A question that shares a word of the entry's
+        own subject ("numero de l ambassade a washington", "frais western union") is the
+        words' to decide."""
+        if not asked.unknown or self._order[entry].topic not in IN_TOUCH_TOPICS:
+            return False
+        idf = self._lexical.idf
+        shared = {s for s in asked.stems & self._entry_stems[entry] if idf[s] >= GENERIC_IDF}
+        if not shared:
+            return False
+        return shared <= self._asked_of or shared <= self._name_stems[entry]
 
     def _elsewhere(self, entry: int, places: Asked, others: list[int]) -> bool:
         """Whether the question asks about a place `entry` does not speak of, so that it is not
@@ -478,7 +531,7 @@ class FaqIndex:
         tokens = self._tokens(question)
         if not tokens or not self._order:
             return Match("none", None, 0.0, lang)
-        places = self._asked(question)
+        places = self._asked(question, tokens)
         words = self.word_scores(tokens)
         for passage in self._passages(question, tokens):
             words = np.maximum(words, self.word_scores(passage))
@@ -551,6 +604,7 @@ class FaqIndex:
                 self._elsewhere(best, places, close)
                 or self._set_aside(best, places)
                 or self._not_said(best, places)
+                or self._beside(best, places)
             )
         if (
             not vetoed
@@ -629,6 +683,8 @@ class Asked:
     other_nationality: bool = False  # how to acquire a nationality, Mali's not named
     to_a_person: bool = False  # it asks to talk with a person ("can someone answer me here")
     years: frozenset[str] = frozenset()  # years it asks about (not "since 2008")
+    stems: frozenset[str] = frozenset()  # the stems of its words
+    unknown: bool = False  # it has a word no entry uses (a number aside)
 
 
 def _places_in(folded: str) -> frozenset[str]:
