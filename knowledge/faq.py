@@ -225,6 +225,16 @@ _ASKED_OF = (
     "phone telephone tel portable number numero num address adresse contact email mail "
     "joindre price prices prix cost costs cout coute coutent couter combien much"
 )
+# Mali's towns (the regional capitals and the towns the diaspora comes from most). A figure for
+# the whole country (its population, its diaspora) is not one town's: "how many people live in
+# kayes" is not answered with Mali's figures unless the entry names that town (see
+# FaqIndex._elsewhere). Only the entries that give figures (FIGURES_TOPICS): a town is where an
+# investment, a return or a registration happens, not another subject.
+_MALI_TOWNS = re.compile(
+    r"\b(?:bamako|kayes|koulikoro|sikasso|segou|mopti|tombouctou|timbuktu|gao|kidal|taoudeni|"
+    r"menaka|kati|kita|nioro|koutiala|bougouni|djenne|diema|yelimane|bafoulabe|kenieba)\b"
+)
+FIGURES_TOPICS = frozenset({"figures"})
 # Stems below this idf (Mali, malien: in nearly every entry) carry no subject.
 GENERIC_IDF = 1.0
 
@@ -296,6 +306,14 @@ class FaqIndex:
         self._entry_places: list[frozenset[str]] = []
         self._answer_places: list[frozenset[str]] = []
         self._mali_bound: list[bool] = []
+        self._entry_towns: list[frozenset[str]] = [
+            frozenset(
+                town
+                for t in (*_entry_texts(entry), *entry.answer.values())
+                for town in _MALI_TOWNS.findall(fold(t))
+            )
+            for entry in self._order
+        ]
         # The latest year the FAQ's texts and answers name (see _YEAR).
         self._last_year = max(
             (
@@ -443,6 +461,8 @@ class FaqIndex:
             and _TALK_WITH.search(folded) is not None
             and _TALK_ABOUT.search(folded) is None,
             years=years,
+            towns=frozenset(_MALI_TOWNS.findall(folded))
+            - frozenset(_MALI_TOWNS.findall(settings)),
             stems=frozenset(lexical_stem(t) for t in tokens),
             unknown=any(
                 lexical_stem(t) not in self._lexical.idf and not t.isdigit() for t in tokens
@@ -486,6 +506,9 @@ class FaqIndex:
         """Whether the question asks about a place `entry` does not speak of, so that it is not
         that entry (a "did you mean" at most):
 
+        - a town of Mali the entry does not name, where the entry gives figures and the question
+          does not name Mali or Malians: "how many people live in kayes" is not Mali's population;
+
         - another country in Mali's place, where the entry is about Mali's own things and the
           question does not name Mali: "population of senegal" is not Mali's population, "la
           guinee accepte la double nationalite ?" not Mali's nationality code. Entries about the
@@ -498,6 +521,12 @@ class FaqIndex:
           named only in another entry's question variants do not count: "partir en libye" is
           about the route whoever's variant says "libye".)
         """
+        if (
+            self._order[entry].topic in FIGURES_TOPICS
+            and not places.with_mali
+            and places.towns - self._entry_towns[entry]
+        ):
+            return True
         missing = places.named - self._entry_places[entry]
         if not missing:
             return False
@@ -683,6 +712,7 @@ class Asked:
     other_nationality: bool = False  # how to acquire a nationality, Mali's not named
     to_a_person: bool = False  # it asks to talk with a person ("can someone answer me here")
     years: frozenset[str] = frozenset()  # years it asks about (not "since 2008")
+    towns: frozenset[str] = frozenset()  # Mali's towns it asks about (not "je vis a kayes")
     stems: frozenset[str] = frozenset()  # the stems of its words
     unknown: bool = False  # it has a word no entry uses (a number aside)
 
