@@ -164,6 +164,16 @@ _OFFICE_HOLDER = re.compile(
     r"ambassadrice|ambassador|consul|maire|mayor|gouverneur|governor|directeur|directrice|"
     r"director)"
 )
+# Who will win, who will be elected: a prediction. The elections pointer says when elections are
+# and where to register, not who wins them, so no entry answers it with confidence (see
+# FaqIndex._not_said).
+_PREDICTION = re.compile(
+    r"\b(?:qui va|qui vont|qui gagnera|qui sera|qui seront|who will|who ll|who is going to|"
+    r"who s going to|who are going to)\s+(?:(?:etre|be)\s+)?"
+    r"(?:gagner|win|elu|elue|elected|le prochain|la prochaine|the next|remporter)"
+    r"|\b(?:gagnera|remportera|will win)\s+(?:les|la|le|l|the)\s+"
+    r"(?:elections?|presidentielle|legislatives|scrutin|vote|presidential)"
+)
 # A request to talk with a person ("can someone from the ministry answer me here", "i want to
 # speak to an agent"): whatever office it names, what is asked is the bot's hand-off to an
 # advisor or where to reach people (IN_TOUCH_TOPICS), so an entry describing an office is no
@@ -453,7 +463,8 @@ class FaqIndex:
             named,
             _MALI.search(folded) is not None,
             self._excluded(folded),
-            office_holder=_OFFICE_HOLDER.search(folded) is not None,
+            office_holder=_OFFICE_HOLDER.search(folded) is not None
+            or _PREDICTION.search(folded) is not None,
             live_value=_LIVE_VALUE.search(folded) is not None,
             other_nationality=_ACQUIRE_NATIONALITY.search(folded) is not None
             and _KEEP_OR_MALI.search(folded) is None,
@@ -471,7 +482,8 @@ class FaqIndex:
 
     def _not_said(self, entry: int, asked: Asked) -> bool:
         """Whether the question asks what `entry` cannot say, whatever words they share: who
-        holds an office today (no entry names a minister); today's value of something (a rate,
+        holds an office today (no entry names a minister) or will win an election (the elections
+        pointer says when and how to register, not who wins); today's value of something (a rate,
         a price), how to acquire another country's nationality, a year later than all the FAQ
         knows, or a talk with a person, unless the entry
         is the bot's or a pointer's (IN_TOUCH_TOPICS: the bot speaks of the present, its
@@ -707,7 +719,7 @@ class Asked:
     named: frozenset[str]  # country codes and region names, Mali left out
     with_mali: bool  # the question names Mali or Malians too
     excluded: frozenset[str] = frozenset()  # stems of what it is not about ("besides ...")
-    office_holder: bool = False  # it asks who holds an office ("who is the minister")
+    office_holder: bool = False  # who holds an office, or will win ("who is the minister")
     live_value: bool = False  # it asks today's value of something ("euro cfa rate today")
     other_nationality: bool = False  # how to acquire a nationality, Mali's not named
     to_a_person: bool = False  # it asks to talk with a person ("can someone answer me here")

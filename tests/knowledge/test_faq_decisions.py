@@ -490,3 +490,25 @@ def test_a_town_of_mali_is_not_answered_with_the_countrys_figures(
     ]:
         match = engines["bot"].search(asked)
         assert (match.outcome, match.entry and match.entry.id) == ("answer", entry)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["qui va gagner la presidentielle au mali", "who will win the next election in mali"],
+)
+def test_who_will_win_an_election_is_not_answered_with_its_dates(
+    engines: dict[str, FaqIndex], question: str
+) -> None:
+    """Session 6, faqscope7: a prediction is what no entry can say; the elections pointer (dates,
+    registering) is offered, not stated. When the elections are, and who helps one register to
+    vote, are still answered."""
+    for engine in (engines["bot"], FaqIndex.load()):
+        match = engine.search(question)
+        assert match.outcome == "unsure"
+        assert match.suggestions[0][0].id == "pointer_elections"
+    for asked in (
+        "quand auront lieu les prochaines elections",
+        "who will help me register to vote",
+    ):
+        match = engines["bot"].search(asked)
+        assert (match.outcome, match.entry and match.entry.id) == ("answer", "pointer_elections")
