@@ -13,7 +13,10 @@ lists of questions: countries come from the bot's one country table (knowledge/c
 and where the asker lives ("apres 20 ans en france") is the question's setting, not its subject.
 Some questions ask what no entry can say, whatever words they share with one (FaqIndex._not_said,
 session 6): who holds an office today, today's rate or price, a year past the FAQ's sources, a
-person to talk with (answered by the bot's entries and the pointers, not an office's).
+person to talk with (answered by the bot's entries and the pointers, not an office's), who
+will win an election. And some name a thing no entry knows while sharing with the bot's entries
+or a pointer only what they ask of it (a phone, an address, a price) or a company's name:
+"phone number of the bamako hospital" is about the hospital (FaqIndex._beside, faqscope7).
 Figures: docs/benchmarks.md, issue 13, sessions 5 and 6.
 """
 
