@@ -13,7 +13,10 @@ lists of questions: countries come from the bot's one country table (knowledge/c
 and where the asker lives ("apres 20 ans en france") is the question's setting, not its subject.
 Some questions ask what no entry can say, whatever words they share with one (FaqIndex._not_said,
 session 6): who holds an office today, today's rate or price, a year past the FAQ's sources, a
-person to talk with (answered by the bot's entries and the pointers, not an office's).
+person to talk with (answered by the bot's entries and the pointers, not an office's), who
+will win an election. And some name a thing no entry knows while sharing with the bot's entries
+or a pointer only what they ask of it (a phone, an address, a price) or a company's name:
+"phone number of the bamako hospital" is about the hospital (FaqIndex._beside, faqscope7).
 Figures: docs/benchmarks.md, issue 13, sessions 5 and 6.
 """
 
@@ -164,6 +167,16 @@ _OFFICE_HOLDER = re.compile(
     r"ambassadrice|ambassador|consul|maire|mayor|gouverneur|governor|directeur|directrice|"
     r"director)"
 )
+# Who will win, who will be elected: a prediction. The elections pointer says when elections are
+# and where to register, not who wins them, so no entry answers it with confidence (see
+# FaqIndex._not_said).
+_PREDICTION = re.compile(
+    r"\b(?:qui va|qui vont|qui gagnera|qui sera|qui seront|who will|who ll|who is going to|"
+    r"who s going to|who are going to)\s+(?:(?:etre|be)\s+)?"
+    r"(?:gagner|win|elu|elue|elected|le prochain|la prochaine|the next|remporter)"
+    r"|\b(?:gagnera|remportera|will win)\s+(?:les|la|le|l|the)\s+"
+    r"(?:elections?|presidentielle|legislatives|scrutin|vote|presidential)"
+)
 # A request to talk with a person ("can someone from the ministry answer me here", "i want to
 # speak to an agent"): whatever office it names, what is asked is the bot's hand-off to an
 # advisor or where to reach people (IN_TOUCH_TOPICS), so an entry describing an office is no
@@ -216,6 +229,27 @@ _KEEP_OR_MALI = re.compile(
 # de morts en 2031"), whatever words it shares with an entry. Earlier years are often the asker's
 # own story ("parti en 2005") and are left to the words.
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+# Words that ask for something *of* a subject (its phone, its address, its price) without naming
+# it: "phone number of the bamako hospital", "combien coute une moto". The contacts pointer and
+# the bot's data entry are about such words, so a question sharing only them with a bot entry or a
+# pointer, and naming a thing the FAQ does not know, asks the hospital's phone or the motorbike's
+# price, not the embassy's or the bot's (see FaqIndex._beside).
+_ASKED_OF = (
+    "phone telephone tel portable number numero num address adresse contact email mail "
+    "joindre price prices prix cost costs cout coute coutent couter combien much"
+)
+# Mali's towns (the regional capitals and the towns the diaspora comes from most). A figure for
+# the whole country (its population, its diaspora) is not one town's: "how many people live in
+# kayes" is not answered with Mali's figures unless the entry names that town (see
+# FaqIndex._elsewhere). Only the entries that give figures (FIGURES_TOPICS): a town is where an
+# investment, a return or a registration happens, not another subject.
+_MALI_TOWNS = re.compile(
+    r"\b(?:bamako|kayes|koulikoro|sikasso|segou|mopti|tombouctou|timbuktu|gao|kidal|taoudeni|"
+    r"menaka|kati|kita|nioro|koutiala|bougouni|djenne|diema|yelimane|bafoulabe|kenieba)\b"
+)
+FIGURES_TOPICS = frozenset({"figures"})
+# Stems below this idf (Mali, malien: in nearly every entry) carry no subject.
+GENERIC_IDF = 1.0
 
 
 @dataclass(frozen=True)
@@ -285,6 +319,14 @@ class FaqIndex:
         self._entry_places: list[frozenset[str]] = []
         self._answer_places: list[frozenset[str]] = []
         self._mali_bound: list[bool] = []
+        self._entry_towns: list[frozenset[str]] = [
+            frozenset(
+                town
+                for t in (*_entry_texts(entry), *entry.answer.values())
+                for town in _MALI_TOWNS.findall(fold(t))
+            )
+            for entry in self._order
+        ]
         # The latest year the FAQ's texts and answers name (see _YEAR).
         self._last_year = max(
             (
@@ -314,6 +356,27 @@ class FaqIndex:
         self._entry_docs: list[list[int]] = [[] for _ in self._order]
         for d, (i, _) in enumerate(docs):
             self._entry_docs[i].append(d)
+        # Per entry, every stem of its texts; per pointer, the stems of the names its keywords
+        # write with a capital (Western Union, Orange Money, MoneyGram): what it points to, not
+        # what it says of it (see _beside).
+        self._entry_stems: list[frozenset[str]] = [
+            frozenset().union(*(self._lexical.docs[d].stems for d in ds))
+            for ds in self._entry_docs
+        ]
+        self._name_stems: list[frozenset[str]] = [
+            frozenset(
+                lexical_stem(t)
+                for lang in LANGUAGES
+                for keyword in entry.keywords.get(lang, ())
+                for word in keyword.split()
+                if word[:1].isupper() and not word.isupper()
+                for t in self._tokens(word)
+            )
+            if entry.topic == "pointers"
+            else frozenset()
+            for entry in self._order
+        ]
+        self._asked_of = frozenset(lexical_stem(t) for t in self._tokens(_ASKED_OF))
 
     def word_rarity(self, token: str) -> float:
         """How specific a folded word is to a few entries: the idf of its stem among the FAQ's
@@ -385,7 +448,7 @@ class FaqIndex:
         # The last ones: people put their question at the end of the story.
         return passages[-MAX_PASSAGES:]
 
-    def _asked(self, question: str) -> Asked:
+    def _asked(self, question: str, tokens: list[str] = ()) -> Asked:
         """The countries and regions other than Mali a question asks about (not where the asker
         lives), whether it names Mali, and what it says it is not about: "code des
         investissements du senegal" -> {"SN"}; "apres 20 ans en france je veux rentrer" -> {}."""
@@ -403,7 +466,8 @@ class FaqIndex:
             named,
             _MALI.search(folded) is not None,
             self._excluded(folded),
-            office_holder=_OFFICE_HOLDER.search(folded) is not None,
+            office_holder=_OFFICE_HOLDER.search(folded) is not None
+            or _PREDICTION.search(folded) is not None,
             live_value=_LIVE_VALUE.search(folded) is not None,
             other_nationality=_ACQUIRE_NATIONALITY.search(folded) is not None
             and _KEEP_OR_MALI.search(folded) is None,
@@ -411,11 +475,18 @@ class FaqIndex:
             and _TALK_WITH.search(folded) is not None
             and _TALK_ABOUT.search(folded) is None,
             years=years,
+            towns=frozenset(_MALI_TOWNS.findall(folded))
+            - frozenset(_MALI_TOWNS.findall(settings)),
+            stems=frozenset(lexical_stem(t) for t in tokens),
+            unknown=any(
+                lexical_stem(t) not in self._lexical.idf and not t.isdigit() for t in tokens
+            ),
         )
 
     def _not_said(self, entry: int, asked: Asked) -> bool:
         """Whether the question asks what `entry` cannot say, whatever words they share: who
-        holds an office today (no entry names a minister); today's value of something (a rate,
+        holds an office today (no entry names a minister) or will win an election (the elections
+        pointer says when and how to register, not who wins); today's value of something (a rate,
         a price), how to acquire another country's nationality, a year later than all the FAQ
         knows, or a talk with a person, unless the entry
         is the bot's or a pointer's (IN_TOUCH_TOPICS: the bot speaks of the present, its
@@ -429,9 +500,29 @@ class FaqIndex:
             return True
         return any(int(year) > self._last_year for year in asked.years)
 
+    def _beside(self, entry: int, asked: Asked) -> bool:
+        """Whether a question naming something the FAQ does not know (a word no entry uses)
+        shares with `entry`, the bot's or a pointer's, only what it asks *of* a subject or only
+        the name of what the pointer points to, so that its own subject is that unknown thing:
+        "phone number of the bamako hospital" (not the bot's data, not the embassy's phone),
+        "combien coute une moto" (not a visa's cost), "stock price of orange", "western union
+        ouvert le dimanche" (not a company's fees). A question that shares a word of the entry's
+        own subject ("numero de l ambassade a washington", "frais western union") is the
+        words' to decide."""
+        if not asked.unknown or self._order[entry].topic not in IN_TOUCH_TOPICS:
+            return False
+        idf = self._lexical.idf
+        shared = {s for s in asked.stems & self._entry_stems[entry] if idf[s] >= GENERIC_IDF}
+        if not shared:
+            return False
+        return shared <= self._asked_of or shared <= self._name_stems[entry]
+
     def _elsewhere(self, entry: int, places: Asked, others: list[int]) -> bool:
         """Whether the question asks about a place `entry` does not speak of, so that it is not
         that entry (a "did you mean" at most):
+
+        - a town of Mali the entry does not name, where the entry gives figures and the question
+          does not name Mali or Malians: "how many people live in kayes" is not Mali's population;
 
         - another country in Mali's place, where the entry is about Mali's own things and the
           question does not name Mali: "population of senegal" is not Mali's population, "la
@@ -445,6 +536,12 @@ class FaqIndex:
           named only in another entry's question variants do not count: "partir en libye" is
           about the route whoever's variant says "libye".)
         """
+        if (
+            self._order[entry].topic in FIGURES_TOPICS
+            and not places.with_mali
+            and places.towns - self._entry_towns[entry]
+        ):
+            return True
         missing = places.named - self._entry_places[entry]
         if not missing:
             return False
@@ -478,7 +575,7 @@ class FaqIndex:
         tokens = self._tokens(question)
         if not tokens or not self._order:
             return Match("none", None, 0.0, lang)
-        places = self._asked(question)
+        places = self._asked(question, tokens)
         words = self.word_scores(tokens)
         for passage in self._passages(question, tokens):
             words = np.maximum(words, self.word_scores(passage))
@@ -551,6 +648,7 @@ class FaqIndex:
                 self._elsewhere(best, places, close)
                 or self._set_aside(best, places)
                 or self._not_said(best, places)
+                or self._beside(best, places)
             )
         if (
             not vetoed
@@ -624,11 +722,14 @@ class Asked:
     named: frozenset[str]  # country codes and region names, Mali left out
     with_mali: bool  # the question names Mali or Malians too
     excluded: frozenset[str] = frozenset()  # stems of what it is not about ("besides ...")
-    office_holder: bool = False  # it asks who holds an office ("who is the minister")
+    office_holder: bool = False  # who holds an office, or will win ("who is the minister")
     live_value: bool = False  # it asks today's value of something ("euro cfa rate today")
     other_nationality: bool = False  # how to acquire a nationality, Mali's not named
     to_a_person: bool = False  # it asks to talk with a person ("can someone answer me here")
     years: frozenset[str] = frozenset()  # years it asks about (not "since 2008")
+    towns: frozenset[str] = frozenset()  # Mali's towns it asks about (not "je vis a kayes")
+    stems: frozenset[str] = frozenset()  # the stems of its words
+    unknown: bool = False  # it has a word no entry uses (a number aside)
 
 
 def _places_in(folded: str) -> frozenset[str]:
