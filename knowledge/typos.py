@@ -36,6 +36,8 @@ class TypoCorrector:
         """The known word closest to `token`, or `token` itself when none is close enough."""
         if token in self._known or len(token) < _MIN_LENGTH or not token.isalpha():
             return token
+        if token.endswith("s") and token[:-1] in self._known:
+            return token  # a plural of a known word ("contacts" was read as "contracts")
         cached = self._cache.get(token)
         if cached is not None:
             return cached

@@ -467,3 +467,9 @@ def test_words_of_an_action_in_a_report_or_about_another_thing(
     intents: IntentIndex, message: str
 ) -> None:
     assert intents.match(message) is None
+
+
+def test_the_typo_corrector_keeps_a_plural_of_a_known_word() -> None:
+    # "contacts du consulat" became "contracts", and "did you mean" investment constraints.
+    corrector = TypoCorrector({"contact", "contracts", "consulat"})
+    assert corrector.correct("contacts") == "contacts"
