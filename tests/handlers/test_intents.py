@@ -452,3 +452,16 @@ async def test_asking_whether_a_registration_or_the_data_is_gone_undoes_nothing(
     answer = await chat.say("mes données ont été effacées ?")
     assert "Répondez OUI pour confirmer" not in answer
     assert [r.status for r in await rows(db)] == ["confirmed"]
+
+
+async def test_changing_ones_number_never_asks_to_erase_everything(
+    conversation: Conversation, db: Database, channel: str
+) -> None:
+    """An OUI to "effacer toutes vos données ?" after "changer mon numéro" would erase the
+    person who only wanted to give a new number."""
+    chat = person(conversation, channel)
+    await register(chat)
+    answer = await chat.say("changer mon numéro")
+    assert "Répondez OUI pour confirmer" not in answer
+    await chat.say("oui")
+    assert [r.status for r in await rows(db)] == ["confirmed"]

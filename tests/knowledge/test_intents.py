@@ -545,6 +545,11 @@ def test_a_question_whether_it_is_done_or_an_offer_declined_does_nothing(
         ("supprimez mon compte whatsapp", None),
         ("comment supprimer mon compte facebook", None),
         ("effacez mon compte", "delete_data"),
+        # changing is neither erasing nor registering anew
+        ("changer mon numéro", None),
+        ("mon numéro a changé", None),
+        ("je veux changer de forum", None),
+        ("supprimez mon numéro", "delete_data"),
     ],
 )
 def test_erasing_a_message_or_a_wish_given_up_is_not_the_action(
