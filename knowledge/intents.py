@@ -67,6 +67,20 @@ Session 6 (intents6): what looked like an action and was not one, or was its opp
   an FAQ subject; "stop svp" (every word says the intent alone) and small talk with one letter
   off in a long word are read.
 
+Session 6, second round (intents7): a question or a story with an action's words.
+- A question whether an action is done (`states` in intents.yaml, `States`): a conjugated being
+  or auxiliary word then the action said as done ("suis-je abonné ?", "is my data deleted?",
+  "vous avez annulé mon inscription ?"), a "did" ("did you delete my data"), or a state word
+  ("mon abonnement marche ?"), with no wish ("je veux être abonné") and no request form of it
+  ("je ne suis pas encore abonné, abonnez-moi"). It shows the state where there is one
+  (`shown`: my_subscription, what MON ABONNEMENT says; my_registrations), else the FAQ.
+- Declining is no undoing: a "not" of subscribing or registering needs the "no more" marker
+  ("je ne veux pas m'abonner aux sms", "je ne veux pas m'inscrire au forum" act on nothing).
+- Cue sets that refuse an action where they name something else: erasing a message
+  (`erase`: "supprime le message" is no STOP), a wish given up (`declined`), who did it
+  (`asker`), maybe (`maybe`), changing (`change`: "changer mon numéro" is no erasure), the
+  phone's credit, another service's account, data stolen (`harmed`) or asked for (`needed`).
+
 Meaning (the FAQ's sentence encoder) was measured as a third signal and left out: at thresholds
 that keep questions out, it recovered 4 of the 11 misses left on the development sets, but it
 does not see polarity or objects ("je veux annuler un transfert d'argent": cancel_registration at

@@ -550,6 +550,9 @@ def test_a_question_whether_it_is_done_or_an_offer_declined_does_nothing(
         ("mon numéro a changé", None),
         ("je veux changer de forum", None),
         ("supprimez mon numéro", "delete_data"),
+        # the phone's credit run out is a problem told, no STOP
+        ("i have no more credit for texts", None),
+        ("i don't want your texts anymore, stop", "unsubscribe"),
     ],
 )
 def test_erasing_a_message_or_a_wish_given_up_is_not_the_action(
