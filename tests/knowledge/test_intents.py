@@ -489,6 +489,9 @@ def test_words_of_an_action_in_a_report_or_about_another_thing(
         ("did you delete my data", None),
         ("vous avez annulé mon inscription ?", "my_registrations"),
         ("jsui inscri o forum?", "my_registrations"),
+        ("est-ce que je reçois encore les messages", "my_subscription"),
+        # a hypothesis is a question about subscribing ("est" no longer refuses it)
+        ("si je m'abonne c'est gratuit ?", None),
         # ... nor does it cancel: the registrations are shown
         ("mon inscription est annulée ?", "my_registrations"),
         ("is my registration cancelled?", "my_registrations"),
