@@ -141,6 +141,8 @@ async def help_(ctx: Context) -> list[Reply]:
 ACTIONS.update(
     {
         "subscribe": subscriptions.subscribe,
+        # "suis-je abonné ?": the state, what MON ABONNEMENT says (knowledge/intents.yaml `states`)
+        "my_subscription": subscriptions.status,
         "unsubscribe": unsubscribe,
         "cancel_registration": cancel_registration,
         "my_registrations": registration.mine,

@@ -414,3 +414,54 @@ async def test_declining_the_weekly_messages_stops_nothing(
     await chat.say("bonjour")
     await chat.say("non merci, je ne veux pas m'abonner")
     assert not (await contact(db, chat)).opted_out
+
+
+# Session 6, second round (intents7): asking about one's state, or declining, acts on nothing.
+async def test_asking_whether_one_is_subscribed_shows_it_and_never_subscribes(
+    conversation: Conversation, db: Database, channel: str
+) -> None:
+    chat = person(conversation, channel)
+    await chat.say("bonjour")
+    answer = await chat.say("suis-je abonné ?")
+    assert "pas abonné(e)" in answer  # the state, as MON ABONNEMENT says it
+    assert not (await contact(db, chat)).subscribed
+    await chat.say("je veux m'abonner aux messages")
+    answer = await chat.say("je suis abonné ?")
+    assert "abonné(e) aux messages sur la migration" in answer and "STOP" in answer
+    assert (await contact(db, chat)).subscribed
+
+
+async def test_declining_the_sms_offer_stops_nothing(
+    conversation: Conversation, db: Database, channel: str
+) -> None:
+    chat = person(conversation, channel)
+    await chat.say("bonjour")
+    answer = await chat.say("je ne veux pas m'abonner aux sms")
+    assert "plus d'annonces" not in answer
+    found = await contact(db, chat)
+    assert not found.opted_out and not found.subscribed
+
+
+async def test_asking_whether_a_registration_or_the_data_is_gone_undoes_nothing(
+    conversation: Conversation, db: Database, channel: str
+) -> None:
+    chat = person(conversation, channel)
+    code = code_in(await register(chat))
+    answer = await chat.say("mon inscription est annulée ?")
+    assert code in answer and f"ANNULER {code}" not in chat.options
+    answer = await chat.say("mes données ont été effacées ?")
+    assert "Répondez OUI pour confirmer" not in answer
+    assert [r.status for r in await rows(db)] == ["confirmed"]
+
+
+async def test_changing_ones_number_never_asks_to_erase_everything(
+    conversation: Conversation, db: Database, channel: str
+) -> None:
+    """An OUI to "effacer toutes vos données ?" after "changer mon numéro" would erase the
+    person who only wanted to give a new number."""
+    chat = person(conversation, channel)
+    await register(chat)
+    answer = await chat.say("changer mon numéro")
+    assert "Répondez OUI pour confirmer" not in answer
+    await chat.say("oui")
+    assert [r.status for r in await rows(db)] == ["confirmed"]

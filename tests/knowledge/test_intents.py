@@ -453,9 +453,7 @@ def test_phrasings_read_since_session_6(
         "delete my appointment",
         # undoing what was done by mistake: asked, not guessed
         "je me suis désabonné par erreur",
-        # asking whether one is subscribed is no request to be
-        "am i subscribed",
-        "est ce que je suis abonné",
+        # (asking whether one is subscribed shows the state since intents7: below)
         # a hypothesis is a question about the action
         "if i unsubscribe will my registration be cancelled",
         # declining the offer is no STOP, which would also stop a forum's reminders
@@ -473,3 +471,101 @@ def test_the_typo_corrector_keeps_a_plural_of_a_known_word() -> None:
     # "contacts du consulat" became "contracts", and "did you mean" investment constraints.
     corrector = TypoCorrector({"contact", "contracts", "consulat"})
     assert corrector.correct("contacts") == "contacts"
+
+
+# Session 6, second round (intents7): a question whether an action is done, an offer declined,
+# and data named in another matter, were read as the action.
+@pytest.mark.parametrize(
+    ("message", "intent"),
+    [
+        # asking whether one is subscribed shows the subscription's state, never subscribes
+        ("suis-je abonné ?", "my_subscription"),
+        ("est ce que je suis abonné ?", "my_subscription"),
+        ("am i subscribed to the messages", "my_subscription"),
+        ("am i subscribed", "my_subscription"),
+        ("je suis abonné ?", "my_subscription"),
+        ("jsuis abonné?", "my_subscription"),
+        ("are you sending me messages?", "my_subscription"),
+        ("je me suis abonné hier", "my_subscription"),
+        # a past asked about, or a state word, is a question too
+        ("did u subscribe me", "my_subscription"),
+        ("have i subscribed", "my_subscription"),
+        ("mon abonnement marche ?", "my_subscription"),
+        ("is my subscription active", "my_subscription"),
+        ("did you delete my data", None),
+        ("vous avez annulé mon inscription ?", "my_registrations"),
+        ("jsui inscri o forum?", "my_registrations"),
+        ("est-ce que je reçois encore les messages", "my_subscription"),
+        # a hypothesis is a question about subscribing ("est" no longer refuses it)
+        ("si je m'abonne c'est gratuit ?", None),
+        # ... nor does it cancel: the registrations are shown
+        ("mon inscription est annulée ?", "my_registrations"),
+        ("is my registration cancelled?", "my_registrations"),
+        # asking whether the data is deleted asks nothing to be deleted (the FAQ says how)
+        ("is my data deleted?", None),
+        ("mes données ont été effacées ?", None),
+        # declining the messages' offer is no STOP (which also stops a forum's reminders)
+        ("je ne veux pas m'abonner aux sms", None),
+        ("je veux pas m'abonner aux messages", None),
+        ("i don't want to subscribe to the sms", None),
+        ("i don't want to sign up for messages", None),
+        # data stolen, or needed for a registration, is not what the bot keeps
+        ("my personal data was stolen", None),
+        ("what data do you need for registration", None),
+        # and the requests are still read
+        ("je suis malien et je veux m'abonner aux messages", "subscribe"),
+        ("i am not subscribed yet, subscribe me", "subscribe"),
+        ("jvx etre abonné aux messages", "subscribe"),
+        ("je ne veux plus être abonné aux sms", "unsubscribe"),
+        ("i don't want to be subscribed to the texts anymore", "unsubscribe"),
+        ("je ne veux pas recevoir vos sms", "unsubscribe"),
+        ("mes données sont supprimées ? sinon supprimez les", "delete_data"),
+        ("quelles données avez vous sur moi", "my_data"),
+        ("which forums am i registered for", "my_registrations"),
+    ],
+)
+def test_a_question_whether_it_is_done_or_an_offer_declined_does_nothing(
+    intents: IntentIndex, message: str, intent: str | None
+) -> None:
+    found = intents.match(message)
+    assert (found.intent if found else None) == intent
+
+
+@pytest.mark.parametrize(
+    ("message", "intent"),
+    [
+        # erasing a message, or one erased, is no STOP; taking the person off still is
+        ("supprime le message", None),
+        ("i deleted your messages", None),
+        ("effacez-moi de vos messages", "unsubscribe"),
+        ("supprimez mon abonnement", "unsubscribe"),
+        # a wish given up, put off, or a question of who: no subscription
+        ("je voulais m'abonner mais finalement non", None),
+        ("je vais réfléchir pour l'abonnement", None),
+        ("qui m'a abonné ?", None),
+        ("who subscribed me?", None),
+        ("je voulais m'abonner aux messages", "subscribe"),
+        # declining a registration, or maybe not coming, cancels nothing; no more is a cancel
+        ("je ne veux pas m'inscrire au forum", None),
+        ("je ne viendrai peut-être pas au forum", None),
+        ("je ne veux plus être inscrit au forum", "cancel_registration"),
+        ("je ne pourrai pas venir au fidima", "cancel_registration"),
+        # another service's account is not ours
+        ("supprimez mon compte whatsapp", None),
+        ("comment supprimer mon compte facebook", None),
+        ("effacez mon compte", "delete_data"),
+        # changing is neither erasing nor registering anew
+        ("changer mon numéro", None),
+        ("mon numéro a changé", None),
+        ("je veux changer de forum", None),
+        ("supprimez mon numéro", "delete_data"),
+        # the phone's credit run out is a problem told, no STOP
+        ("i have no more credit for texts", None),
+        ("i don't want your texts anymore, stop", "unsubscribe"),
+    ],
+)
+def test_erasing_a_message_or_a_wish_given_up_is_not_the_action(
+    intents: IntentIndex, message: str, intent: str | None
+) -> None:
+    found = intents.match(message)
+    assert (found.intent if found else None) == intent
