@@ -38,6 +38,12 @@ def intents(knowledge: Knowledge) -> IntentIndex:
     return knowledge.intents
 
 
+def read_as(intents: IntentIndex, message: str) -> str | None:
+    """The intent a message is read as, or None (left to the FAQ)."""
+    found = intents.match(message)
+    return found.intent if found else None
+
+
 def test_every_phrasing_reads_as_its_own_intent(intents: IntentIndex) -> None:
     wrong = [
         (phrase, name, found.intent if found else None)
@@ -282,8 +288,7 @@ def test_a_word_that_says_the_intent_alone_or_a_request_of_the_person_is_read(
 def test_an_undoing_word_is_never_read_as_the_thing_undone(
     intents: IntentIndex, message: str, intent: str | None
 ) -> None:
-    found = intents.match(message)
-    assert (found.intent if found else None) == intent
+    assert read_as(intents, message) == intent
 
 
 # Session 6 (intents6): misreadings found by using the bot. Each was an action the person did
@@ -341,8 +346,7 @@ def test_an_undoing_word_is_never_read_as_the_thing_undone(
 def test_words_that_looked_like_another_action(
     intents: IntentIndex, message: str, intent: str | None
 ) -> None:
-    found = intents.match(message)
-    assert (found.intent if found else None) == intent
+    assert read_as(intents, message) == intent
 
 
 @pytest.mark.parametrize(
@@ -429,8 +433,7 @@ def test_only_symbols_are_an_emoji_message(text: str, emoji: bool) -> None:
 def test_phrasings_read_since_session_6(
     intents: IntentIndex, message: str, intent: str | None
 ) -> None:
-    found = intents.match(message)
-    assert (found.intent if found else None) == intent
+    assert read_as(intents, message) == intent
 
 
 @pytest.mark.parametrize(
@@ -527,8 +530,7 @@ def test_the_typo_corrector_keeps_a_plural_of_a_known_word() -> None:
 def test_a_question_whether_it_is_done_or_an_offer_declined_does_nothing(
     intents: IntentIndex, message: str, intent: str | None
 ) -> None:
-    found = intents.match(message)
-    assert (found.intent if found else None) == intent
+    assert read_as(intents, message) == intent
 
 
 @pytest.mark.parametrize(
@@ -567,5 +569,4 @@ def test_a_question_whether_it_is_done_or_an_offer_declined_does_nothing(
 def test_erasing_a_message_or_a_wish_given_up_is_not_the_action(
     intents: IntentIndex, message: str, intent: str | None
 ) -> None:
-    found = intents.match(message)
-    assert (found.intent if found else None) == intent
+    assert read_as(intents, message) == intent
